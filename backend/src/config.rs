@@ -1,0 +1,161 @@
+//! The back end's command-line configuration and its checks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// The shortest access token accepted: long enough that guessing is hopeless.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// How the back end is started.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "karacrix-mail", version, about = "KaracrixBuilder e-mail environment simulator")]
+pub struct Config {
+    /// Address of the web UI. Anything other than loopback requires --token.
+    #[arg(long, env = "KARACRIX_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where settings, mailboxes and the outbox are kept.
+    #[arg(long, env = "KARACRIX_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The built front end (Trunk's output).
+    #[arg(long, env = "KARACRIX_STATIC_DIR", default_value = "frontend/dist")]
+    pub static_dir: PathBuf,
+    /// Access token for /ws, required when listening on a non-loopback address. Browsers pass it
+    /// as `?token=…` in the page address.
+    #[arg(long, env = "KARACRIX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// An extra origin allowed to open /ws (e.g. `http://127.0.0.1:8081` for a dev server).
+    /// The page's own origin is always allowed.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// A configuration the back end refuses to run with.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Listening beyond loopback without a token would hand the plant to the network.
+    #[error(
+        "listening on {0} (not loopback) needs an access token: pass --token (at least {MIN_TOKEN_LEN} characters)"
+    )]
+    TokenRequired(SocketAddr),
+    /// A token too short to protect anything.
+    #[error("the access token must have at least {MIN_TOKEN_LEN} characters")]
+    TokenTooShort,
+    /// An `--allow-origin` that is not `scheme://host[:port]`.
+    #[error("--allow-origin {0:?} is not an origin like http://host:port")]
+    BadOrigin(String),
+}
+
+impl Config {
+    /// A configuration for tests and embedding: loopback on `listen`, no token.
+    pub fn local(listen: SocketAddr, data_dir: PathBuf, static_dir: PathBuf) -> Self {
+        Config {
+            listen,
+            data_dir,
+            static_dir,
+            token: None,
+            allowed_origins: Vec::new(),
+        }
+    }
+
+    /// Checks the rules that keep the UI from being exposed by accident.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match &self.token {
+            Some(token) if token.chars().count() < MIN_TOKEN_LEN => {
+                return Err(ConfigError::TokenTooShort);
+            }
+            None if !self.listen.ip().is_loopback() => {
+                return Err(ConfigError::TokenRequired(self.listen));
+            }
+            _ => {}
+        }
+        for origin in &self.allowed_origins {
+            let valid = ["http://", "https://"]
+                .iter()
+                .filter_map(|scheme| origin.strip_prefix(scheme))
+                .any(|rest| !rest.is_empty() && !rest.contains('/'));
+            if !valid {
+                return Err(ConfigError::BadOrigin(origin.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address to open in a browser, including the token when one is set.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        let host = if bound.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            bound.ip().to_string()
+        };
+        let host = if bound.is_ipv6() && !bound.ip().is_unspecified() {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        match &self.token {
+            Some(token) => format!("http://{host}:{}/?token={token}", bound.port()),
+            None => format!("http://{host}:{}/", bound.port()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(listen: &str, token: Option<&str>) -> Config {
+        let mut config = Config::local(listen.parse().unwrap(), "d".into(), "s".into());
+        config.token = token.map(String::from);
+        config
+    }
+
+    #[test]
+    fn loopback_needs_no_token() {
+        assert_eq!(config("127.0.0.1:8080", None).validate(), Ok(()));
+        assert_eq!(config("127.0.0.2:0", None).validate(), Ok(()));
+        assert_eq!(config("[::1]:8080", None).validate(), Ok(()));
+    }
+
+    #[test]
+    fn other_addresses_need_a_long_token() {
+        let open = config("0.0.0.0:8080", None);
+        assert_eq!(
+            open.validate(),
+            Err(ConfigError::TokenRequired(open.listen))
+        );
+        assert_eq!(
+            config("0.0.0.0:8080", Some("short")).validate(),
+            Err(ConfigError::TokenTooShort)
+        );
+        assert_eq!(
+            config("0.0.0.0:8080", Some("0123456789abcdef")).validate(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn extra_origins_must_be_origins() {
+        let mut c = config("127.0.0.1:8080", None);
+        c.allowed_origins = vec!["http://127.0.0.1:8081".into()];
+        assert_eq!(c.validate(), Ok(()));
+        c.allowed_origins = vec!["127.0.0.1:8081".into()];
+        assert!(matches!(c.validate(), Err(ConfigError::BadOrigin(_))));
+        c.allowed_origins = vec!["http://a/b".into()];
+        assert!(matches!(c.validate(), Err(ConfigError::BadOrigin(_))));
+    }
+
+    #[test]
+    fn the_printed_url_carries_the_token() {
+        let c = config("0.0.0.0:0", Some("0123456789abcdef"));
+        assert_eq!(
+            c.public_url("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080/?token=0123456789abcdef"
+        );
+        assert_eq!(
+            config("127.0.0.1:0", None).public_url("127.0.0.1:9000".parse().unwrap()),
+            "http://127.0.0.1:9000/"
+        );
+    }
+}

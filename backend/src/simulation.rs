@@ -1,0 +1,147 @@
+//! One simulation: the live state that the browsers watch. It is a value, not a global, so that
+//! several can run in one process (one per test, later one per training group). The engine, the
+//! sandbox provider and the plant will hang off this value as they are built.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use shared::protocol::{BackendStatus, ServerInfo};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// Simulations started in this process, to tell instances apart.
+static STARTS: AtomicU32 = AtomicU32::new(0);
+
+/// A running simulation. Cheap to clone: clones share the same state.
+#[derive(Clone)]
+pub struct Simulation {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    info: ServerInfo,
+    started: Instant,
+    clients: AtomicU32,
+    status: watch::Sender<BackendStatus>,
+    cancel: CancellationToken,
+}
+
+impl Simulation {
+    /// Starts a simulation whose background tasks run until `cancel` is cancelled.
+    pub fn start(cancel: CancellationToken) -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let info = ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            instance: format!(
+                "{:x}-{:x}-{}",
+                now.as_nanos(),
+                std::process::id(),
+                STARTS.fetch_add(1, Ordering::Relaxed)
+            ),
+            started_at_unix: now.as_secs(),
+        };
+        let (status, _) = watch::channel(BackendStatus::default());
+        let simulation = Simulation {
+            inner: Arc::new(Inner {
+                info,
+                started: Instant::now(),
+                clients: AtomicU32::new(0),
+                status,
+                cancel,
+            }),
+        };
+        tokio::spawn(simulation.clone().tick_uptime());
+        simulation
+    }
+
+    /// Which back end this is.
+    pub fn info(&self) -> &ServerInfo {
+        &self.inner.info
+    }
+
+    /// Follows the live state: the receiver sees the latest value and every later change.
+    pub fn subscribe(&self) -> watch::Receiver<BackendStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// Completes when the simulation is shut down.
+    pub fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.inner.cancel.cancelled()
+    }
+
+    /// Counts a connected browser until the returned guard is dropped.
+    pub fn client_connected(&self) -> ClientGuard {
+        self.inner.clients.fetch_add(1, Ordering::SeqCst);
+        self.publish();
+        ClientGuard {
+            simulation: self.clone(),
+        }
+    }
+
+    fn publish(&self) {
+        let status = BackendStatus {
+            uptime_secs: self.inner.started.elapsed().as_secs(),
+            clients: self.inner.clients.load(Ordering::SeqCst),
+        };
+        self.inner.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status;
+            changed
+        });
+    }
+
+    async fn tick_uptime(self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                () = self.inner.cancel.cancelled() => break,
+                _ = tick.tick() => self.publish(),
+            }
+        }
+    }
+}
+
+/// Keeps a browser counted as connected while alive.
+pub struct ClientGuard {
+    simulation: Simulation,
+}
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.simulation
+            .inner
+            .clients
+            .fetch_sub(1, Ordering::SeqCst);
+        self.simulation.publish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn uptime_and_clients_are_published() {
+        let cancel = CancellationToken::new();
+        let sim = Simulation::start(cancel.clone());
+        let mut status = sim.subscribe();
+        let guard = sim.client_connected();
+        assert_eq!(status.borrow_and_update().clients, 1);
+        tokio::time::advance(Duration::from_secs(3)).await;
+        status.changed().await.unwrap();
+        assert!(status.borrow().uptime_secs >= 1);
+        drop(guard);
+        assert_eq!(status.borrow_and_update().clients, 0);
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn every_start_is_a_new_instance() {
+        let a = Simulation::start(CancellationToken::new());
+        let b = Simulation::start(CancellationToken::new());
+        assert_ne!(a.info().instance, b.info().instance);
+    }
+}

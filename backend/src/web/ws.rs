@@ -1,0 +1,208 @@
+//! `/ws`: the upgrade handler (access checks), the socket loop, and the pure dispatch from a
+//! client frame to its answer. The loop is generic over `Sink`/`Stream`, so unit tests drive it
+//! through channels.
+
+use std::fmt::Display;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use serde::Deserialize;
+use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
+use shared::ServerMsg;
+
+use super::{AppState, Refusal};
+use crate::Simulation;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct WsQuery {
+    token: Option<String>,
+}
+
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    Query(query): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{FFFD}"));
+    let bearer = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
+    let token = query.token.as_deref().or(bearer);
+    if let Err(refusal) = state
+        .access
+        .check(text(header::ORIGIN), text(header::HOST), token)
+    {
+        tracing::warn!(%refusal, "refused /ws");
+        let status = match refusal {
+            Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            Refusal::BadToken => StatusCode::UNAUTHORIZED,
+        };
+        return (status, refusal.to_string()).into_response();
+    }
+    let simulation = state.simulation.clone();
+    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            let (sink, stream) = socket.split();
+            session(sink, stream, simulation)
+        })
+}
+
+/// Serves one browser until it leaves or the simulation shuts down.
+pub(super) async fn session<W, R, E>(mut sink: W, mut stream: R, simulation: Simulation)
+where
+    W: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+    E: Display,
+{
+    let _counted = simulation.client_connected();
+    let mut status = simulation.subscribe();
+    let welcome = ServerMsg::Welcome {
+        protocol: PROTOCOL_VERSION,
+        server: simulation.info().clone(),
+    };
+    let snapshot = ServerMsg::Status(status.borrow_and_update().clone());
+    if send(&mut sink, welcome).await.is_err() || send(&mut sink, snapshot).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = simulation.cancelled() => {
+                let bye = CloseFrame { code: close_code::AWAY, reason: "server shutting down".into() };
+                let _ = sink.send(Message::Close(Some(bye))).await;
+                break;
+            }
+            changed = status.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let latest = ServerMsg::Status(status.borrow_and_update().clone());
+                if send(&mut sink, latest).await.is_err() {
+                    break;
+                }
+            }
+            frame = stream.next() => match frame {
+                None => break,
+                Some(Err(err)) => {
+                    tracing::debug!(%err, "websocket read failed");
+                    break;
+                }
+                Some(Ok(frame)) => {
+                    if let Some(answer) = answer(frame) {
+                        if send(&mut sink, answer).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<(), W::Error> {
+    sink.send(Message::Text(msg.encode().into())).await
+}
+
+/// What the server answers to one client frame, if anything.
+fn answer(frame: Message) -> Option<ServerMsg> {
+    match frame {
+        Message::Text(text) => match ClientMsg::decode(&text) {
+            Ok(ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => None,
+            Ok(ClientMsg::Hello { protocol }) => Some(ServerMsg::Error(
+                ProtocolError::unsupported_protocol(protocol),
+            )),
+            Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
+            Err(err) => Some(ServerMsg::Error(err)),
+        },
+        Message::Binary(_) => Some(ServerMsg::Error(ProtocolError::binary_frame())),
+        // Pings are answered by the WebSocket layer; a Close ends the stream next.
+        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use futures_channel::mpsc;
+    use shared::protocol::ErrorCode;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    fn text(s: &str) -> Message {
+        Message::Text(s.into())
+    }
+
+    fn decode(frame: Message) -> ServerMsg {
+        match frame {
+            Message::Text(t) => ServerMsg::decode(&t).unwrap(),
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_follow_the_protocol() {
+        assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
+        assert_eq!(
+            answer(text(r#"{"type":"ping","nonce":5}"#)),
+            Some(ServerMsg::Pong { nonce: 5 })
+        );
+        let Some(ServerMsg::Error(err)) = answer(text(r#"{"type":"hello","protocol":99}"#)) else {
+            panic!("a wrong version must be an error")
+        };
+        assert_eq!(err.code, ErrorCode::UnsupportedProtocol);
+        let Some(ServerMsg::Error(err)) = answer(text("{oops")) else {
+            panic!("garbage must be an error")
+        };
+        assert_eq!(err.code, ErrorCode::MalformedMessage);
+        let Some(ServerMsg::Error(err)) = answer(Message::Binary(vec![1, 2].into())) else {
+            panic!("binary must be an error")
+        };
+        assert_eq!(err.code, ErrorCode::BinaryFrame);
+        assert_eq!(answer(Message::Ping(vec![].into())), None);
+    }
+
+    #[tokio::test]
+    async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
+        let cancel = CancellationToken::new();
+        let simulation = Simulation::start(cancel.clone());
+        let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
+        let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
+        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));
+
+        assert!(matches!(decode(out_rx.next().await.unwrap()), ServerMsg::Welcome { .. }));
+        let ServerMsg::Status(status) = decode(out_rx.next().await.unwrap()) else {
+            panic!("a status snapshot must follow the welcome")
+        };
+        assert_eq!(status.clients, 1);
+
+        in_tx.unbounded_send(Ok(text("nonsense"))).unwrap();
+        in_tx.unbounded_send(Ok(text(r#"{"type":"ping","nonce":42}"#))).unwrap();
+        let mut answers = Vec::new();
+        while answers.len() < 2 {
+            match decode(out_rx.next().await.unwrap()) {
+                ServerMsg::Status(_) => {}
+                other => answers.push(other),
+            }
+        }
+        assert!(matches!(&answers[0], ServerMsg::Error(e) if e.code == ErrorCode::MalformedMessage));
+        assert_eq!(answers[1], ServerMsg::Pong { nonce: 42 });
+
+        cancel.cancel();
+        loop {
+            match out_rx.next().await.unwrap() {
+                Message::Close(Some(frame)) => {
+                    assert_eq!(frame.code, close_code::AWAY);
+                    break;
+                }
+                Message::Text(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        task.await.unwrap();
+        assert_eq!(simulation.subscribe().borrow().clients, 0);
+    }
+}

@@ -1,0 +1,78 @@
+//! The browser UI of the KaracrixBuilder e-mail environment simulator.
+//!
+//! [`model`] is the pure state the screens show, fed by [`link`] (the one WebSocket). Screens are
+//! in [`pages`], shared pieces in [`components`]. All texts come in Japanese and English.
+
+pub mod components;
+pub mod link;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use shared::Lang;
+
+use crate::components::{Header, LinkBanner};
+use crate::link::Link;
+use crate::model::Model;
+use crate::pages::MainMenu;
+
+/// What every component reaches through context. `Copy`, so closures take it freely.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    /// The state shown on screen, as the back end last told it.
+    pub model: RwSignal<Model>,
+    /// The display language.
+    pub lang: RwSignal<Lang>,
+    /// The connection to the back end.
+    pub link: Link,
+}
+
+/// Reads the [`Ui`] context.
+pub fn use_ui() -> Ui {
+    expect_context::<Ui>()
+}
+
+const LANG_KEY: &str = "karacrix.lang";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn saved_lang() -> Lang {
+    let saved = local_storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    match saved.as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Ja,
+    }
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let model = RwSignal::new(Model::default());
+    let lang = RwSignal::new(saved_lang());
+    let link = Link::start(model);
+    provide_context(Ui { model, lang, link });
+
+    // Keep <html lang> and the saved choice in step with the switch.
+    Effect::new(move || {
+        let lang = lang.get();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(LANG_KEY, lang.tag());
+        }
+    });
+
+    view! {
+        <Header />
+        <LinkBanner />
+        <main class="desktop">
+            <MainMenu />
+        </main>
+    }
+}

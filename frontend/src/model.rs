@@ -1,0 +1,198 @@
+//! The state the screens show, changed only by [`Model::apply`]: a pure reducer over the
+//! connection's events and the server's messages, unit-tested on native.
+
+use shared::ServerMsg;
+use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
+
+/// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
+pub const FIRST_RETRY_MS: u32 = 500;
+/// The longest wait between reconnection attempts.
+pub const MAX_RETRY_MS: u32 = 5_000;
+
+/// The state of the WebSocket to the back end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Opening; `attempt` counts since the last open connection.
+    Connecting {
+        /// 1 for the first attempt.
+        attempt: u32,
+    },
+    /// Open: the state on screen is live.
+    Open,
+    /// Lost; the next attempt comes after `retry_in_ms`.
+    Closed {
+        /// Failed attempts since the last open connection.
+        failures: u32,
+        /// Wait before the next attempt.
+        retry_in_ms: u32,
+    },
+}
+
+/// Something that happened to the connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A connection attempt starts.
+    Connecting,
+    /// The socket opened.
+    Opened,
+    /// The socket closed or could not open.
+    Closed,
+    /// The back end sent a message.
+    Message(ServerMsg),
+}
+
+/// Everything the screens show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The connection.
+    pub link: LinkState,
+    /// The back end, once it said welcome.
+    pub server: Option<ServerInfo>,
+    /// Its live state.
+    pub status: Option<BackendStatus>,
+    /// The last protocol error the back end reported.
+    pub last_error: Option<ProtocolError>,
+    /// How often a reconnection found a new back-end instance (a restart).
+    pub restarts_seen: u32,
+    failures: u32,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            link: LinkState::Connecting { attempt: 1 },
+            server: None,
+            status: None,
+            last_error: None,
+            restarts_seen: 0,
+            failures: 0,
+        }
+    }
+}
+
+impl Model {
+    /// Applies one event.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Connecting => {
+                self.link = LinkState::Connecting {
+                    attempt: self.failures + 1,
+                }
+            }
+            Event::Opened => {
+                self.failures = 0;
+                self.link = LinkState::Open;
+            }
+            Event::Closed => {
+                self.failures += 1;
+                self.link = LinkState::Closed {
+                    failures: self.failures,
+                    retry_in_ms: retry_delay_ms(self.failures),
+                };
+            }
+            Event::Message(ServerMsg::Welcome { server, .. }) => {
+                if self
+                    .server
+                    .as_ref()
+                    .is_some_and(|old| old.instance != server.instance)
+                {
+                    self.restarts_seen += 1;
+                }
+                self.server = Some(server);
+            }
+            Event::Message(ServerMsg::Status(status)) => self.status = Some(status),
+            Event::Message(ServerMsg::Error(error)) => self.last_error = Some(error),
+            Event::Message(ServerMsg::Pong { .. }) => {}
+        }
+    }
+
+    /// True while the state on screen is live.
+    pub fn is_live(&self) -> bool {
+        self.link == LinkState::Open
+    }
+}
+
+/// Exponential backoff: 0.5 s, 1 s, 2 s, 4 s, then 5 s.
+pub fn retry_delay_ms(failures: u32) -> u32 {
+    let doublings = failures.saturating_sub(1).min(16);
+    FIRST_RETRY_MS
+        .saturating_mul(1 << doublings)
+        .min(MAX_RETRY_MS)
+}
+
+/// Seconds as `h:mm:ss`, the way the uptime is shown.
+pub fn format_duration(secs: u64) -> String {
+    format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn welcome(instance: &str) -> Event {
+        Event::Message(ServerMsg::Welcome {
+            protocol: 1,
+            server: ServerInfo {
+                version: "0.1.0".into(),
+                instance: instance.into(),
+                started_at_unix: 0,
+            },
+        })
+    }
+
+    #[test]
+    fn a_session_goes_live_and_takes_the_status() {
+        let mut model = Model::default();
+        model.apply(Event::Opened);
+        model.apply(welcome("a"));
+        model.apply(Event::Message(ServerMsg::Status(BackendStatus {
+            uptime_secs: 5,
+            clients: 1,
+        })));
+        assert!(model.is_live());
+        assert_eq!(model.status.as_ref().unwrap().uptime_secs, 5);
+        assert_eq!(model.restarts_seen, 0);
+    }
+
+    #[test]
+    fn losing_the_link_backs_off_and_a_new_instance_counts_as_a_restart() {
+        let mut model = Model::default();
+        model.apply(Event::Opened);
+        model.apply(welcome("a"));
+        let delays: Vec<u32> = (0..6)
+            .map(|_| {
+                model.apply(Event::Connecting);
+                model.apply(Event::Closed);
+                match model.link {
+                    LinkState::Closed { retry_in_ms, .. } => retry_in_ms,
+                    other => panic!("expected closed, got {other:?}"),
+                }
+            })
+            .collect();
+        assert_eq!(delays, [500, 1000, 2000, 4000, 5000, 5000]);
+        assert!(!model.is_live());
+        model.apply(Event::Connecting);
+        assert_eq!(model.link, LinkState::Connecting { attempt: 7 });
+        // The last known state stays on screen while disconnected.
+        assert!(model.server.is_some());
+
+        model.apply(Event::Opened);
+        model.apply(welcome("b"));
+        assert_eq!(model.restarts_seen, 1);
+        model.apply(Event::Closed);
+        assert_eq!(
+            model.link,
+            LinkState::Closed {
+                failures: 1,
+                retry_in_ms: 500
+            }
+        );
+    }
+
+    #[test]
+    fn durations_read_as_clock_time() {
+        assert_eq!(format_duration(0), "0:00:00");
+        assert_eq!(format_duration(61), "0:01:01");
+        assert_eq!(format_duration(3600 * 25 + 59), "25:00:59");
+    }
+}

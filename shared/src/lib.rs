@@ -1,0 +1,9 @@
+//! Pure types and logic used by both sides of the simulator: the WebSocket protocol and the
+//! display language. Nothing here performs I/O, so it builds for native and `wasm32` alike.
+#![warn(missing_docs)]
+
+pub mod lang;
+pub mod protocol;
+
+pub use lang::Lang;
+pub use protocol::{ClientMsg, ServerMsg};

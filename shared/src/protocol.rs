@@ -1,0 +1,190 @@
+//! The WebSocket protocol between the browser and the back end.
+//!
+//! One JSON object per text frame, tagged by `"type"`. On connect the server sends
+//! [`ServerMsg::Welcome`] and the current [`ServerMsg::Status`], then a new `Status` whenever the
+//! state changes. The client announces its [`PROTOCOL_VERSION`] with [`ClientMsg::Hello`]. A frame
+//! the server cannot understand gets a [`ServerMsg::Error`] and the connection stays open.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of this protocol. Bumped on every incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest client frame the server reads; larger frames close the connection.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
+
+/// What the browser sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// The first message of a client: the protocol version it speaks.
+    Hello {
+        /// The client's [`PROTOCOL_VERSION`].
+        protocol: u32,
+    },
+    /// Asks for a [`ServerMsg::Pong`] with the same nonce (a liveness check).
+    Ping {
+        /// Echoed back unchanged.
+        nonce: u64,
+    },
+}
+
+/// What the back end sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// The first message on every connection.
+    Welcome {
+        /// The server's [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// Which back end this is.
+        server: ServerInfo,
+    },
+    /// The back end's live state; sent on connect and on every change.
+    Status(BackendStatus),
+    /// The answer to [`ClientMsg::Ping`].
+    Pong {
+        /// The nonce of the ping.
+        nonce: u64,
+    },
+    /// A client frame was not understood; the connection stays open.
+    Error(ProtocolError),
+}
+
+/// Identifies a running back end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// The back end's crate version.
+    pub version: String,
+    /// Changes on every start, so a client can tell that the back end was restarted.
+    pub instance: String,
+    /// When this instance started, in seconds since the Unix epoch.
+    pub started_at_unix: u64,
+}
+
+/// The live state of the back end.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendStatus {
+    /// Seconds since the back end started.
+    pub uptime_secs: u64,
+    /// How many browsers are connected to `/ws` now.
+    pub clients: u32,
+}
+
+/// Why a client frame was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolError {
+    /// What kind of problem.
+    pub code: ErrorCode,
+    /// A sentence for people: what was wrong and what is expected.
+    pub message: String,
+}
+
+/// The kinds of [`ProtocolError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or JSON that is not a known message.
+    MalformedMessage,
+    /// A binary frame; the protocol is text only.
+    BinaryFrame,
+    /// The client speaks another protocol version.
+    UnsupportedProtocol,
+}
+
+impl ClientMsg {
+    /// Parses one text frame, explaining what is wrong when it cannot.
+    pub fn decode(text: &str) -> Result<Self, ProtocolError> {
+        serde_json::from_str(text).map_err(|err| ProtocolError {
+            code: ErrorCode::MalformedMessage,
+            message: format!(
+                "not a client message ({err}); expected JSON such as {{\"type\":\"hello\",\"protocol\":{PROTOCOL_VERSION}}}"
+            ),
+        })
+    }
+
+    /// The JSON text of this message.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialize")
+    }
+}
+
+impl ServerMsg {
+    /// Parses one text frame from the server.
+    pub fn decode(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The JSON text of this message.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+impl ProtocolError {
+    /// The error for a client that speaks another protocol version.
+    pub fn unsupported_protocol(client: u32) -> Self {
+        ProtocolError {
+            code: ErrorCode::UnsupportedProtocol,
+            message: format!(
+                "client speaks protocol {client}, this back end speaks {PROTOCOL_VERSION}; reload the page"
+            ),
+        }
+    }
+
+    /// The error for a binary frame.
+    pub fn binary_frame() -> Self {
+        ProtocolError {
+            code: ErrorCode::BinaryFrame,
+            message: "binary frames are not part of the protocol; send JSON text".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_round_trip_with_a_type_tag() {
+        let hello = ClientMsg::Hello { protocol: 1 };
+        assert_eq!(hello.encode(), r#"{"type":"hello","protocol":1}"#);
+        assert_eq!(ClientMsg::decode(&hello.encode()), Ok(hello));
+        let ping = ClientMsg::Ping { nonce: 7 };
+        assert_eq!(ClientMsg::decode(&ping.encode()), Ok(ping));
+    }
+
+    #[test]
+    fn server_messages_round_trip() {
+        let msgs = [
+            ServerMsg::Welcome {
+                protocol: PROTOCOL_VERSION,
+                server: ServerInfo {
+                    version: "0.1.0".into(),
+                    instance: "abc".into(),
+                    started_at_unix: 1,
+                },
+            },
+            ServerMsg::Status(BackendStatus {
+                uptime_secs: 3,
+                clients: 2,
+            }),
+            ServerMsg::Pong { nonce: 9 },
+            ServerMsg::Error(ProtocolError::binary_frame()),
+        ];
+        for msg in msgs {
+            assert_eq!(ServerMsg::decode(&msg.encode()).unwrap(), msg);
+        }
+        let status = ServerMsg::Status(BackendStatus::default()).encode();
+        assert_eq!(status, r#"{"type":"status","uptime_secs":0,"clients":0}"#);
+    }
+
+    #[test]
+    fn malformed_frames_are_explained() {
+        for bad in ["", "not json", "{}", r#"{"type":"launch"}"#, r#"{"type":"hello"}"#] {
+            let err = ClientMsg::decode(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::MalformedMessage, "{bad:?}");
+            assert!(err.message.contains("expected JSON"), "{}", err.message);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The real back end on a free port, spoken to over `/ws` with tokio-tungstenite as a browser
+//! would: state arrives, bad frames are answered and survived, foreign origins are refused.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use shared::ServerMsg;
+use shared::protocol::{ErrorCode, PROTOCOL_VERSION};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(token: Option<&str>) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = backend::Config::local(
+            addr,
+            data.path().join("data"),
+            data.path().join("no-front-end"),
+        );
+        config.token = token.map(String::from);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(backend::serve(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            addr,
+            stop: Some(stop),
+            task,
+            _data: data,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    async fn connect_with_origin(&self, origin: &str) -> Result<Socket, WsError> {
+        let mut request = self.url().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Origin", HeaderValue::from_str(origin).unwrap());
+        timeout(WAIT, connect_async(request)).await.expect("handshake timed out").map(|(s, _)| s)
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        timeout(WAIT, self.task).await.expect("server did not stop").unwrap().unwrap();
+    }
+}
+
+async fn next_msg(socket: &mut Socket) -> ServerMsg {
+    loop {
+        let frame = timeout(WAIT, socket.next())
+            .await
+            .expect("no message in time")
+            .expect("socket closed")
+            .expect("socket failed");
+        if let Message::Text(text) = frame {
+            return ServerMsg::decode(&text).expect("server sent bad JSON");
+        }
+    }
+}
+
+/// The next message that is not a periodic status update.
+async fn next_answer(socket: &mut Socket) -> ServerMsg {
+    loop {
+        match next_msg(socket).await {
+            ServerMsg::Status(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_receives_the_welcome_and_live_status() {
+    let server = Server::start(None).await;
+    let origin = format!("http://{}", server.addr);
+    let mut socket = server.connect_with_origin(&origin).await.unwrap();
+
+    let ServerMsg::Welcome { protocol, server: info } = next_msg(&mut socket).await else {
+        panic!("the first message must be the welcome")
+    };
+    assert_eq!(protocol, PROTOCOL_VERSION);
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let ServerMsg::Status(first) = next_msg(&mut socket).await else {
+        panic!("a status must follow the welcome")
+    };
+    assert_eq!(first.clients, 1);
+
+    // Uptime is live: a later status shows it grown.
+    loop {
+        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
+            if status.uptime_secs > first.uptime_secs {
+                break;
+            }
+        }
+    }
+
+    // A second browser is counted, and uncounted when it leaves.
+    let mut second = server.connect_with_origin(&origin).await.unwrap();
+    loop {
+        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
+            if status.clients == 2 {
+                break;
+            }
+        }
+    }
+    second.close(None).await.unwrap();
+    loop {
+        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
+            if status.clients == 1 {
+                break;
+            }
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_frames_get_an_error_and_the_connection_lives_on() {
+    let server = Server::start(None).await;
+    let mut socket = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
+    assert!(matches!(next_msg(&mut socket).await, ServerMsg::Welcome { .. }));
+    let bad: [Message; 4] = [
+        Message::text("this is not json"),
+        Message::text(r#"{"type":"self_destruct"}"#),
+        Message::text(r#"{"type":"hello","protocol":999}"#),
+        Message::binary(vec![0u8, 159, 146, 150]),
+    ];
+    let expected = [
+        ErrorCode::MalformedMessage,
+        ErrorCode::MalformedMessage,
+        ErrorCode::UnsupportedProtocol,
+        ErrorCode::BinaryFrame,
+    ];
+    for (frame, code) in bad.into_iter().zip(expected) {
+        socket.send(frame).await.unwrap();
+        match next_answer(&mut socket).await {
+            ServerMsg::Error(err) => {
+                assert_eq!(err.code, code);
+                assert!(!err.message.is_empty());
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+    // Still alive: a ping is answered on the same connection.
+    socket.send(Message::text(r#"{"type":"ping","nonce":77}"#)).await.unwrap();
+    assert_eq!(next_answer(&mut socket).await, ServerMsg::Pong { nonce: 77 });
+
+    // An oversized frame ends that connection only; the server keeps serving others.
+    let huge = "x".repeat(shared::protocol::MAX_CLIENT_FRAME_BYTES + 1);
+    let _ = socket.send(Message::text(huge)).await;
+    let closed = timeout(WAIT, async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an oversized frame must close the connection");
+    let mut again = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
+    assert!(matches!(next_msg(&mut again).await, ServerMsg::Welcome { .. }));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn foreign_origins_are_refused() {
+    let server = Server::start(None).await;
+    for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
+        match server.connect_with_origin(origin).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), StatusCode::FORBIDDEN),
+            Err(other) => panic!("{origin}: expected HTTP 403, got {other}"),
+            Ok(_) => panic!("{origin}: a foreign origin must not connect"),
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_guards_the_socket_when_set() {
+    let token = "0123456789abcdef-secret";
+    let server = Server::start(Some(token)).await;
+    let origin = format!("http://{}", server.addr);
+    match server.connect_with_origin(&origin).await {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), StatusCode::UNAUTHORIZED),
+        other => panic!("expected HTTP 401, got {:?}", other.map(|_| ())),
+    }
+    let mut request = format!("{}?token={token}", server.url()).into_client_request().unwrap();
+    request.headers_mut().insert("Origin", HeaderValue::from_str(&origin).unwrap());
+    let (mut socket, _) = timeout(WAIT, connect_async(request)).await.unwrap().unwrap();
+    assert!(matches!(next_msg(&mut socket).await, ServerMsg::Welcome { .. }));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_going_away() {
+    let server = Server::start(None).await;
+    let mut socket = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
+    next_msg(&mut socket).await;
+    server.stop().await;
+    let close = timeout(WAIT, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("no close frame in time");
+    assert_eq!(u16::from(close.expect("a close frame with a code").code), 1001);
+}
