@@ -3,6 +3,7 @@
 //! handles signals, so tests can run the same server in-process on any port.
 
 pub mod config;
+pub mod sandbox;
 pub mod simulation;
 pub mod web;
 
