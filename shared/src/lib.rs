@@ -4,6 +4,7 @@
 
 pub mod lang;
 pub mod protocol;
+pub mod transcript;
 
 pub use lang::Lang;
 pub use protocol::{ClientMsg, ServerMsg};

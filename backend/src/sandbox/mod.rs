@@ -3,6 +3,10 @@
 
 pub mod accounts;
 pub mod mailstore;
+pub mod pop_before_smtp;
+pub mod transcript;
 
 pub use accounts::{Account, Accounts};
 pub use mailstore::{MailStore, MailboxLock, MessageInfo, StoreError};
+pub use transcript::{Dialogue, Transcript};
+pub use pop_before_smtp::PopBeforeSmtp;
