@@ -57,11 +57,14 @@ pub fn App() -> impl IntoView {
     // Keep <html lang> and the saved choice in step with the switch.
     Effect::new(move || {
         let lang = lang.get();
-        if let Some(root) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
-            let _ = root.set_attribute("lang", lang.tag());
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(lang.pick(
+                "KaracrixBuilder Eメール環境シミュレータ",
+                "KaracrixBuilder e-mail environment simulator",
+            ));
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute("lang", lang.tag());
+            }
         }
         if let Some(storage) = local_storage() {
             let _ = storage.set_item(LANG_KEY, lang.tag());
