@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod mailstore;
 pub mod pop_before_smtp;
+pub mod tls;
 pub mod transcript;
 
 pub use accounts::{Account, Accounts};
