@@ -1,6 +1,7 @@
 # Shared by scripts/run and scripts/test: install what is missing, quickly skip what is there.
 # Every step checks before it acts, so a second run costs seconds.
 set -euo pipefail
+# No `grep -q` after a pipe below: with pipefail, its early exit makes the writer fail (SIGPIPE).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -22,15 +23,15 @@ apt_install() {
 }
 
 ensure_wasm_toolchain() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
     step "adding the wasm32 target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! trunk --version 2>/dev/null | grep -qF "$TRUNK_VERSION"; then
+  if ! trunk --version 2>/dev/null | grep -F "$TRUNK_VERSION" >/dev/null; then
     step "installing Trunk $TRUNK_VERSION (about 11 minutes on 2 cores, once)"
     cargo install trunk --version "$TRUNK_VERSION" --locked
   fi
-  if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then
+  if ! wasm-bindgen --version 2>/dev/null | grep -F "$WASM_BINDGEN_VERSION" >/dev/null; then
     step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
     # Not --locked: one of its locked dependencies is no longer in the registry.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
@@ -46,7 +47,7 @@ ensure_npm_tools() {
 }
 
 ensure_browser() {
-  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null; then
     step "installing Chromium and Japanese fonts"
     apt_install chromium fonts-noto-cjk
   fi

@@ -10,7 +10,11 @@ pub const MIN_TOKEN_LEN: usize = 16;
 
 /// How the back end is started.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "karacrix-mail", version, about = "KaracrixBuilder e-mail environment simulator")]
+#[command(
+    name = "karacrix-mail",
+    version,
+    about = "KaracrixBuilder e-mail environment simulator"
+)]
 pub struct Config {
     /// Address of the web UI. Anything other than loopback requires --token.
     #[arg(long, env = "KARACRIX_LISTEN", default_value = "127.0.0.1:8080")]

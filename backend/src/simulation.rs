@@ -111,10 +111,7 @@ pub struct ClientGuard {
 
 impl Drop for ClientGuard {
     fn drop(&mut self) {
-        self.simulation
-            .inner
-            .clients
-            .fetch_sub(1, Ordering::SeqCst);
+        self.simulation.inner.clients.fetch_sub(1, Ordering::SeqCst);
         self.simulation.publish();
     }
 }

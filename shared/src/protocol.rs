@@ -181,7 +181,13 @@ mod tests {
 
     #[test]
     fn malformed_frames_are_explained() {
-        for bad in ["", "not json", "{}", r#"{"type":"launch"}"#, r#"{"type":"hello"}"#] {
+        for bad in [
+            "",
+            "not json",
+            "{}",
+            r#"{"type":"launch"}"#,
+            r#"{"type":"hello"}"#,
+        ] {
             let err = ClientMsg::decode(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::MalformedMessage, "{bad:?}");
             assert!(err.message.contains("expected JSON"), "{}", err.message);

@@ -58,12 +58,19 @@ impl Server {
         request
             .headers_mut()
             .insert("Origin", HeaderValue::from_str(origin).unwrap());
-        timeout(WAIT, connect_async(request)).await.expect("handshake timed out").map(|(s, _)| s)
+        timeout(WAIT, connect_async(request))
+            .await
+            .expect("handshake timed out")
+            .map(|(s, _)| s)
     }
 
     async fn stop(mut self) {
         self.stop.take().unwrap().send(()).unwrap();
-        timeout(WAIT, self.task).await.expect("server did not stop").unwrap().unwrap();
+        timeout(WAIT, self.task)
+            .await
+            .expect("server did not stop")
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -96,7 +103,11 @@ async fn a_client_receives_the_welcome_and_live_status() {
     let origin = format!("http://{}", server.addr);
     let mut socket = server.connect_with_origin(&origin).await.unwrap();
 
-    let ServerMsg::Welcome { protocol, server: info } = next_msg(&mut socket).await else {
+    let ServerMsg::Welcome {
+        protocol,
+        server: info,
+    } = next_msg(&mut socket).await
+    else {
         panic!("the first message must be the welcome")
     };
     assert_eq!(protocol, PROTOCOL_VERSION);
@@ -138,8 +149,14 @@ async fn a_client_receives_the_welcome_and_live_status() {
 #[tokio::test]
 async fn malformed_frames_get_an_error_and_the_connection_lives_on() {
     let server = Server::start(None).await;
-    let mut socket = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
-    assert!(matches!(next_msg(&mut socket).await, ServerMsg::Welcome { .. }));
+    let mut socket = server
+        .connect_with_origin(&format!("http://{}", server.addr))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_msg(&mut socket).await,
+        ServerMsg::Welcome { .. }
+    ));
     let bad: [Message; 4] = [
         Message::text("this is not json"),
         Message::text(r#"{"type":"self_destruct"}"#),
@@ -163,8 +180,14 @@ async fn malformed_frames_get_an_error_and_the_connection_lives_on() {
         }
     }
     // Still alive: a ping is answered on the same connection.
-    socket.send(Message::text(r#"{"type":"ping","nonce":77}"#)).await.unwrap();
-    assert_eq!(next_answer(&mut socket).await, ServerMsg::Pong { nonce: 77 });
+    socket
+        .send(Message::text(r#"{"type":"ping","nonce":77}"#))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_answer(&mut socket).await,
+        ServerMsg::Pong { nonce: 77 }
+    );
 
     // An oversized frame ends that connection only; the server keeps serving others.
     let huge = "x".repeat(shared::protocol::MAX_CLIENT_FRAME_BYTES + 1);
@@ -178,9 +201,18 @@ async fn malformed_frames_get_an_error_and_the_connection_lives_on() {
         }
     })
     .await;
-    assert!(closed.is_ok(), "an oversized frame must close the connection");
-    let mut again = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
-    assert!(matches!(next_msg(&mut again).await, ServerMsg::Welcome { .. }));
+    assert!(
+        closed.is_ok(),
+        "an oversized frame must close the connection"
+    );
+    let mut again = server
+        .connect_with_origin(&format!("http://{}", server.addr))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_msg(&mut again).await,
+        ServerMsg::Welcome { .. }
+    ));
     server.stop().await;
 }
 
@@ -206,17 +238,30 @@ async fn a_token_guards_the_socket_when_set() {
         Err(WsError::Http(response)) => assert_eq!(response.status(), StatusCode::UNAUTHORIZED),
         other => panic!("expected HTTP 401, got {:?}", other.map(|_| ())),
     }
-    let mut request = format!("{}?token={token}", server.url()).into_client_request().unwrap();
-    request.headers_mut().insert("Origin", HeaderValue::from_str(&origin).unwrap());
-    let (mut socket, _) = timeout(WAIT, connect_async(request)).await.unwrap().unwrap();
-    assert!(matches!(next_msg(&mut socket).await, ServerMsg::Welcome { .. }));
+    let mut request = format!("{}?token={token}", server.url())
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", HeaderValue::from_str(&origin).unwrap());
+    let (mut socket, _) = timeout(WAIT, connect_async(request))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        next_msg(&mut socket).await,
+        ServerMsg::Welcome { .. }
+    ));
     server.stop().await;
 }
 
 #[tokio::test]
 async fn shutdown_closes_sockets_with_going_away() {
     let server = Server::start(None).await;
-    let mut socket = server.connect_with_origin(&format!("http://{}", server.addr)).await.unwrap();
+    let mut socket = server
+        .connect_with_origin(&format!("http://{}", server.addr))
+        .await
+        .unwrap();
     next_msg(&mut socket).await;
     server.stop().await;
     let close = timeout(WAIT, async {
@@ -230,5 +275,8 @@ async fn shutdown_closes_sockets_with_going_away() {
     })
     .await
     .expect("no close frame in time");
-    assert_eq!(u16::from(close.expect("a close frame with a code").code), 1001);
+    assert_eq!(
+        u16::from(close.expect("a close frame with a code").code),
+        1001
+    );
 }

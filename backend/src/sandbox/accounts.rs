@@ -87,11 +87,22 @@ mod tests {
     #[test]
     fn users_log_in_by_name_or_address() {
         let accounts = Accounts::training();
-        assert_eq!(accounts.by_user("karacrix").unwrap().address(), "karacrix@sandbox.test");
+        assert_eq!(
+            accounts.by_user("karacrix").unwrap().address(),
+            "karacrix@sandbox.test"
+        );
         assert!(accounts.by_user("KARACRIX@Sandbox.Test").is_some());
         assert!(accounts.by_user("karacrix@elsewhere.test").is_none());
-        assert!(accounts.check_password("operator", "operator-pass").is_some());
-        assert!(accounts.check_password("operator", "Operator-pass").is_none());
+        assert!(
+            accounts
+                .check_password("operator", "operator-pass")
+                .is_some()
+        );
+        assert!(
+            accounts
+                .check_password("operator", "Operator-pass")
+                .is_none()
+        );
         assert!(accounts.by_user("nobody").is_none());
     }
 

@@ -127,7 +127,9 @@ impl MailStore {
         };
         let txn = self.db.begin_read()?;
         let bodies = txn.open_table(BODIES)?;
-        Ok(bodies.get((mailbox, seq))?.map(|body| body.value().to_vec()))
+        Ok(bodies
+            .get((mailbox, seq))?
+            .map(|body| body.value().to_vec()))
     }
 
     /// Deletes the given messages in one transaction: all or none. Returns how many existed.
@@ -179,19 +181,29 @@ mod tests {
     #[test]
     fn delivered_mail_is_listed_read_and_deleted() {
         let (_dir, store) = store();
-        let a = store.deliver("karacrix@sandbox.test", b"Subject: a\r\n\r\nA\r\n").unwrap();
-        let b = store.deliver("karacrix@sandbox.test", b"Subject: b\r\n\r\nBB\r\n").unwrap();
+        let a = store
+            .deliver("karacrix@sandbox.test", b"Subject: a\r\n\r\nA\r\n")
+            .unwrap();
+        let b = store
+            .deliver("karacrix@sandbox.test", b"Subject: b\r\n\r\nBB\r\n")
+            .unwrap();
         store.deliver("operator@sandbox.test", b"other").unwrap();
         assert_ne!(a.uid, b.uid);
         let list = store.list("karacrix@sandbox.test").unwrap();
         assert_eq!(list, vec![a.clone(), b.clone()]);
         assert_eq!(list[1].size, 18);
         assert_eq!(
-            store.read("karacrix@sandbox.test", &b.uid).unwrap().unwrap(),
+            store
+                .read("karacrix@sandbox.test", &b.uid)
+                .unwrap()
+                .unwrap(),
             b"Subject: b\r\n\r\nBB\r\n"
         );
         assert_eq!(store.read("operator@sandbox.test", &b.uid).unwrap(), None);
-        assert_eq!(store.read("karacrix@sandbox.test", "garbage").unwrap(), None);
+        assert_eq!(
+            store.read("karacrix@sandbox.test", "garbage").unwrap(),
+            None
+        );
         let removed = store
             .delete("karacrix@sandbox.test", &[a.uid.clone(), "nope".into()])
             .unwrap();
@@ -207,7 +219,9 @@ mod tests {
         let first = {
             let store = MailStore::open(&path).unwrap();
             let first = store.deliver("m@sandbox.test", b"one").unwrap();
-            store.delete("m@sandbox.test", &[first.uid.clone()]).unwrap();
+            store
+                .delete("m@sandbox.test", &[first.uid.clone()])
+                .unwrap();
             store.deliver("m@sandbox.test", b"two").unwrap();
             first
         };

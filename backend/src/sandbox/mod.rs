@@ -9,5 +9,5 @@ pub mod transcript;
 
 pub use accounts::{Account, Accounts};
 pub use mailstore::{MailStore, MailboxLock, MessageInfo, StoreError};
-pub use transcript::{Dialogue, Transcript};
 pub use pop_before_smtp::PopBeforeSmtp;
+pub use transcript::{Dialogue, Transcript};

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
@@ -122,9 +122,8 @@ fn generate() -> Result<[String; 4], rcgen::Error> {
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca.self_signed(&ca_key)?;
 
-    let mut server = CertificateParams::new(
-        HOST_NAMES.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-    )?;
+    let mut server =
+        CertificateParams::new(HOST_NAMES.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
     server
         .subject_alt_names
         .push(SanType::IpAddress([127, 0, 0, 1].into()));
@@ -181,7 +180,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join(CA_KEY)).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join(CA_KEY))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o077, 0, "keys must not be readable by others");
         }
     }
@@ -190,8 +192,8 @@ mod tests {
     async fn a_client_trusting_the_ca_completes_a_handshake_for_each_host_name() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         use tokio_rustls::TlsConnector;
-        use tokio_rustls::rustls::{ClientConfig, RootCertStore};
         use tokio_rustls::rustls::pki_types::ServerName;
+        use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
         let dir = tempfile::tempdir().unwrap();
         let tls = SandboxTls::load_or_create(dir.path()).unwrap();

@@ -104,6 +104,9 @@ mod tests {
         assert_eq!((first.session, first.direction), (1, Direction::ToServer));
         assert_eq!(first.text, "USER karacrix");
         let second = lines.try_recv().unwrap();
-        assert_eq!((second.service, second.direction), (Service::Smtp, Direction::ToClient));
+        assert_eq!(
+            (second.service, second.direction),
+            (Service::Smtp, Direction::ToClient)
+        );
     }
 }

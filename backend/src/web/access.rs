@@ -93,8 +93,14 @@ mod tests {
     #[test]
     fn the_page_own_origin_is_allowed() {
         let open = AccessPolicy::new(None, vec![]);
-        assert_eq!(open.check(Some("http://127.0.0.1:8080"), HOST, None), Ok(()));
-        assert_eq!(open.check(Some("https://127.0.0.1:8080"), HOST, None), Ok(()));
+        assert_eq!(
+            open.check(Some("http://127.0.0.1:8080"), HOST, None),
+            Ok(())
+        );
+        assert_eq!(
+            open.check(Some("https://127.0.0.1:8080"), HOST, None),
+            Ok(())
+        );
         assert_eq!(open.check(None, HOST, None), Ok(()));
     }
 
@@ -117,24 +123,39 @@ mod tests {
                 "{origin}"
             );
         }
-        assert!(open.check(Some("http://127.0.0.1:8080"), None, None).is_err());
+        assert!(
+            open.check(Some("http://127.0.0.1:8080"), None, None)
+                .is_err()
+        );
     }
 
     #[test]
     fn listed_origins_are_allowed() {
         let dev = AccessPolicy::new(None, vec!["http://127.0.0.1:8081".into()]);
         assert_eq!(dev.check(Some("http://127.0.0.1:8081"), HOST, None), Ok(()));
-        assert!(dev.check(Some("http://127.0.0.1:8082"), HOST, None).is_err());
+        assert!(
+            dev.check(Some("http://127.0.0.1:8082"), HOST, None)
+                .is_err()
+        );
     }
 
     #[test]
     fn a_token_when_set_is_required() {
         let guarded = AccessPolicy::new(Some("0123456789abcdef".into()), vec![]);
         let origin = Some("http://127.0.0.1:8080");
-        assert_eq!(guarded.check(origin, HOST, Some("0123456789abcdef")), Ok(()));
+        assert_eq!(
+            guarded.check(origin, HOST, Some("0123456789abcdef")),
+            Ok(())
+        );
         assert_eq!(guarded.check(origin, HOST, None), Err(Refusal::BadToken));
-        assert_eq!(guarded.check(origin, HOST, Some("0123456789abcdeF")), Err(Refusal::BadToken));
-        assert_eq!(guarded.check(origin, HOST, Some("0123456789abcde")), Err(Refusal::BadToken));
+        assert_eq!(
+            guarded.check(origin, HOST, Some("0123456789abcdeF")),
+            Err(Refusal::BadToken)
+        );
+        assert_eq!(
+            guarded.check(origin, HOST, Some("0123456789abcde")),
+            Err(Refusal::BadToken)
+        );
         assert_eq!(guarded.check(None, HOST, Some("")), Err(Refusal::BadToken));
     }
 

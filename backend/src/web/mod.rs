@@ -47,9 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }));
     let router = if index.is_file() {
-        router.fallback_service(
-            ServeDir::new(&state.static_dir).fallback(ServeFile::new(index)),
-        )
+        router.fallback_service(ServeDir::new(&state.static_dir).fallback(ServeFile::new(index)))
     } else {
         tracing::warn!(dir = %state.static_dir.display(), "front end not built");
         router.fallback(not_built)

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
 use shared::ServerMsg;
+use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
 
 use super::{AppState, Refusal};
 use crate::Simulation;
@@ -173,14 +173,19 @@ mod tests {
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));
 
-        assert!(matches!(decode(out_rx.next().await.unwrap()), ServerMsg::Welcome { .. }));
+        assert!(matches!(
+            decode(out_rx.next().await.unwrap()),
+            ServerMsg::Welcome { .. }
+        ));
         let ServerMsg::Status(status) = decode(out_rx.next().await.unwrap()) else {
             panic!("a status snapshot must follow the welcome")
         };
         assert_eq!(status.clients, 1);
 
         in_tx.unbounded_send(Ok(text("nonsense"))).unwrap();
-        in_tx.unbounded_send(Ok(text(r#"{"type":"ping","nonce":42}"#))).unwrap();
+        in_tx
+            .unbounded_send(Ok(text(r#"{"type":"ping","nonce":42}"#)))
+            .unwrap();
         let mut answers = Vec::new();
         while answers.len() < 2 {
             match decode(out_rx.next().await.unwrap()) {
@@ -188,7 +193,9 @@ mod tests {
                 other => answers.push(other),
             }
         }
-        assert!(matches!(&answers[0], ServerMsg::Error(e) if e.code == ErrorCode::MalformedMessage));
+        assert!(
+            matches!(&answers[0], ServerMsg::Error(e) if e.code == ErrorCode::MalformedMessage)
+        );
         assert_eq!(answers[1], ServerMsg::Pong { nonce: 42 });
 
         cancel.cancel();

@@ -87,7 +87,10 @@ fn BackendState() -> impl IntoView {
     let field = move |f: fn(&crate::model::Model) -> Option<String>| {
         move || model.with(f).unwrap_or_else(|| "—".to_string())
     };
-    let row = move |ja: &'static str, en: &'static str, testid: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
+    let row = move |ja: &'static str,
+                    en: &'static str,
+                    testid: &'static str,
+                    value: Box<dyn Fn() -> String + Send + Sync>| {
         view! {
             <tr>
                 <th scope="row">{move || lang.get().pick(ja, en)}</th>
