@@ -4,6 +4,7 @@
 
 pub mod lang;
 pub mod protocol;
+pub mod sandbox;
 pub mod transcript;
 
 pub use lang::Lang;

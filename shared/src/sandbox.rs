@@ -1,0 +1,247 @@
+//! The sandbox ISP's policies: what a trainer switches at run time (and the UI's ISP panel
+//! shows). The back end maps them onto its SMTP and POP3 listeners.
+
+use serde::{Deserialize, Serialize};
+
+/// A mail service of the ISP, named as in `/etc/services`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailService {
+    /// SMTP, port 25.
+    Smtp,
+    /// Message submission, port 587.
+    Submission,
+    /// SMTP over implicit TLS, port 465.
+    Smtps,
+    /// POP3, port 110.
+    Pop3,
+    /// POP3 over implicit TLS, port 995.
+    Pop3s,
+}
+
+impl MailService {
+    /// Every service, in port order of the original.
+    pub const ALL: [MailService; 5] = [
+        MailService::Smtp,
+        MailService::Submission,
+        MailService::Smtps,
+        MailService::Pop3,
+        MailService::Pop3s,
+    ];
+
+    /// The service name (`smtp`, `submission`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            MailService::Smtp => "smtp",
+            MailService::Submission => "submission",
+            MailService::Smtps => "smtps",
+            MailService::Pop3 => "pop3",
+            MailService::Pop3s => "pop3s",
+        }
+    }
+
+    /// The well-known port the name stands for.
+    pub fn well_known_port(self) -> u16 {
+        match self {
+            MailService::Smtp => 25,
+            MailService::Submission => 587,
+            MailService::Smtps => 465,
+            MailService::Pop3 => 110,
+            MailService::Pop3s => 995,
+        }
+    }
+
+    /// The service of a name, as `5.SMTP名` and `/etc/services` spell it (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        MailService::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The service behind a well-known port number.
+    pub fn from_port(port: u16) -> Option<Self> {
+        MailService::ALL
+            .into_iter()
+            .find(|s| s.well_known_port() == port)
+    }
+
+    /// True for the services that speak SMTP.
+    pub fn is_smtp(self) -> bool {
+        matches!(
+            self,
+            MailService::Smtp | MailService::Submission | MailService::Smtps
+        )
+    }
+
+    /// True for the services that start with TLS (no plaintext phase).
+    pub fn implicit_tls(self) -> bool {
+        matches!(self, MailService::Smtps | MailService::Pop3s)
+    }
+}
+
+/// What an SMTP port demands before it takes mail for relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Anyone may send (mail to the sandbox domain only).
+    Nothing,
+    /// A POP3 login from the same client address within the window first.
+    PopBeforeSmtp,
+    /// SMTP AUTH (LOGIN or PLAIN).
+    Auth,
+}
+
+/// Outbound Port 25 Blocking, as ISPs do against spam.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op25b {
+    /// Port 25 is open.
+    Off,
+    /// Port 25 never answers: the client's connection times out (the usual symptom).
+    Timeout,
+    /// Port 25 closes the connection at once.
+    Refuse,
+}
+
+/// STARTTLS on the plaintext ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartTls {
+    /// Not offered.
+    Off,
+    /// Offered; plaintext allowed.
+    Offered,
+    /// Commands other than EHLO/STARTTLS/QUIT are refused before TLS.
+    Required,
+}
+
+/// Where in an SMTP dialogue a fault strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpStage {
+    /// The 220 greeting.
+    Greeting,
+    /// EHLO/HELO.
+    Ehlo,
+    /// AUTH.
+    Auth,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO.
+    Rcpt,
+    /// DATA.
+    Data,
+    /// After the final `.` of the message.
+    EndOfData,
+}
+
+/// Where in a POP3 dialogue a fault strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pop3Stage {
+    /// The +OK greeting.
+    Greeting,
+    /// USER/PASS/APOP.
+    Auth,
+    /// RETR/TOP.
+    Retrieve,
+}
+
+/// Injected failures, for training the status display.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Faults {
+    /// All mail services refuse connections.
+    pub down: bool,
+    /// Every reply is delayed by this many milliseconds.
+    pub slow_ms: u32,
+    /// SMTP answers this code at this stage (4xx temporary, 5xx permanent).
+    pub smtp_error: Option<(SmtpStage, u16)>,
+    /// POP3 answers `-ERR` at this stage.
+    pub pop3_error: Option<Pop3Stage>,
+    /// Connections are dropped after this many octets of a message (mid-DATA, mid-RETR).
+    pub drop_after_bytes: Option<u32>,
+}
+
+/// Everything a trainer can switch on the sandbox ISP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxPolicy {
+    /// OP25B on the `smtp` port.
+    pub op25b: Op25b,
+    /// What `smtp` (25) requires.
+    pub smtp_requires: Requirement,
+    /// What `submission` (587) requires.
+    pub submission_requires: Requirement,
+    /// What `smtps` (465) requires.
+    pub smtps_requires: Requirement,
+    /// How long a POP3 login opens PopBeforeSmtp, in minutes.
+    pub pop_before_smtp_minutes: u32,
+    /// STARTTLS on `smtp` and `submission`, and STLS on `pop3`.
+    pub starttls: StartTls,
+    /// Injected failures.
+    pub faults: Faults,
+}
+
+impl Default for SandboxPolicy {
+    /// Like a typical Japanese ISP today: port 25 blocked, submission with SMTP AUTH,
+    /// PopBeforeSmtp still accepted on port 25 where it is open.
+    fn default() -> Self {
+        SandboxPolicy {
+            op25b: Op25b::Timeout,
+            smtp_requires: Requirement::PopBeforeSmtp,
+            submission_requires: Requirement::Auth,
+            smtps_requires: Requirement::Auth,
+            pop_before_smtp_minutes: 10,
+            starttls: StartTls::Offered,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl SandboxPolicy {
+    /// What the given SMTP service requires (`Nothing` for POP3 services).
+    pub fn requirement(&self, service: MailService) -> Requirement {
+        match service {
+            MailService::Smtp => self.smtp_requires,
+            MailService::Submission => self.submission_requires,
+            MailService::Smtps => self.smtps_requires,
+            MailService::Pop3 | MailService::Pop3s => Requirement::Nothing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names_and_ports_map_both_ways() {
+        for service in MailService::ALL {
+            assert_eq!(MailService::from_name(service.name()), Some(service));
+            assert_eq!(
+                MailService::from_port(service.well_known_port()),
+                Some(service)
+            );
+        }
+        assert_eq!(
+            MailService::from_name(" Submission "),
+            Some(MailService::Submission)
+        );
+        assert_eq!(MailService::from_name("smtp-auth"), None);
+        assert!(MailService::Smtps.implicit_tls() && !MailService::Submission.implicit_tls());
+    }
+
+    #[test]
+    fn the_default_isp_blocks_port_25_and_wants_auth_on_submission() {
+        let policy = SandboxPolicy::default();
+        assert_eq!(policy.op25b, Op25b::Timeout);
+        assert_eq!(
+            policy.requirement(MailService::Submission),
+            Requirement::Auth
+        );
+        let json = serde_json::to_string(&policy).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SandboxPolicy>(&json).unwrap(),
+            policy
+        );
+    }
+}
