@@ -5,6 +5,7 @@
 pub mod config;
 pub mod sandbox;
 pub mod simulation;
+pub mod store;
 pub mod web;
 
 use std::future::Future;

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
+pub use crate::store::StoreError;
+
 /// Bodies: (mailbox, sequence) → the message as received.
 const BODIES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("sandbox_bodies");
 /// Sizes: (mailbox, sequence) → size in octets.
@@ -17,28 +19,6 @@ const SIZES: TableDefinition<(&str, u64), u64> = TableDefinition::new("sandbox_s
 /// Counters: name → the last number handed out.
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("sandbox_counters");
 const NEXT_SEQ: &str = "message_seq";
-
-/// A failure of the embedded database.
-#[derive(Debug, thiserror::Error)]
-#[error("mail store: {0}")]
-pub struct StoreError(#[from] redb::Error);
-
-macro_rules! store_error_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError(e.into())
-            }
-        }
-    )*};
-}
-store_error_from!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
 
 /// One message of a mailbox listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,16 +52,20 @@ impl Drop for MailboxLock {
 }
 
 impl MailStore {
-    /// Opens (or creates) the store in the database file at `path`.
+    /// Opens (or creates) a store of its own in the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path)?;
+        Self::new(Arc::new(Database::create(path)?))
+    }
+
+    /// The mailboxes kept in `db` (the back end's one database).
+    pub fn new(db: Arc<Database>) -> Result<Self, StoreError> {
         let txn = db.begin_write()?;
         txn.open_table(BODIES)?;
         txn.open_table(SIZES)?;
         txn.open_table(COUNTERS)?;
         txn.commit()?;
         Ok(MailStore {
-            db: Arc::new(db),
+            db,
             locked: Arc::default(),
         })
     }
