@@ -1,6 +1,6 @@
 //! The back end's command-line configuration and its checks.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -33,6 +33,51 @@ pub struct Config {
     /// The page's own origin is always allowed.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+    /// The embedded sandbox ISP.
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// Where the embedded sandbox ISP listens. Its ports stand for the well-known ones (25, 587,
+/// 465, 110, 995), which need root; 0 picks a free port.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Do not start the sandbox ISP (use real mail servers only).
+    #[arg(long = "no-sandbox")]
+    pub disabled: bool,
+    /// The loopback address the sandbox listens on (all of 127.0.0.0/8 is loopback).
+    #[arg(long = "sandbox-address", default_value = "127.0.0.1")]
+    pub address: IpAddr,
+    /// Port standing for `smtp` (25).
+    #[arg(long = "sandbox-smtp-port", default_value_t = 2525)]
+    pub smtp_port: u16,
+    /// Port standing for `submission` (587).
+    #[arg(long = "sandbox-submission-port", default_value_t = 2587)]
+    pub submission_port: u16,
+    /// Port standing for `smtps` (465).
+    #[arg(long = "sandbox-smtps-port", default_value_t = 2465)]
+    pub smtps_port: u16,
+    /// Port standing for `pop3` (110).
+    #[arg(long = "sandbox-pop3-port", default_value_t = 2110)]
+    pub pop3_port: u16,
+    /// Port standing for `pop3s` (995).
+    #[arg(long = "sandbox-pop3s-port", default_value_t = 2995)]
+    pub pop3s_port: u16,
+}
+
+impl SandboxArgs {
+    /// Every sandbox port picked by the system (for tests running side by side).
+    pub fn ephemeral() -> Self {
+        SandboxArgs {
+            disabled: false,
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            smtp_port: 0,
+            submission_port: 0,
+            smtps_port: 0,
+            pop3_port: 0,
+            pop3s_port: 0,
+        }
+    }
 }
 
 /// A configuration the back end refuses to run with.
@@ -46,6 +91,11 @@ pub enum ConfigError {
     /// A token too short to protect anything.
     #[error("the access token must have at least {MIN_TOKEN_LEN} characters")]
     TokenTooShort,
+    /// The sandbox must stay on the machine.
+    #[error(
+        "--sandbox-address {0} is not a loopback address; the sandbox ISP never leaves this machine"
+    )]
+    SandboxNotLoopback(IpAddr),
     /// An `--allow-origin` that is not `scheme://host[:port]`.
     #[error("--allow-origin {0:?} is not an origin like http://host:port")]
     BadOrigin(String),
@@ -60,6 +110,7 @@ impl Config {
             static_dir,
             token: None,
             allowed_origins: Vec::new(),
+            sandbox: SandboxArgs::ephemeral(),
         }
     }
 
@@ -73,6 +124,9 @@ impl Config {
                 return Err(ConfigError::TokenRequired(self.listen));
             }
             _ => {}
+        }
+        if !self.sandbox.address.is_loopback() {
+            return Err(ConfigError::SandboxNotLoopback(self.sandbox.address));
         }
         for origin in &self.allowed_origins {
             let valid = ["http://", "https://"]
@@ -137,6 +191,18 @@ mod tests {
             config("0.0.0.0:8080", Some("0123456789abcdef")).validate(),
             Ok(())
         );
+    }
+
+    #[test]
+    fn the_sandbox_stays_on_loopback() {
+        let mut c = config("127.0.0.1:8080", None);
+        c.sandbox.address = "127.0.0.2".parse().unwrap();
+        assert_eq!(c.validate(), Ok(()));
+        c.sandbox.address = "192.0.2.1".parse().unwrap();
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::SandboxNotLoopback(_))
+        ));
     }
 
     #[test]

@@ -115,7 +115,10 @@ mod tests {
             store.save("numbers", &vec![1, 2, 3]).unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.load::<Vec<u32>>("numbers").unwrap(), Some(vec![1, 2, 3]));
+        assert_eq!(
+            store.load::<Vec<u32>>("numbers").unwrap(),
+            Some(vec![1, 2, 3])
+        );
         let err = store.load::<String>("numbers").unwrap_err();
         assert!(err.to_string().contains("numbers"), "{err}");
     }

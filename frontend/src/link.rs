@@ -40,10 +40,10 @@ impl Link {
     /// Sends a message if the socket is open; the back end's next state shows the effect.
     pub fn send(&self, msg: &ClientMsg) {
         self.socket.with_value(|socket| {
-            if let Some(socket) = socket {
-                if socket.ws.ready_state() == WebSocket::OPEN {
-                    let _ = socket.ws.send_with_str(&msg.encode());
-                }
+            if let Some(socket) = socket
+                && socket.ws.ready_state() == WebSocket::OPEN
+            {
+                let _ = socket.ws.send_with_str(&msg.encode());
             }
         });
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use shared::ServerMsg;
-use shared::protocol::{ErrorCode, PROTOCOL_VERSION};
+use shared::protocol::{BackendStatus, ErrorCode, PROTOCOL_VERSION};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
@@ -87,6 +87,17 @@ async fn next_msg(socket: &mut Socket) -> ServerMsg {
     }
 }
 
+/// Reads until a status that satisfies `wanted` arrives (each read has its own timeout).
+async fn wait_for_status(socket: &mut Socket, wanted: impl Fn(&BackendStatus) -> bool) {
+    loop {
+        if let ServerMsg::Status(status) = next_msg(socket).await
+            && wanted(&status)
+        {
+            return;
+        }
+    }
+}
+
 /// The next message that is not a periodic status update.
 async fn next_answer(socket: &mut Socket) -> ServerMsg {
     loop {
@@ -118,31 +129,13 @@ async fn a_client_receives_the_welcome_and_live_status() {
     assert_eq!(first.clients, 1);
 
     // Uptime is live: a later status shows it grown.
-    loop {
-        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
-            if status.uptime_secs > first.uptime_secs {
-                break;
-            }
-        }
-    }
+    wait_for_status(&mut socket, |s| s.uptime_secs > first.uptime_secs).await;
 
     // A second browser is counted, and uncounted when it leaves.
     let mut second = server.connect_with_origin(&origin).await.unwrap();
-    loop {
-        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
-            if status.clients == 2 {
-                break;
-            }
-        }
-    }
+    wait_for_status(&mut socket, |s| s.clients == 2).await;
     second.close(None).await.unwrap();
-    loop {
-        if let ServerMsg::Status(status) = next_msg(&mut socket).await {
-            if status.clients == 1 {
-                break;
-            }
-        }
-    }
+    wait_for_status(&mut socket, |s| s.clients == 1).await;
     server.stop().await;
 }
 

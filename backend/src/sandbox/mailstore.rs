@@ -204,7 +204,7 @@ mod tests {
             let store = MailStore::open(&path).unwrap();
             let first = store.deliver("m@sandbox.test", b"one").unwrap();
             store
-                .delete("m@sandbox.test", &[first.uid.clone()])
+                .delete("m@sandbox.test", std::slice::from_ref(&first.uid))
                 .unwrap();
             store.deliver("m@sandbox.test", b"two").unwrap();
             first

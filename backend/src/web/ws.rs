@@ -90,10 +90,10 @@ where
                     break;
                 }
                 Some(Ok(frame)) => {
-                    if let Some(answer) = answer(frame) {
-                        if send(&mut sink, answer).await.is_err() {
-                            break;
-                        }
+                    if let Some(answer) = answer(frame)
+                        && send(&mut sink, answer).await.is_err()
+                    {
+                        break;
                     }
                 }
             },
