@@ -5,6 +5,7 @@
 pub mod lang;
 pub mod protocol;
 pub mod sandbox;
+pub mod status;
 pub mod transcript;
 
 pub use lang::Lang;

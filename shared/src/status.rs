@@ -1,0 +1,318 @@
+//! The connection-state catalogue of frame (3) of 「Eメール接続環境設定」: every code the engine
+//! can show, with its Japanese and English meaning and a suggested fix. The live display and the
+//! `?` help both read this one catalogue, so they cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+
+/// What frame (3) shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Receiving is off (interval 0); sending still works.
+    Stop,
+    /// Waiting for the next cycle (or for RST after a settings change).
+    Wait,
+    /// Healthy: the last cycle succeeded; `cycles` counts successful cycles since RST.
+    Run {
+        /// Successful cycles since the last restart.
+        cycles: u64,
+    },
+    /// Connecting to the POP server.
+    PopConnect,
+    /// Logging in to the POP server.
+    PopAuth,
+    /// Receiving message `index` of `total`.
+    PopReceive {
+        /// 1-based.
+        index: u32,
+        /// Messages in the mailbox.
+        total: u32,
+    },
+    /// Connecting to the SMTP server.
+    SmtpConnect,
+    /// Authenticating to the SMTP server (AUTH, or the POP login of PopBeforeSmtp).
+    SmtpAuth,
+    /// Sending message `index` of `total`.
+    SmtpSend {
+        /// 1-based.
+        index: u32,
+        /// Mails in the outbox.
+        total: u32,
+    },
+    /// An error stopped the cycle; the engine retries at the next one.
+    Error {
+        /// Which error.
+        error: MailError,
+        /// What happened, for people (server reply, host name, …); never a password.
+        detail: String,
+    },
+}
+
+/// The errors frame (3) distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailError {
+    /// The server's host name does not resolve.
+    NameNotFound,
+    /// The server refused the connection (nothing listens on that port).
+    Refused,
+    /// No answer in time: the typical symptom of OP25B on port 25.
+    Timeout,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The POP server refused the user name or password.
+    PopLoginFailed,
+    /// The SMTP server refused the AUTH credentials (535).
+    SmtpAuthFailed,
+    /// The SMTP server requires authentication (530).
+    AuthRequired,
+    /// The SMTP server refused to relay (PopBeforeSmtp not done, or not allowed).
+    RelayDenied,
+    /// The SMTP server answered another error code.
+    SmtpRejected,
+    /// The server broke the protocol (garbage, oversized or endless replies).
+    Protocol,
+}
+
+impl MailError {
+    /// Every error, in the order the help lists them.
+    pub const ALL: [MailError; 10] = [
+        MailError::NameNotFound,
+        MailError::Refused,
+        MailError::Timeout,
+        MailError::Tls,
+        MailError::PopLoginFailed,
+        MailError::SmtpAuthFailed,
+        MailError::AuthRequired,
+        MailError::RelayDenied,
+        MailError::SmtpRejected,
+        MailError::Protocol,
+    ];
+
+    /// The short code shown in frame (3), e.g. `err timeout`.
+    pub fn code(self) -> &'static str {
+        match self {
+            MailError::NameNotFound => "err name",
+            MailError::Refused => "err refused",
+            MailError::Timeout => "err timeout",
+            MailError::Tls => "err tls",
+            MailError::PopLoginFailed => "err pop login",
+            MailError::SmtpAuthFailed => "err smtp auth (535)",
+            MailError::AuthRequired => "err auth required (530)",
+            MailError::RelayDenied => "err relay denied",
+            MailError::SmtpRejected => "err smtp",
+            MailError::Protocol => "err protocol",
+        }
+    }
+
+    /// What the error means, in `lang`.
+    pub fn meaning(self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            MailError::NameNotFound => (
+                "サーバ名を IP アドレスに変換できません。",
+                "The server's host name cannot be resolved to an address.",
+            ),
+            MailError::Refused => (
+                "サーバが接続を拒否しました（そのポートでサービスが動いていません）。",
+                "The server refused the connection (no service on that port).",
+            ),
+            MailError::Timeout => (
+                "サーバから時間内に応答がありません。ポート 25 でこれが出る場合、OP25B による遮断が典型的な原因です。",
+                "The server did not answer in time. On port 25 this is the typical sign of OP25B blocking.",
+            ),
+            MailError::Tls => (
+                "暗号化（TLS）の開始または証明書の確認に失敗しました。",
+                "Starting encryption (TLS) or checking the server's certificate failed.",
+            ),
+            MailError::PopLoginFailed => (
+                "POP サーバがユーザ名またはパスワードを受け付けませんでした。",
+                "The POP server refused the user name or password.",
+            ),
+            MailError::SmtpAuthFailed => (
+                "SMTP サーバがログイン認証（SmtpAuthLogin）の資格情報を拒否しました（535）。",
+                "The SMTP server rejected the login credentials of SmtpAuthLogin (535).",
+            ),
+            MailError::AuthRequired => (
+                "SMTP サーバがログイン認証を要求しています（530）。",
+                "The SMTP server requires login authentication (530).",
+            ),
+            MailError::RelayDenied => (
+                "SMTP サーバが中継を拒否しました。送信前の認証が済んでいません。",
+                "The SMTP server refused to relay: no authentication was done before sending.",
+            ),
+            MailError::SmtpRejected => (
+                "SMTP サーバがエラーを返しました（詳細欄の応答コードを参照）。",
+                "The SMTP server answered with an error (see the reply code in the detail).",
+            ),
+            MailError::Protocol => (
+                "サーバの応答がプロトコルに従っていません（不正な行、長すぎる応答など）。",
+                "The server's replies broke the protocol (malformed, oversized or endless lines).",
+            ),
+        };
+        lang.pick(ja, en)
+    }
+
+    /// What to do about it, in `lang`.
+    pub fn fix(self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            MailError::NameNotFound => (
+                "6.POPサーバ名・7.SMTPサーバ名の綴りを確認してください。IP アドレスでも指定できます。",
+                "Check the spelling of 6. POP server and 7. SMTP server; an IP address works too.",
+            ),
+            MailError::Refused => (
+                "5.SMTP名（サービス名またはポート番号）とサーバ名が正しいか、サーバが動いているかを確認してください。",
+                "Check 5. SMTP service (name or port) and the server name, and that the server is running.",
+            ),
+            MailError::Timeout => (
+                "5.SMTP名を smtp から submission（587）に変え、多くの場合 12.SmtpAuthLogin もオンにして、RST で再起動してください。",
+                "Change 5. SMTP service from smtp to submission (587), usually with 12. SmtpAuthLogin on, then restart with RST.",
+            ),
+            MailError::Tls => (
+                "サーバ名が証明書の名前と一致しているか、ポート（smtps/submission）が正しいかを確認してください。",
+                "Check that the server name matches its certificate and that the port (smtps/submission) is right.",
+            ),
+            MailError::PopLoginFailed => (
+                "9.E-Mailユーザ名と 10.E-Mailパスワードを確認し、登録後 RST で再起動してください。",
+                "Check 9. user name and 10. password, save, then restart with RST.",
+            ),
+            MailError::SmtpAuthFailed => (
+                "9.E-Mailユーザ名・10.E-Mailパスワードを確認してください。SMTP 用の資格情報が別の場合はサーバ管理者に確認してください。",
+                "Check 9. user name and 10. password; ask the server's administrator if SMTP uses other credentials.",
+            ),
+            MailError::AuthRequired => (
+                "12.SmtpAuthLogin をオンにして RST で再起動してください。",
+                "Turn on 12. SmtpAuthLogin and restart with RST.",
+            ),
+            MailError::RelayDenied => (
+                "11.PopBeforeSmtp または 12.SmtpAuthLogin をオンにしてください（どちらが必要かはサーバ管理者に確認）。",
+                "Turn on 11. PopBeforeSmtp or 12. SmtpAuthLogin (ask the server's administrator which one).",
+            ),
+            MailError::SmtpRejected => (
+                "応答コードの意味をサーバ管理者に確認してください。4xx は一時的なもので、次の周期で再送します。",
+                "Ask the server's administrator about the code. 4xx is temporary; the engine retries next cycle.",
+            ),
+            MailError::Protocol => (
+                "サーバ名とポートが本当にメールサーバを指しているかを確認してください。",
+                "Check that the server name and port really point to a mail server.",
+            ),
+        };
+        lang.pick(ja, en)
+    }
+}
+
+impl MailStatus {
+    /// The text frame (3) shows, as the original does: `run (N)`, `stop`, `wait`, …
+    pub fn display(&self) -> String {
+        match self {
+            MailStatus::Stop => "stop".into(),
+            MailStatus::Wait => "wait".into(),
+            MailStatus::Run { cycles } => format!("run ({cycles})"),
+            MailStatus::PopConnect => "pop connect".into(),
+            MailStatus::PopAuth => "pop auth".into(),
+            MailStatus::PopReceive { index, total } => format!("pop recv {index}/{total}"),
+            MailStatus::SmtpConnect => "smtp connect".into(),
+            MailStatus::SmtpAuth => "smtp auth".into(),
+            MailStatus::SmtpSend { index, total } => format!("smtp send {index}/{total}"),
+            MailStatus::Error { error, .. } => error.code().into(),
+        }
+    }
+
+    /// What the state means, in `lang`.
+    pub fn meaning(&self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            MailStatus::Stop => (
+                "受信停止中です（1.メール受信間隔時間 = 0）。警報メールなどの送信は行います。",
+                "Receiving is off (1. receive interval = 0). Sending, e.g. alarm mail, still works.",
+            ),
+            MailStatus::Wait => (
+                "次の受信周期を待っています。",
+                "Waiting for the next receive cycle.",
+            ),
+            MailStatus::Run { .. } => (
+                "正常に動作しています。括弧内は再起動後に成功した周期の回数です。",
+                "Working normally. The number counts successful cycles since the restart.",
+            ),
+            MailStatus::PopConnect => ("POP サーバに接続中です。", "Connecting to the POP server."),
+            MailStatus::PopAuth => (
+                "POP サーバにログイン中です。",
+                "Logging in to the POP server.",
+            ),
+            MailStatus::PopReceive { .. } => (
+                "メールを受信中です（受信済み／全件）。",
+                "Receiving mail (this one of all).",
+            ),
+            MailStatus::SmtpConnect => (
+                "SMTP サーバに接続中です。",
+                "Connecting to the SMTP server.",
+            ),
+            MailStatus::SmtpAuth => (
+                "送信前の認証中です（SmtpAuthLogin、または PopBeforeSmtp の POP ログイン）。",
+                "Authenticating before sending (SmtpAuthLogin, or the POP login of PopBeforeSmtp).",
+            ),
+            MailStatus::SmtpSend { .. } => (
+                "メールを送信中です（送信中／全件）。",
+                "Sending mail (this one of all).",
+            ),
+            MailStatus::Error { error, .. } => return error.meaning(lang),
+        };
+        lang.pick(ja, en)
+    }
+
+    /// True for the states that need the user's attention.
+    pub fn is_error(&self) -> bool {
+        matches!(self, MailStatus::Error { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_display_reads_like_the_original() {
+        assert_eq!(MailStatus::Run { cycles: 3 }.display(), "run (3)");
+        assert_eq!(MailStatus::Stop.display(), "stop");
+        assert_eq!(
+            MailStatus::PopReceive { index: 2, total: 5 }.display(),
+            "pop recv 2/5"
+        );
+        let timeout = MailStatus::Error {
+            error: MailError::Timeout,
+            detail: "smtp.sandbox.test:25".into(),
+        };
+        assert_eq!(timeout.display(), "err timeout");
+        assert!(timeout.is_error());
+        assert!(timeout.meaning(Lang::Ja).contains("OP25B"));
+    }
+
+    #[test]
+    fn every_error_has_a_distinct_code_and_help_in_both_languages() {
+        let mut codes = std::collections::HashSet::new();
+        for error in MailError::ALL {
+            assert!(
+                codes.insert(error.code()),
+                "duplicate code {}",
+                error.code()
+            );
+            for lang in [Lang::Ja, Lang::En] {
+                assert!(!error.meaning(lang).is_empty());
+                assert!(!error.fix(lang).is_empty());
+            }
+            assert_ne!(error.meaning(Lang::Ja), error.meaning(Lang::En));
+        }
+        assert!(MailError::Timeout.fix(Lang::Ja).contains("submission"));
+    }
+
+    #[test]
+    fn statuses_travel_as_tagged_json() {
+        let status = MailStatus::Error {
+            error: MailError::RelayDenied,
+            detail: "554 5.7.1".into(),
+        };
+        let json = serde_json::to_string(&status).unwrap();
+        assert!(json.contains(r#""code":"error""#), "{json}");
+        assert_eq!(serde_json::from_str::<MailStatus>(&json).unwrap(), status);
+    }
+}
