@@ -5,6 +5,7 @@
 pub mod lang;
 pub mod protocol;
 pub mod sandbox;
+pub mod settings;
 pub mod status;
 pub mod transcript;
 

@@ -1,0 +1,551 @@
+//! The fields of 「Eメール接続環境設定」 and their validation. Fields 5–12 are the original's,
+//! numbered as the seed numbers them; 1–4 are ours (receive interval, alarm recipients, allowed
+//! senders, PIN). The password (10) is write-only: it never appears in [`MailSettings`], which is
+//! what the browser sees; it travels only inside a save as [`PasswordChange`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::sandbox::MailService;
+
+/// The longest receive interval, one day in minutes.
+pub const MAX_INTERVAL_MIN: u32 = 1440;
+/// The most addresses a list field takes.
+pub const MAX_LIST_LEN: usize = 32;
+
+/// The settings as stored and shown (without the password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailSettings {
+    /// 1. Minutes between mailbox polls; 0 turns receiving off.
+    pub receive_interval_min: u32,
+    /// 2. Who gets alarm mails.
+    pub alarm_recipients: Vec<String>,
+    /// 3. Who may send command mails: addresses or `@domain`.
+    pub allowed_senders: Vec<String>,
+    /// 4. The PIN command mails must carry; empty means none.
+    pub command_pin: String,
+    /// 5. `smtp`, `submission`, `smtps` or a port number.
+    pub smtp_service: String,
+    /// 6. POP server: host name or IP address, optionally `:port` (995 means implicit TLS).
+    pub pop_server: String,
+    /// 7. SMTP server: host name or IP address.
+    pub smtp_server: String,
+    /// 8. The system's own address.
+    pub address: String,
+    /// 9. The account's user name.
+    pub user: String,
+    /// 10. Whether a password is stored (the password itself never leaves the back end).
+    pub password_set: bool,
+    /// 11. Log in to POP before sending.
+    pub pop_before_smtp: bool,
+    /// 12. SMTP AUTH LOGIN before sending.
+    pub smtp_auth_login: bool,
+}
+
+/// What a save does to the stored password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", content = "value", rename_all = "snake_case")]
+pub enum PasswordChange {
+    /// Keep what is stored.
+    Keep,
+    /// Store this password.
+    Set(String),
+}
+
+/// A field of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// 1.メール受信間隔時間(分)
+    ReceiveInterval,
+    /// 2.警報メール宛先
+    AlarmRecipients,
+    /// 3.コマンド許可アドレス
+    AllowedSenders,
+    /// 4.コマンド暗証番号
+    CommandPin,
+    /// 5.SMTP名
+    SmtpService,
+    /// 6.POPサーバ名
+    PopServer,
+    /// 7.SMTPサーバ名
+    SmtpServer,
+    /// 8.自分のメールアドレス名
+    Address,
+    /// 9.E-Mailユーザ名
+    User,
+    /// 10.E-Mailパスワード
+    Password,
+    /// 11.PopBeforeSmtp
+    PopBeforeSmtp,
+    /// 12.SmtpAuthLogin
+    SmtpAuthLogin,
+}
+
+impl Field {
+    /// Every field in screen order.
+    pub const ALL: [Field; 12] = [
+        Field::ReceiveInterval,
+        Field::AlarmRecipients,
+        Field::AllowedSenders,
+        Field::CommandPin,
+        Field::SmtpService,
+        Field::PopServer,
+        Field::SmtpServer,
+        Field::Address,
+        Field::User,
+        Field::Password,
+        Field::PopBeforeSmtp,
+        Field::SmtpAuthLogin,
+    ];
+
+    /// The field's number on the screen.
+    pub fn number(self) -> u8 {
+        Field::ALL.iter().position(|f| *f == self).unwrap_or(0) as u8 + 1
+    }
+
+    /// The label as the screen shows it, number included.
+    pub fn label(self, lang: Lang) -> String {
+        let (ja, en) = match self {
+            Field::ReceiveInterval => ("メール受信間隔時間(分)", "Receive interval (min)"),
+            Field::AlarmRecipients => ("警報メール宛先", "Alarm mail recipients"),
+            Field::AllowedSenders => ("コマンド許可アドレス", "Allowed command senders"),
+            Field::CommandPin => ("コマンド暗証番号", "Command PIN"),
+            Field::SmtpService => ("SMTP名", "SMTP service"),
+            Field::PopServer => ("POPサーバ名", "POP server"),
+            Field::SmtpServer => ("SMTPサーバ名", "SMTP server"),
+            Field::Address => ("自分のメールアドレス名", "Own e-mail address"),
+            Field::User => ("E-Mailユーザ名", "E-mail user name"),
+            Field::Password => ("E-Mailパスワード", "E-mail password"),
+            Field::PopBeforeSmtp => ("PopBeforeSmtp", "PopBeforeSmtp"),
+            Field::SmtpAuthLogin => ("SmtpAuthLogin", "SmtpAuthLogin"),
+        };
+        match lang {
+            Lang::Ja => format!("{}.{ja}", self.number()),
+            Lang::En => format!("{}. {en}", self.number()),
+        }
+    }
+
+    /// True for the fields that are our addition (the seed does not number them).
+    pub fn is_ours(self) -> bool {
+        self.number() <= 4
+    }
+}
+
+/// What is wrong with a field's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Problem {
+    /// The field must not be empty.
+    Required,
+    /// A number outside its range.
+    OutOfRange {
+        /// Smallest allowed.
+        min: u32,
+        /// Largest allowed.
+        max: u32,
+    },
+    /// Not a service name the system knows, nor a port.
+    UnknownService {
+        /// What was entered.
+        value: String,
+    },
+    /// Not a host name or IP address (with an optional port where allowed).
+    BadHost {
+        /// What was entered.
+        value: String,
+    },
+    /// Not an e-mail address (or `@domain` where allowed).
+    BadAddress {
+        /// What was entered.
+        value: String,
+    },
+    /// The PIN must be 4 to 8 digits.
+    BadPin,
+    /// Spaces or control characters where none may be.
+    BadCharacters,
+    /// More entries than allowed.
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// A field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Which field.
+    pub field: Field,
+    /// What is wrong.
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+impl FieldError {
+    /// A sentence naming the field and the problem.
+    pub fn message(&self, lang: Lang) -> String {
+        let label = self.field.label(lang);
+        let problem = match (&self.problem, lang) {
+            (Problem::Required, Lang::Ja) => "入力してください。".to_string(),
+            (Problem::Required, Lang::En) => "is required.".to_string(),
+            (Problem::OutOfRange { min, max }, Lang::Ja) => {
+                format!("{min}〜{max} の範囲で入力してください。")
+            }
+            (Problem::OutOfRange { min, max }, Lang::En) => {
+                format!("must be between {min} and {max}.")
+            }
+            (Problem::UnknownService { value }, Lang::Ja) => format!(
+                "「{value}」は不明なサービス名です。smtp・submission・smtps またはポート番号を入力してください。"
+            ),
+            (Problem::UnknownService { value }, Lang::En) => format!(
+                "\"{value}\" is not a known service; use smtp, submission, smtps or a port number."
+            ),
+            (Problem::BadHost { value }, Lang::Ja) => {
+                format!("「{value}」はホスト名または IP アドレスではありません。")
+            }
+            (Problem::BadHost { value }, Lang::En) => {
+                format!("\"{value}\" is not a host name or IP address.")
+            }
+            (Problem::BadAddress { value }, Lang::Ja) => {
+                format!("「{value}」はメールアドレスではありません。")
+            }
+            (Problem::BadAddress { value }, Lang::En) => {
+                format!("\"{value}\" is not an e-mail address.")
+            }
+            (Problem::BadPin, Lang::Ja) => {
+                "4〜8 桁の数字で入力してください（空欄で暗証番号なし）。".into()
+            }
+            (Problem::BadPin, Lang::En) => "must be 4 to 8 digits (empty for no PIN).".into(),
+            (Problem::BadCharacters, Lang::Ja) => "空白や制御文字は使えません。".into(),
+            (Problem::BadCharacters, Lang::En) => {
+                "may not contain spaces or control characters.".into()
+            }
+            (Problem::TooMany { max }, Lang::Ja) => format!("{max} 件までです。"),
+            (Problem::TooMany { max }, Lang::En) => format!("takes at most {max} entries."),
+        };
+        match lang {
+            Lang::Ja => format!("{label}: {problem}"),
+            Lang::En => format!("{label} {problem}"),
+        }
+    }
+}
+
+/// Where to reach the SMTP server: the port and whether TLS starts at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmtpEndpoint {
+    /// The port to connect to.
+    pub port: u16,
+    /// TLS from the first octet (465).
+    pub implicit_tls: bool,
+}
+
+/// Parses `5.SMTP名`: a service name or a port number.
+pub fn parse_smtp_service(value: &str) -> Option<SmtpEndpoint> {
+    let value = value.trim();
+    let port = match MailService::from_name(value) {
+        Some(service) if service.is_smtp() => service.well_known_port(),
+        Some(_) => return None,
+        None => value.parse::<u16>().ok().filter(|p| *p > 0)?,
+    };
+    Some(SmtpEndpoint {
+        port,
+        implicit_tls: port == MailService::Smtps.well_known_port(),
+    })
+}
+
+/// Splits `host` or `host:port` (IPv6 in brackets); `None` if it is neither.
+pub fn parse_host_port(value: &str) -> Option<(String, Option<u16>)> {
+    let value = value.trim();
+    let (host, port) = if let Some(rest) = value.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        host.parse::<std::net::Ipv6Addr>().ok()?;
+        match after.strip_prefix(':') {
+            Some(port) => (host, Some(port)),
+            None if after.is_empty() => (host, None),
+            None => return None,
+        }
+    } else {
+        match value.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (value, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0)?),
+        None => None,
+    };
+    let valid = host.parse::<std::net::IpAddr>().is_ok() || is_host_name(host);
+    valid.then(|| (host.to_string(), port))
+}
+
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// True for `local@domain` with a plausible domain.
+pub fn is_address(value: &str) -> bool {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && value.len() <= 254
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"<>()[],;:\\\"@".contains(c))
+        && is_host_name(domain)
+}
+
+impl MailSettings {
+    /// The training preset: the system's sandbox account, receiving every minute, the phone
+    /// allowed to send commands and receiving alarms.
+    pub fn sandbox_demo() -> Self {
+        MailSettings {
+            receive_interval_min: 1,
+            alarm_recipients: vec!["operator@sandbox.test".into()],
+            allowed_senders: vec!["operator@sandbox.test".into()],
+            command_pin: String::new(),
+            smtp_service: "smtp".into(),
+            pop_server: "mail.sandbox.test".into(),
+            smtp_server: "mail.sandbox.test".into(),
+            address: "karacrix@sandbox.test".into(),
+            user: "karacrix".into(),
+            password_set: false,
+            pop_before_smtp: true,
+            smtp_auth_login: false,
+        }
+    }
+
+    /// Every problem of these settings, in screen order; empty when they can be saved.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut fail = |field, problem| errors.push(FieldError { field, problem });
+        if self.receive_interval_min > MAX_INTERVAL_MIN {
+            fail(
+                Field::ReceiveInterval,
+                Problem::OutOfRange {
+                    min: 0,
+                    max: MAX_INTERVAL_MIN,
+                },
+            );
+        }
+        for (field, list, domains_allowed) in [
+            (Field::AlarmRecipients, &self.alarm_recipients, false),
+            (Field::AllowedSenders, &self.allowed_senders, true),
+        ] {
+            if list.len() > MAX_LIST_LEN {
+                fail(field, Problem::TooMany { max: MAX_LIST_LEN });
+            } else if let Some(bad) = list.iter().find(|entry| {
+                let domain_entry = entry.strip_prefix('@').filter(|_| domains_allowed);
+                !domain_entry.map_or_else(|| is_address(entry), is_host_name)
+            }) {
+                fail(field, Problem::BadAddress { value: bad.clone() });
+            }
+        }
+        let pin = &self.command_pin;
+        if !pin.is_empty()
+            && !((4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()))
+        {
+            fail(Field::CommandPin, Problem::BadPin);
+        }
+        if self.smtp_service.trim().is_empty() {
+            fail(Field::SmtpService, Problem::Required);
+        } else if parse_smtp_service(&self.smtp_service).is_none() {
+            fail(
+                Field::SmtpService,
+                Problem::UnknownService {
+                    value: self.smtp_service.clone(),
+                },
+            );
+        }
+        for (field, value, port_allowed) in [
+            (Field::PopServer, &self.pop_server, true),
+            (Field::SmtpServer, &self.smtp_server, false),
+        ] {
+            match parse_host_port(value) {
+                _ if value.trim().is_empty() => fail(field, Problem::Required),
+                Some((_, port)) if port.is_none() || port_allowed => {}
+                _ => fail(
+                    field,
+                    Problem::BadHost {
+                        value: value.clone(),
+                    },
+                ),
+            }
+        }
+        if self.address.trim().is_empty() {
+            fail(Field::Address, Problem::Required);
+        } else if !is_address(&self.address) {
+            fail(
+                Field::Address,
+                Problem::BadAddress {
+                    value: self.address.clone(),
+                },
+            );
+        }
+        if self.user.is_empty() {
+            fail(Field::User, Problem::Required);
+        } else if self.user.len() > 254
+            || self
+                .user
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            fail(Field::User, Problem::BadCharacters);
+        }
+        errors
+    }
+}
+
+/// Checks a new password: printable, no line breaks (it goes into protocol lines).
+pub fn validate_password(change: &PasswordChange) -> Option<FieldError> {
+    match change {
+        PasswordChange::Set(p) if p.is_empty() => Some(FieldError {
+            field: Field::Password,
+            problem: Problem::Required,
+        }),
+        PasswordChange::Set(p) if p.len() > 256 || p.chars().any(char::is_control) => {
+            Some(FieldError {
+                field: Field::Password,
+                problem: Problem::BadCharacters,
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(settings: &MailSettings) -> Vec<(Field, Problem)> {
+        settings
+            .validate()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn the_demo_preset_is_valid_and_numbered_as_the_seed() {
+        assert_eq!(MailSettings::sandbox_demo().validate(), vec![]);
+        assert_eq!(Field::SmtpService.label(Lang::Ja), "5.SMTP名");
+        assert_eq!(Field::SmtpAuthLogin.label(Lang::En), "12. SmtpAuthLogin");
+        assert!(Field::CommandPin.is_ours() && !Field::SmtpService.is_ours());
+    }
+
+    #[test]
+    fn smtp_service_takes_names_and_ports() {
+        let ok = |v| parse_smtp_service(v).map(|e| (e.port, e.implicit_tls));
+        assert_eq!(ok("smtp"), Some((25, false)));
+        assert_eq!(ok("Submission"), Some((587, false)));
+        assert_eq!(ok("smtps"), Some((465, true)));
+        assert_eq!(ok("2525"), Some((2525, false)));
+        assert_eq!(ok("465"), Some((465, true)));
+        for bad in ["pop3", "smtp-auth", "0", "70000", ""] {
+            assert_eq!(parse_smtp_service(bad), None, "{bad}");
+        }
+        let mut s = MailSettings::sandbox_demo();
+        s.smtp_service = "smpt".into();
+        assert_eq!(
+            problems(&s),
+            vec![(
+                Field::SmtpService,
+                Problem::UnknownService {
+                    value: "smpt".into()
+                }
+            )]
+        );
+        let message = s.validate()[0].message(Lang::Ja);
+        assert!(
+            message.starts_with("5.SMTP名") && message.contains("smpt"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn hosts_addresses_and_ranges_are_checked() {
+        assert_eq!(
+            parse_host_port("pop.example.jp:995"),
+            Some(("pop.example.jp".into(), Some(995)))
+        );
+        assert_eq!(
+            parse_host_port("[::1]:110"),
+            Some(("::1".into(), Some(110)))
+        );
+        assert_eq!(
+            parse_host_port("192.0.2.7"),
+            Some(("192.0.2.7".into(), None))
+        );
+        for bad in [
+            "",
+            "a b",
+            "-x.jp",
+            "host:",
+            "host:0",
+            "host:99999",
+            "[::1",
+            "ex_ample.jp",
+        ] {
+            assert_eq!(parse_host_port(bad), None, "{bad}");
+        }
+        let mut s = MailSettings::sandbox_demo();
+        s.receive_interval_min = 1441;
+        s.smtp_server = "smtp.example.jp:587".into();
+        s.address = "karacrix".into();
+        s.allowed_senders = vec!["@sandbox.test".into(), "not an address".into()];
+        s.alarm_recipients = vec!["@sandbox.test".into()];
+        s.command_pin = "12a4".into();
+        s.user = "kara crix".into();
+        let fields: Vec<Field> = problems(&s).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                Field::ReceiveInterval,
+                Field::AlarmRecipients,
+                Field::AllowedSenders,
+                Field::CommandPin,
+                Field::SmtpServer,
+                Field::Address,
+                Field::User
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_required_fields_are_named() {
+        let mut s = MailSettings::sandbox_demo();
+        s.pop_server.clear();
+        s.user.clear();
+        s.smtp_service = " ".into();
+        assert_eq!(
+            problems(&s),
+            vec![
+                (Field::SmtpService, Problem::Required),
+                (Field::PopServer, Problem::Required),
+                (Field::User, Problem::Required)
+            ]
+        );
+    }
+
+    #[test]
+    fn passwords_are_write_only_values() {
+        assert_eq!(validate_password(&PasswordChange::Keep), None);
+        assert_eq!(
+            validate_password(&PasswordChange::Set("s3cret".into())),
+            None
+        );
+        assert!(validate_password(&PasswordChange::Set(String::new())).is_some());
+        assert!(validate_password(&PasswordChange::Set("a\r\nQUIT".into())).is_some());
+        let json = serde_json::to_string(&MailSettings::sandbox_demo()).unwrap();
+        assert!(!json.contains("password\":\""), "{json}");
+    }
+}
