@@ -290,6 +290,11 @@ fn is_host_name(host: &str) -> bool {
         })
 }
 
+/// True for no PIN (empty) or 4 to 8 ASCII digits.
+pub fn is_valid_pin(pin: &str) -> bool {
+    pin.is_empty() || ((4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// True for `local@domain` with a plausible domain.
 pub fn is_address(value: &str) -> bool {
     let Some((local, domain)) = value.rsplit_once('@') else {
@@ -350,10 +355,7 @@ impl MailSettings {
                 fail(field, Problem::BadAddress { value: bad.clone() });
             }
         }
-        let pin = &self.command_pin;
-        if !pin.is_empty()
-            && !((4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if !is_valid_pin(&self.command_pin) {
             fail(Field::CommandPin, Problem::BadPin);
         }
         if self.smtp_service.trim().is_empty() {
