@@ -1,0 +1,551 @@
+//! The tokio side of the POP3 server: accepts connections, reads bounded lines, feeds the
+//! [`Session`] and performs the side effects its replies ask for (mail store, TLS, lock-out,
+//! PopBeforeSmtp, transcript), with the configured faults. Nothing here decides protocol
+//! questions; that is `session`'s job.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+use tokio_util::sync::CancellationToken;
+
+use super::lockout::Lockout;
+use super::protocol::{self, DotStuffer, Input, LineBuffer, ParseError, Refusal, Response};
+use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, authorize};
+use crate::sandbox::accounts::{Accounts, DOMAIN};
+use crate::sandbox::mailstore::{MailStore, MailboxLock};
+use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
+use crate::sandbox::transcript::{Dialogue, Transcript};
+use shared::transcript::Service;
+
+/// RFC 1939 section 3: the autologout timer must be at least 10 minutes.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Message bodies are stuffed and written in pieces of this size.
+const CHUNK: usize = 16 * 1024;
+/// Octets read from the socket at a time.
+const READ_SIZE: usize = 4096;
+
+/// Where a fault answers `-ERR [SYS/TEMP]` instead of doing its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultStage {
+    /// The greeting is an `-ERR`, then the server closes.
+    Greeting,
+    /// Every PASS/APOP is refused, right or wrong.
+    Auth,
+    /// Every RETR/TOP is refused.
+    Retr,
+}
+
+/// Misbehaviour on purpose, for training. Read once per connection, when it is accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pop3Faults {
+    /// Close every connection right after accepting it, without a greeting.
+    pub down: bool,
+    /// Wait this long before every reply.
+    pub slow: Option<Duration>,
+    /// Answer `-ERR [SYS/TEMP]` at this stage.
+    pub error_at: Option<FaultStage>,
+    /// Close the connection after this many octets of a RETR/TOP body.
+    pub drop_retr_after: Option<u64>,
+}
+
+/// The faults in force, switchable while the server runs. Cheap to clone; clones share.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSwitch(Arc<RwLock<Pop3Faults>>);
+
+impl FaultSwitch {
+    /// A switch set to `faults`.
+    pub fn new(faults: Pop3Faults) -> Self {
+        FaultSwitch(Arc::new(RwLock::new(faults)))
+    }
+
+    /// The faults now.
+    pub fn get(&self) -> Pop3Faults {
+        self.0.read().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Sets the faults for connections accepted from now on.
+    pub fn set(&self, faults: Pop3Faults) {
+        if let Ok(mut current) = self.0.write() {
+            *current = faults;
+        }
+    }
+}
+
+/// Everything a POP3 listener needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Pop3Context {
+    /// Who may log in.
+    pub accounts: Accounts,
+    /// The mailboxes.
+    pub store: MailStore,
+    /// Where the (masked) dialogue is published.
+    pub dialogue: Dialogue,
+    /// Successful logins are recorded here for the SMTP side.
+    pub pop_before_smtp: PopBeforeSmtp,
+    /// Failed logins by address.
+    pub lockout: Lockout,
+    /// The certificate for STLS and implicit TLS; `None` means no TLS at all.
+    pub tls: Option<TlsAcceptor>,
+    /// TLS from the first octet (the "pop3s" port); needs `tls`.
+    pub implicit_tls: bool,
+    /// Close a connection that completes no command line for this long.
+    pub idle_timeout: Duration,
+    /// Faults to inject.
+    pub faults: FaultSwitch,
+    /// Cancelling stops the listener and closes every connection (nothing is deleted).
+    pub shutdown: CancellationToken,
+}
+
+impl Pop3Context {
+    /// A plain-text server with the default idle timeout and lock-out, and no faults.
+    pub fn new(
+        accounts: Accounts,
+        store: MailStore,
+        dialogue: Dialogue,
+        pop_before_smtp: PopBeforeSmtp,
+    ) -> Self {
+        Pop3Context {
+            accounts,
+            store,
+            dialogue,
+            pop_before_smtp,
+            lockout: Lockout::default(),
+            tls: None,
+            implicit_tls: false,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            faults: FaultSwitch::default(),
+            shutdown: CancellationToken::new(),
+        }
+    }
+}
+
+/// Serves POP3 on `listener` until `ctx.shutdown` is cancelled. Fails at once if the context
+/// asks for implicit TLS without a certificate.
+pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
+    if ctx.implicit_tls && ctx.tls.is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "implicit TLS needs a certificate (tls is None)",
+        ));
+    }
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = ctx.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(handle_connection(stream, peer, ctx.clone()));
+                }
+                Err(error) => {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "pop3 accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// Runs one POP3 connection to its end. Errors end the connection and go to the transcript.
+pub async fn handle_connection(stream: TcpStream, peer: SocketAddr, ctx: Pop3Context) {
+    let faults = ctx.faults.get();
+    let transcript = ctx.dialogue.session(Service::Pop3);
+    if faults.down {
+        transcript.note(&format!("connection from {peer} refused (fault: down)"));
+        return;
+    }
+    transcript.note(&format!("connection from {peer}"));
+    let mut conn = Connection {
+        ctx,
+        faults,
+        transcript,
+        peer: peer.ip(),
+        lock: None,
+    };
+    match conn.run(stream).await {
+        Ok(end) => conn.transcript.note(end),
+        Err(error) => conn.transcript.note(&format!("connection ended: {error}")),
+    }
+}
+
+/// A socket that may have been upgraded to TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// What the read loop does after a reply.
+enum Flow {
+    Continue,
+    StartTls,
+    /// Close politely (QUIT, greeting fault).
+    Close,
+    /// Close abruptly, mid-transfer (fault).
+    Drop,
+}
+
+struct Connection {
+    ctx: Pop3Context,
+    faults: Pop3Faults,
+    transcript: Transcript,
+    peer: IpAddr,
+    /// The mailbox and its lock, held from login to the end of the connection.
+    lock: Option<(String, MailboxLock)>,
+}
+
+impl Connection {
+    /// The session from greeting to close; returns the note describing how it ended.
+    async fn run(&mut self, tcp: TcpStream) -> io::Result<&'static str> {
+        let mut stream = match (&self.ctx.tls, self.ctx.implicit_tls) {
+            (Some(acceptor), true) => {
+                let acceptor = acceptor.clone();
+                let tls = self.handshake(&acceptor, tcp).await?;
+                self.transcript.note("TLS established (implicit)");
+                Stream::Tls(Box::new(tls))
+            }
+            _ => Stream::Plain(tcp),
+        };
+        let tls = TlsState {
+            available: self.ctx.tls.is_some(),
+            active: matches!(stream, Stream::Tls(_)),
+        };
+        let mut session = Session::new(new_timestamp(), tls);
+        if self.faults.error_at == Some(FaultStage::Greeting) {
+            self.send(&mut stream, &Refusal::TempFailure.response())
+                .await?;
+            self.close(&mut stream).await;
+            return Ok("closed after the greeting (fault: greeting error)");
+        }
+        self.send(&mut stream, &session.greeting()).await?;
+        stream.flush().await?;
+
+        let mut lines = LineBuffer::default();
+        let mut inputs = Vec::new();
+        let mut buf = vec![0u8; READ_SIZE];
+        let mut deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
+        loop {
+            let read = tokio::select! {
+                read = tokio::time::timeout_at(deadline, stream.read(&mut buf)) => read,
+                () = self.ctx.shutdown.cancelled() => return Ok("closed: server shutting down"),
+            };
+            let n = match read {
+                Ok(result) => result?,
+                Err(_elapsed) => {
+                    self.send(&mut stream, &Refusal::Idle.response()).await?;
+                    self.close(&mut stream).await;
+                    return Ok("closed: idle timeout (nothing deleted)");
+                }
+            };
+            if n == 0 {
+                return Ok(if self.lock.is_some() {
+                    "client closed without QUIT (nothing deleted)"
+                } else {
+                    "client closed"
+                });
+            }
+            lines.feed(&buf[..n], &mut inputs);
+            if !inputs.is_empty() {
+                deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
+            }
+            let mut upgrade = false;
+            for input in inputs.drain(..) {
+                let reply = match input {
+                    Input::TooLong => {
+                        self.transcript.client("(over-long line discarded)");
+                        session.unparsable(ParseError::TooLong)
+                    }
+                    Input::Line(line) => {
+                        self.transcript.client(&protocol::mask(&line));
+                        match protocol::parse(&line) {
+                            Ok(command) => session.handle(command),
+                            Err(error) => session.unparsable(error),
+                        }
+                    }
+                };
+                match self.perform(&mut stream, &mut session, reply).await? {
+                    Flow::Continue => {}
+                    Flow::StartTls => {
+                        // Anything pipelined behind STLS was sent in clear: drop it.
+                        upgrade = true;
+                        break;
+                    }
+                    Flow::Close => {
+                        self.close(&mut stream).await;
+                        return Ok(if session.state_name() == "CLOSED" {
+                            "closed after QUIT"
+                        } else {
+                            "closed"
+                        });
+                    }
+                    Flow::Drop => return Ok("connection dropped mid-transfer (fault)"),
+                }
+            }
+            inputs.clear();
+            stream.flush().await?;
+            if upgrade {
+                lines.clear();
+                let Stream::Plain(tcp) = stream else {
+                    return Err(io::Error::other("STLS on a TLS connection"));
+                };
+                let Some(acceptor) = self.ctx.tls.clone() else {
+                    return Err(io::Error::other("STLS without a certificate"));
+                };
+                stream = Stream::Tls(Box::new(self.handshake(&acceptor, tcp).await?));
+                session.tls_started();
+                self.transcript.note("TLS established (STLS)");
+                deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
+            }
+        }
+    }
+
+    async fn handshake(
+        &self,
+        acceptor: &TlsAcceptor,
+        tcp: TcpStream,
+    ) -> io::Result<TlsStream<TcpStream>> {
+        match tokio::time::timeout(self.ctx.idle_timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(tls)) => Ok(tls),
+            Ok(Err(error)) => Err(io::Error::other(format!("TLS handshake failed: {error}"))),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "TLS handshake timed out",
+            )),
+        }
+    }
+
+    async fn perform(
+        &mut self,
+        stream: &mut Stream,
+        session: &mut Session,
+        reply: Reply,
+    ) -> io::Result<Flow> {
+        match reply {
+            Reply::Send(status) => self.send(stream, &status).await?,
+            Reply::Lines(status, lines) => {
+                self.send(stream, &status).await?;
+                stream.write_all(&protocol::multiline(&lines)).await?;
+            }
+            Reply::Message { status, uid, top } => {
+                return self.send_message(stream, status, &uid, top).await;
+            }
+            Reply::Authenticate(credentials) => {
+                let outcome = self.login(session, &credentials).await;
+                let reply = session.login_result(outcome);
+                return Box::pin(self.perform(stream, session, reply)).await;
+            }
+            Reply::StartTls(status) => {
+                self.send(stream, &status).await?;
+                return Ok(Flow::StartTls);
+            }
+            Reply::Commit { mailbox, uids } => {
+                let store = self.ctx.store.clone();
+                let result = tokio::task::spawn_blocking(move || store.delete(&mailbox, &uids))
+                    .await
+                    .map_err(|_| ())
+                    .and_then(|r| r.map_err(|_| ()));
+                match &result {
+                    Ok(removed) => self.transcript.note(&format!("{removed} messages deleted")),
+                    Err(()) => self.transcript.note("deleting messages failed"),
+                }
+                let reply = session.update_result(result);
+                return Box::pin(self.perform(stream, session, reply)).await;
+            }
+            Reply::Close(status) => {
+                self.send(stream, &status).await?;
+                return Ok(Flow::Close);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Checks the credentials, takes the mailbox and reads its listing.
+    async fn login(&mut self, session: &Session, credentials: &Credentials) -> LoginOutcome {
+        if self.faults.error_at == Some(FaultStage::Auth) {
+            self.transcript.note("login refused (fault: auth error)");
+            return LoginOutcome::Refused(Refusal::TempFailure);
+        }
+        let now = Instant::now();
+        let account = match authorize(
+            &self.ctx.accounts,
+            &self.ctx.lockout,
+            self.peer,
+            now,
+            credentials,
+            session.timestamp(),
+        ) {
+            Ok(account) => account.clone(),
+            Err(refusal) => {
+                if refusal == Refusal::LockedOut {
+                    self.transcript
+                        .note(&format!("login refused: {} is locked out", self.peer));
+                }
+                return LoginOutcome::Refused(refusal);
+            }
+        };
+        let mailbox = account.address();
+        let Some(lock) = self.ctx.store.try_lock(&mailbox) else {
+            return LoginOutcome::Refused(Refusal::InUse);
+        };
+        let store = self.ctx.store.clone();
+        let name = mailbox.clone();
+        match tokio::task::spawn_blocking(move || store.list(&name)).await {
+            Ok(Ok(listing)) => {
+                self.lock = Some((mailbox.clone(), lock));
+                self.ctx.pop_before_smtp.record(self.peer, Instant::now());
+                self.transcript.note(&format!("logged in to {mailbox}"));
+                LoginOutcome::Granted { mailbox, listing }
+            }
+            _ => LoginOutcome::Refused(Refusal::TempFailure),
+        }
+    }
+
+    /// RETR/TOP: the status line, then the body stuffed and written a chunk at a time.
+    async fn send_message(
+        &mut self,
+        stream: &mut Stream,
+        status: Response,
+        uid: &str,
+        top: Option<u32>,
+    ) -> io::Result<Flow> {
+        if self.faults.error_at == Some(FaultStage::Retr) {
+            self.send(stream, &Refusal::TempFailure.response()).await?;
+            return Ok(Flow::Continue);
+        }
+        let Some(mailbox) = self.lock.as_ref().map(|(name, _)| name.clone()) else {
+            self.send(stream, &Refusal::TempFailure.response()).await?;
+            return Ok(Flow::Continue);
+        };
+        let store = self.ctx.store.clone();
+        let key = uid.to_string();
+        let message = tokio::task::spawn_blocking(move || store.read(&mailbox, &key)).await;
+        let Ok(Ok(Some(message))) = message else {
+            self.transcript
+                .note(&format!("message {uid} could not be read"));
+            self.send(stream, &Refusal::TempFailure.response()).await?;
+            return Ok(Flow::Continue);
+        };
+        self.send(stream, &status).await?;
+        let body = match top {
+            Some(lines) => protocol::top(&message, lines),
+            None => &message,
+        };
+        let mut budget = self.faults.drop_retr_after;
+        let mut stuffer = DotStuffer::default();
+        let mut out = Vec::with_capacity(CHUNK + CHUNK / 8);
+        for chunk in body.chunks(CHUNK) {
+            out.clear();
+            stuffer.feed(chunk, &mut out);
+            if !write_within(stream, &out, &mut budget).await? {
+                self.transcript
+                    .note("connection dropped mid-transfer (fault: drop during RETR)");
+                return Ok(Flow::Drop);
+            }
+        }
+        out.clear();
+        stuffer.finish(&mut out);
+        if !write_within(stream, &out, &mut budget).await? {
+            self.transcript
+                .note("connection dropped mid-transfer (fault: drop during RETR)");
+            return Ok(Flow::Drop);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// One status line, after the "slow" delay, published to the transcript.
+    async fn send(&self, stream: &mut Stream, response: &Response) -> io::Result<()> {
+        if let Some(delay) = self.faults.slow {
+            tokio::time::sleep(delay).await;
+        }
+        self.transcript.server(&response.to_string());
+        stream.write_all(&response.to_wire()).await
+    }
+
+    async fn close(&self, stream: &mut Stream) {
+        // The client may already be gone; there is nothing left to tell it.
+        let _ = stream.flush().await;
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// Writes `bytes` unless the drop-mid-transfer budget runs out; then writes what the budget
+/// allows and returns false.
+async fn write_within(
+    stream: &mut Stream,
+    bytes: &[u8],
+    budget: &mut Option<u64>,
+) -> io::Result<bool> {
+    if let Some(left) = budget {
+        if (bytes.len() as u64) > *left {
+            let allowed = usize::try_from(*left).unwrap_or(usize::MAX);
+            stream.write_all(&bytes[..allowed]).await?;
+            stream.flush().await?;
+            return Ok(false);
+        }
+        *left -= bytes.len() as u64;
+    }
+    stream.write_all(bytes).await?;
+    Ok(true)
+}
+
+/// A fresh APOP challenge, `<pid.time.n@sandbox.test>`, unique within the process.
+fn new_timestamp() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("<{}.{secs}.{n}@{DOMAIN}>", std::process::id())
+}
