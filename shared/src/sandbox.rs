@@ -92,10 +92,11 @@ pub enum Requirement {
 }
 
 /// Outbound Port 25 Blocking, as ISPs do against spam.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op25b {
     /// Port 25 is open.
+    #[default]
     Off,
     /// Port 25 never answers: the client's connection times out (the usual symptom).
     Timeout,
@@ -175,7 +176,7 @@ pub struct SandboxPolicy {
     pub smtps_requires: Requirement,
     /// How long a POP3 login opens PopBeforeSmtp, in minutes.
     pub pop_before_smtp_minutes: u32,
-    /// STARTTLS on `smtp` and `submission`, and STLS on `pop3`.
+    /// STARTTLS on `smtp` and `submission` (POP3 always offers STLS).
     pub starttls: StartTls,
     /// Injected failures.
     pub faults: Faults,
@@ -197,7 +198,34 @@ impl Default for SandboxPolicy {
     }
 }
 
+/// The longest injected reply delay, so a mistaken value cannot hang the trainees for hours.
+pub const MAX_SLOW_MS: u32 = 60_000;
+
 impl SandboxPolicy {
+    /// Checks the values a trainer can get wrong, naming the problem.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1440).contains(&self.pop_before_smtp_minutes) {
+            return Err(format!(
+                "the PopBeforeSmtp window must be 1 to 1440 minutes, not {}",
+                self.pop_before_smtp_minutes
+            ));
+        }
+        if self.faults.slow_ms > MAX_SLOW_MS {
+            return Err(format!(
+                "a reply delay of {} ms is over the limit of {MAX_SLOW_MS} ms",
+                self.faults.slow_ms
+            ));
+        }
+        if let Some((_, code)) = self.faults.smtp_error
+            && !(400..=599).contains(&code)
+        {
+            return Err(format!(
+                "an injected SMTP error must be a 4xx or 5xx code, not {code}"
+            ));
+        }
+        Ok(())
+    }
+
     /// What the given SMTP service requires (`Nothing` for POP3 services).
     pub fn requirement(&self, service: MailService) -> Requirement {
         match service {
@@ -207,6 +235,32 @@ impl SandboxPolicy {
             MailService::Pop3 | MailService::Pop3s => Requirement::Nothing,
         }
     }
+}
+
+/// Where one sandbox service listens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxEndpoint {
+    /// The service it stands for.
+    pub service: MailService,
+    /// The loopback address.
+    pub address: String,
+    /// The real (unprivileged) port.
+    pub port: u16,
+}
+
+/// What the UI and real mail clients need to know about the running sandbox ISP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    /// The ISP's mail domain.
+    pub domain: String,
+    /// The listeners, one per service.
+    pub endpoints: Vec<SandboxEndpoint>,
+    /// The mailbox addresses (the training passwords are in the README, not on the wire).
+    pub accounts: Vec<String>,
+    /// The policies in force.
+    pub policy: SandboxPolicy,
+    /// The CA certificate (PEM) to trust for TLS to the sandbox.
+    pub ca_pem: String,
 }
 
 #[cfg(test)]
@@ -238,6 +292,13 @@ mod tests {
             policy.requirement(MailService::Submission),
             Requirement::Auth
         );
+        assert_eq!(policy.validate(), Ok(()));
+        let mut bad = policy.clone();
+        bad.faults.smtp_error = Some((SmtpStage::Rcpt, 250));
+        assert!(bad.validate().unwrap_err().contains("250"));
+        bad.faults.smtp_error = Some((SmtpStage::Rcpt, 451));
+        bad.pop_before_smtp_minutes = 0;
+        assert!(bad.validate().is_err());
         let json = serde_json::to_string(&policy).unwrap();
         assert_eq!(
             serde_json::from_str::<SandboxPolicy>(&json).unwrap(),

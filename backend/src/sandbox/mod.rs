@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod mailstore;
 pub mod pop3;
 pub mod pop_before_smtp;
+pub mod smtp;
 pub mod tls;
 pub mod transcript;
 

@@ -1,0 +1,1061 @@
+//! The sandbox SMTP server in-process on a free loopback port, driven by real clients: Python's
+//! smtplib, curl and lettre, plus raw sockets for input no polite client sends. Every check of
+//! what was accepted reads the mail store afterwards.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backend::sandbox::smtp::{
+    Op25b, ReplyFault, Requirement, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings, Stage,
+    StartTls, serve,
+};
+use backend::sandbox::{Dialogue, MailStore, PopBeforeSmtp};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, SanType,
+};
+use shared::transcript::{DialogueLine, Direction, Party};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{broadcast, watch};
+use tokio::time::timeout;
+use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+const WAIT: Duration = Duration::from_secs(20);
+const SYSTEM: &str = "karacrix@sandbox.test";
+const PHONE: &str = "operator@sandbox.test";
+
+/// A CA and a server certificate for 127.0.0.1, made fresh for each test.
+struct TestCa {
+    ca_pem: String,
+    acceptor: TlsAcceptor,
+    ca_der: CertificateDer<'static>,
+}
+
+impl TestCa {
+    fn new() -> TestCa {
+        // Distinct names: a leaf whose issuer name equals its subject looks self-signed.
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name = DistinguishedName::new();
+        ca.distinguished_name
+            .push(DnType::CommonName, "sandbox SMTP test CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let mut server = CertificateParams::new(vec![
+            "mail.sandbox.test".to_string(),
+            "localhost".to_string(),
+        ])
+        .unwrap();
+        server
+            .subject_alt_names
+            .push(SanType::IpAddress([127, 0, 0, 1].into()));
+        server.distinguished_name = DistinguishedName::new();
+        server
+            .distinguished_name
+            .push(DnType::CommonName, "mail.sandbox.test");
+        let server_key = KeyPair::generate().unwrap();
+        let issuer = Issuer::new(ca, &ca_key);
+        let server_cert = server.signed_by(&server_key, &issuer).unwrap();
+        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![server_cert.der().clone()],
+                PrivateKeyDer::try_from(server_key.serialize_der()).unwrap(),
+            )
+            .unwrap();
+        TestCa {
+            ca_pem: ca_cert.pem(),
+            ca_der: ca_cert.der().clone(),
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        }
+    }
+
+    fn connector(&self) -> TlsConnector {
+        let mut roots = RootCertStore::empty();
+        roots.add(self.ca_der.clone()).unwrap();
+        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        TlsConnector::from(Arc::new(config))
+    }
+}
+
+/// One running listener with its own store.
+struct Sandbox {
+    addr: SocketAddr,
+    store: MailStore,
+    pop: PopBeforeSmtp,
+    dialogue: Dialogue,
+    settings: watch::Sender<SmtpSettings>,
+    ca_file: Option<PathBuf>,
+    dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Sandbox {
+    async fn start(settings: SmtpSettings, ca: Option<&TestCa>, implicit_tls: bool) -> Sandbox {
+        Sandbox::start_with(settings, ca, implicit_tls, |_| {}).await
+    }
+
+    async fn start_with(
+        settings: SmtpSettings,
+        ca: Option<&TestCa>,
+        implicit_tls: bool,
+        configure: impl FnOnce(&mut SmtpContext),
+    ) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MailStore::open(&dir.path().join("mail.redb")).unwrap();
+        let pop = PopBeforeSmtp::default();
+        let dialogue = Dialogue::new(Party::Sandbox);
+        let (tx, rx) = watch::channel(settings);
+        let mut ctx = SmtpContext::new(store.clone(), pop.clone(), dialogue.clone(), rx);
+        ctx.tls = ca.map(|ca| ca.acceptor.clone());
+        ctx.implicit_tls = implicit_tls;
+        configure(&mut ctx);
+        let ca_file = ca.map(|ca| {
+            let path = dir.path().join("ca.pem");
+            std::fs::write(&path, &ca.ca_pem).unwrap();
+            path
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(serve(listener, ctx));
+        Sandbox {
+            addr,
+            store,
+            pop,
+            dialogue,
+            settings: tx,
+            ca_file,
+            dir,
+            task,
+        }
+    }
+
+    async fn plain(policy: SmtpPolicy) -> Sandbox {
+        Sandbox::start(
+            SmtpSettings {
+                policy,
+                ..SmtpSettings::default()
+            },
+            None,
+            false,
+        )
+        .await
+    }
+
+    fn port(&self) -> String {
+        self.addr.port().to_string()
+    }
+
+    fn ca_file(&self) -> String {
+        self.ca_file.as_ref().unwrap().display().to_string()
+    }
+
+    fn mailbox(&self, mailbox: &str) -> Vec<String> {
+        self.store
+            .list(mailbox)
+            .unwrap()
+            .iter()
+            .map(|info| {
+                let bytes = self.store.read(mailbox, &info.uid).unwrap().unwrap();
+                String::from_utf8(bytes).unwrap()
+            })
+            .collect()
+    }
+
+    fn set_faults(&self, faults: SmtpFaults) {
+        self.settings.send_modify(|s| s.faults = faults);
+    }
+
+    async fn raw(&self) -> Raw<TcpStream> {
+        Raw::new(
+            timeout(WAIT, TcpStream::connect(self.addr))
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+    }
+
+    async fn raw_from(&self, source: IpAddr) -> Raw<TcpStream> {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(source, 0)).unwrap();
+        Raw::new(
+            timeout(WAIT, socket.connect(self.addr))
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+    }
+}
+
+fn auth_policy(starttls: StartTls) -> SmtpPolicy {
+    SmtpPolicy {
+        requirement: Requirement::Auth,
+        starttls,
+        ..SmtpPolicy::default()
+    }
+}
+
+/// A line-level SMTP client for what real clients never send.
+struct Raw<S> {
+    stream: BufReader<S>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
+    fn new(stream: S) -> Raw<S> {
+        Raw {
+            stream: BufReader::new(stream),
+        }
+    }
+
+    async fn send(&mut self, bytes: impl AsRef<[u8]>) {
+        timeout(WAIT, self.stream.get_mut().write_all(bytes.as_ref()))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    /// One complete reply, all its lines, or `None` when the server closed.
+    async fn reply(&mut self) -> Option<String> {
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            let n = timeout(WAIT, self.stream.read_line(&mut line))
+                .await
+                .expect("the server did not answer in time")
+                .ok()?;
+            if n == 0 {
+                return (!reply.is_empty()).then_some(reply);
+            }
+            reply.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return Some(reply);
+            }
+        }
+    }
+
+    async fn expect(&mut self, code: &str) -> String {
+        let reply = self.reply().await.expect("connection closed");
+        assert!(reply.starts_with(code), "expected {code}, got {reply:?}");
+        reply
+    }
+
+    async fn command(&mut self, line: &str, code: &str) -> String {
+        self.send(format!("{line}\r\n")).await;
+        self.expect(code).await
+    }
+
+    /// True once the server has closed the connection (EOF or reset).
+    async fn closed(&mut self) -> bool {
+        let mut line = String::new();
+        matches!(
+            timeout(WAIT, self.stream.read_line(&mut line)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+
+    fn into_inner(self) -> S {
+        self.stream.into_inner()
+    }
+}
+
+/// Runs a Python program; returns its stdout, failing the test if it fails.
+async fn python(script: &str, sandbox: &Sandbox) -> String {
+    let mut command = tokio::process::Command::new("python3");
+    command
+        .arg("-c")
+        .arg(format!("{PYTHON_PRELUDE}\n{script}"))
+        .env("PORT", sandbox.port())
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(ca) = &sandbox.ca_file {
+        command.env("CA_FILE", ca);
+    }
+    let output = timeout(WAIT, command.output())
+        .await
+        .expect("python did not finish")
+        .expect("python3 is needed for these tests");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+const PYTHON_PRELUDE: &str = r#"
+import os, smtplib, socket, ssl, sys
+HOST = "127.0.0.1"
+PORT = int(os.environ["PORT"])
+def tls_context():
+    return ssl.create_default_context(cafile=os.environ["CA_FILE"])
+MESSAGE = "From: karacrix@sandbox.test\r\nTo: operator@sandbox.test\r\nSubject: {}\r\n\r\nbody line\r\n.starts with a dot\r\n"
+"#;
+
+/// Runs curl; returns (exit code, stderr).
+async fn curl(args: &[&str]) -> (i32, String) {
+    let output = timeout(
+        WAIT,
+        tokio::process::Command::new("curl")
+            .args(["-sS", "--max-time", "15"])
+            .args(args)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("curl did not finish")
+    .expect("curl is needed for these tests");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Waits until the protocol log shows a line containing `text`.
+async fn wait_for_line(lines: &mut broadcast::Receiver<DialogueLine>, text: &str) -> DialogueLine {
+    timeout(WAIT, async {
+        loop {
+            let line = lines.recv().await.unwrap();
+            if line.text.contains(text) {
+                return line;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no log line with {text:?}"))
+}
+
+fn drain(lines: &mut broadcast::Receiver<DialogueLine>) -> Vec<DialogueLine> {
+    std::iter::from_fn(|| lines.try_recv().ok()).collect()
+}
+
+fn lettre_message(subject: &str) -> Message {
+    Message::builder()
+        .from(SYSTEM.parse().unwrap())
+        .to(PHONE.parse().unwrap())
+        .subject(subject)
+        .body(String::from("from lettre\r\n"))
+        .unwrap()
+}
+
+fn lettre_tls(ca: &TestCa) -> TlsParameters {
+    TlsParameters::builder("127.0.0.1".into())
+        .certificate_store(CertificateStore::None)
+        .add_root_certificate(Certificate::from_pem(ca.ca_pem.as_bytes()).unwrap())
+        .build_rustls()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_smtplib_sends_in_plaintext_and_pipelines() {
+    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let out = python(
+        r#"
+s = smtplib.SMTP(HOST, PORT, local_hostname="pc.example", timeout=10)
+code, features = s.ehlo()
+assert code == 250, code
+for ext in ["pipelining", "size", "8bitmime", "enhancedstatuscodes"]:
+    assert s.has_extn(ext), ext
+assert not s.has_extn("starttls")
+refused = s.sendmail("karacrix@sandbox.test", ["operator@sandbox.test"], MESSAGE.format("plain"))
+assert refused == {}, refused
+# Pipelined: three commands in one write, three replies in order.
+s.send(b"MAIL FROM:<karacrix@sandbox.test> BODY=8BITMIME SIZE=200\r\nRCPT TO:<operator@sandbox.test>\r\nDATA\r\n")
+print([s.getreply()[0] for _ in range(3)])
+s.send("Subject: pipelined 8bit \u00e9\r\n\r\n\u7d66\u6c34\r\n.\r\nNOOP\r\n".encode())
+print(s.getreply()[0], s.getreply()[0])
+print(s.verify("operator")[0])
+s.quit()
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(out, "[250, 250, 354]\n250 250\n252\n");
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 2);
+    assert!(mails[0].starts_with("Received: from pc.example ([127.0.0.1])\r\n"));
+    assert!(mails[0].contains("with ESMTP id"));
+    assert!(mails[0].ends_with("Subject: plain\r\n\r\nbody line\r\n.starts with a dot\r\n"));
+    assert!(mails[1].ends_with("Subject: pipelined 8bit \u{e9}\r\n\r\n\u{7d66}\u{6c34}\r\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_starttls_then_auth_plain_and_login() {
+    let ca = TestCa::new();
+    let sandbox = Sandbox::start(
+        SmtpSettings {
+            policy: auth_policy(StartTls::Required),
+            ..SmtpSettings::default()
+        },
+        Some(&ca),
+        false,
+    )
+    .await;
+    let mut log = sandbox.dialogue.subscribe();
+    let out = python(
+        r#"
+for mechanism in ["PLAIN", "LOGIN", "LOGIN-no-initial"]:
+    s = smtplib.SMTP(HOST, PORT, timeout=10)
+    s.ehlo()
+    assert s.has_extn("starttls") and not s.has_extn("auth")
+    code, text = s.mail("karacrix@sandbox.test")
+    print(code, text.decode())
+    s.starttls(context=tls_context())
+    s.ehlo()
+    assert s.has_extn("auth") and not s.has_extn("starttls"), s.esmtp_features
+    assert s.esmtp_features["auth"].split() == ["LOGIN", "PLAIN"]
+    s.user, s.password = "karacrix", "karacrix-pass"
+    if mechanism == "PLAIN":
+        code, _ = s.auth("PLAIN", s.auth_plain)
+    elif mechanism == "LOGIN":
+        code, _ = s.auth("LOGIN", s.auth_login)
+    else:
+        code, _ = s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+    print(mechanism, code)
+    s.sendmail("karacrix@sandbox.test", ["operator@sandbox.test"], MESSAGE.format(mechanism))
+    s.quit()
+s = smtplib.SMTP(HOST, PORT, timeout=10)
+s.starttls(context=tls_context())
+try:
+    s.login("karacrix", "wrong")
+except smtplib.SMTPAuthenticationError as e:
+    print("wrong password", e.smtp_code)
+s.quit()
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(
+        out,
+        "530 5.7.0 Must issue a STARTTLS command first\nPLAIN 235\n\
+         530 5.7.0 Must issue a STARTTLS command first\nLOGIN 235\n\
+         530 5.7.0 Must issue a STARTTLS command first\nLOGIN-no-initial 235\n\
+         wrong password 535\n"
+    );
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 3);
+    assert!(mails.iter().all(|m| m.contains(
+        "(Authenticated sender: karacrix@sandbox.test)\r\n\tby mail.sandbox.test (KaracrixBuilder sandbox) with ESMTPSA"
+    )));
+
+    // The protocol log shows the dialogue but never a credential.
+    let lines = drain(&mut log);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.direction == Direction::ToServer && l.text == "AUTH PLAIN ****")
+    );
+    assert!(lines.iter().any(|l| l.text == "****"));
+    assert!(lines.iter().any(|l| l.text.starts_with("message of ")));
+    for line in &lines {
+        for secret in [
+            "karacrix-pass",
+            "a2FyYWNyaXgtcGFzcw",
+            "AGthcmFjcml4AGthcmFjcml4LXBhc3M",
+        ] {
+            assert!(!line.text.contains(secret), "{line:?}");
+        }
+        assert!(!line.text.contains("body line"), "{line:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_smtp_ssl_implicit_tls() {
+    let ca = TestCa::new();
+    let sandbox = Sandbox::start(
+        SmtpSettings {
+            policy: auth_policy(StartTls::Off),
+            ..SmtpSettings::default()
+        },
+        Some(&ca),
+        true,
+    )
+    .await;
+    let out = python(
+        r#"
+s = smtplib.SMTP_SSL(HOST, PORT, context=tls_context(), timeout=10)
+s.ehlo()
+assert not s.has_extn("starttls")
+print(s.login("karacrix@sandbox.test", "karacrix-pass")[0])
+s.sendmail("karacrix@sandbox.test", ["operator@sandbox.test"], MESSAGE.format("smtps"))
+print(s.docmd("STARTTLS")[0])
+s.quit()
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(out, "235\n554\n");
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("with ESMTPSA"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_sends_plain_with_starttls_and_with_auth() {
+    let ca = TestCa::new();
+    let sandbox = Sandbox::start(
+        SmtpSettings {
+            policy: SmtpPolicy {
+                starttls: StartTls::Offered,
+                ..SmtpPolicy::default()
+            },
+            ..SmtpSettings::default()
+        },
+        Some(&ca),
+        false,
+    )
+    .await;
+    let file = sandbox.dir.path().join("mail.eml");
+    // LF line ends on purpose: they are stored as CRLF.
+    std::fs::write(
+        &file,
+        "From: karacrix@sandbox.test\nTo: operator@sandbox.test\nSubject: curl\n\nline\n.dot line\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let url = format!("smtp://127.0.0.1:{}/client.name", sandbox.port());
+    let envelope = ["--mail-from", SYSTEM, "--mail-rcpt", PHONE, "-T", &file];
+    let ca_file = sandbox.ca_file();
+
+    let (code, err) = curl(&[&[url.as_str()][..], &envelope].concat()).await;
+    assert_eq!(code, 0, "{err}");
+    let tls = ["--ssl-reqd", "--cacert", &ca_file];
+    let (code, err) = curl(&[&[url.as_str()][..], &tls, &envelope].concat()).await;
+    assert_eq!(code, 0, "{err}");
+
+    // Now the listener wants AUTH; LOGIN and PLAIN both work, a wrong password does not.
+    sandbox
+        .settings
+        .send_modify(|s| s.policy.requirement = Requirement::Auth);
+    let (code, err) = curl(&[&[url.as_str()][..], &envelope].concat()).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("530"), "{err}");
+    for mechanism in ["AUTH=LOGIN", "AUTH=PLAIN"] {
+        let auth = ["-u", "karacrix:karacrix-pass", "--login-options", mechanism];
+        let (code, err) = curl(&[&[url.as_str()][..], &tls, &auth, &envelope].concat()).await;
+        assert_eq!(code, 0, "{mechanism}: {err}");
+    }
+    let wrong = ["-u", "karacrix:nope", "--login-options", "AUTH=LOGIN"];
+    let (code, err) = curl(&[&[url.as_str()][..], &tls, &wrong, &envelope].concat()).await;
+    assert_eq!(code, 67, "{err}"); // CURLE_LOGIN_DENIED
+
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 4);
+    assert!(mails[0].starts_with("Received: from client.name ([127.0.0.1])"));
+    assert!(mails[0].contains("with ESMTP id"));
+    assert!(mails[1].contains("with ESMTPS id"));
+    assert!(mails[2].contains("with ESMTPSA id"));
+    for mail in &mails {
+        assert!(
+            mail.contains("\r\nSubject: curl\r\n\r\nline\r\n.dot line\r\n"),
+            "{mail:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_smtps_and_refusals() {
+    let ca = TestCa::new();
+    let sandbox = Sandbox::start(SmtpSettings::default(), Some(&ca), true).await;
+    let file = sandbox.dir.path().join("mail.eml");
+    std::fs::write(&file, "Subject: smtps\r\n\r\nhi\r\n").unwrap();
+    let file = file.display().to_string();
+    let url = format!("smtps://127.0.0.1:{}/client.name", sandbox.port());
+    let ca_file = sandbox.ca_file();
+    let base = [
+        url.as_str(),
+        "--cacert",
+        &ca_file,
+        "--mail-from",
+        SYSTEM,
+        "-T",
+        &file,
+    ];
+    let (code, err) = curl(&[&base[..], &["--mail-rcpt", PHONE]].concat()).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = curl(&[&base[..], &["--mail-rcpt", "someone@example.com"]].concat()).await;
+    assert_eq!(code, 55, "{err}");
+    assert!(err.contains("550"), "{err}");
+    let (code, err) = curl(&[&base[..], &["--mail-rcpt", "ghost@sandbox.test"]].concat()).await;
+    assert_eq!(code, 55, "{err}");
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
+    let ca = TestCa::new();
+    let settings = SmtpSettings {
+        policy: auth_policy(StartTls::Required),
+        ..SmtpSettings::default()
+    };
+    let submission = Sandbox::start(settings, Some(&ca), false).await;
+    let smtps = Sandbox::start(settings, Some(&ca), true).await;
+    let credentials = Credentials::new("karacrix".into(), "karacrix-pass".into());
+    for (sandbox, implicit, mechanism) in [
+        (&submission, false, Mechanism::Login),
+        (&submission, false, Mechanism::Plain),
+        (&smtps, true, Mechanism::Plain),
+    ] {
+        let tls = if implicit {
+            Tls::Wrapper(lettre_tls(&ca))
+        } else {
+            Tls::Required(lettre_tls(&ca))
+        };
+        let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(sandbox.addr.port())
+            .tls(tls)
+            .credentials(credentials.clone())
+            .authentication(vec![mechanism])
+            .timeout(Some(WAIT))
+            .build();
+        let response = mailer
+            .send(lettre_message(&format!("{mechanism:?}")))
+            .await
+            .unwrap();
+        assert!(response.is_positive());
+        let text = response.message().next().unwrap();
+        assert!(text.starts_with("2.0.0 Ok: queued as"), "{text}");
+    }
+    assert_eq!(submission.mailbox(PHONE).len(), 2);
+    assert_eq!(smtps.mailbox(PHONE).len(), 1);
+
+    // Without credentials the server's 530 comes back as a permanent error.
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(submission.addr.port())
+        .tls(Tls::Required(lettre_tls(&ca)))
+        .timeout(Some(WAIT))
+        .build();
+    let error = mailer.send(lettre_message("no auth")).await.unwrap_err();
+    assert!(error.is_permanent(), "{error}");
+    assert_eq!(error.status().map(u16::from), Some(530));
+    // A wrong password: 535, nothing sent.
+    let wrong = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(submission.addr.port())
+        .credentials(Credentials::new("karacrix".into(), "wrong".into()))
+        .tls(Tls::Required(lettre_tls(&ca)))
+        .timeout(Some(WAIT))
+        .build();
+    let error = wrong.send(lettre_message("wrong")).await.unwrap_err();
+    assert_eq!(error.status().map(u16::from), Some(535), "{error}");
+    assert_eq!(submission.mailbox(PHONE).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_required_without_auth_gets_530() {
+    let sandbox = Sandbox::plain(auth_policy(StartTls::Off)).await;
+    let out = python(
+        r#"
+s = smtplib.SMTP(HOST, PORT, timeout=10)
+try:
+    s.sendmail("karacrix@sandbox.test", ["operator@sandbox.test"], MESSAGE.format("x"))
+except smtplib.SMTPSenderRefused as e:
+    print(e.smtp_code, e.smtp_error.decode())
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(out, "530 5.7.0 Authentication required\n");
+    assert!(sandbox.mailbox(PHONE).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pop_before_smtp_needs_a_recent_pop_login_from_the_same_address() {
+    let sandbox = Sandbox::plain(SmtpPolicy {
+        requirement: Requirement::PopBeforeSmtp {
+            window: Duration::from_secs(600),
+        },
+        ..SmtpPolicy::default()
+    })
+    .await;
+    let script = r#"
+s = smtplib.SMTP(HOST, PORT, timeout=10, source_address=(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1", 0))
+try:
+    s.sendmail("karacrix@sandbox.test", ["operator@sandbox.test"], MESSAGE.format("pbs"))
+    print("sent")
+except smtplib.SMTPRecipientsRefused as e:
+    code, text = e.recipients["operator@sandbox.test"]
+    print(code, text.decode())
+"#;
+    let refused = python(script, &sandbox).await;
+    assert_eq!(
+        refused,
+        "554 5.7.1 <operator@sandbox.test>: Relay access denied\n"
+    );
+    assert!(sandbox.mailbox(PHONE).is_empty());
+
+    sandbox
+        .pop
+        .record("127.0.0.1".parse().unwrap(), Instant::now());
+    assert_eq!(python(script, &sandbox).await, "sent\n");
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
+
+    // Another loopback address is another client: it did not log in.
+    let mut other = sandbox.raw_from("127.0.0.2".parse().unwrap()).await;
+    other.expect("220").await;
+    other.command("EHLO other", "250").await;
+    other
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    other
+        .command("RCPT TO:<operator@sandbox.test>", "554 5.7.1")
+        .await;
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_to_other_domains_is_refused_and_nothing_is_stored() {
+    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let out = python(
+        r#"
+s = smtplib.SMTP(HOST, PORT, timeout=10)
+try:
+    s.sendmail("karacrix@sandbox.test", ["someone@example.com"], MESSAGE.format("relay"))
+except smtplib.SMTPRecipientsRefused as e:
+    code, text = e.recipients["someone@example.com"]
+    print(code, text.decode())
+# One good and one foreign recipient: only the good one gets it.
+print(s.sendmail("karacrix@sandbox.test", ["someone@example.com", "operator@sandbox.test"], MESSAGE.format("mixed")))
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(
+        out,
+        "550 5.7.1 <someone@example.com>: Relay access denied: the sandbox delivers only to its own domain\n\
+         {'someone@example.com': (550, b'5.7.1 <someone@example.com>: Relay access denied: the sandbox delivers only to its own domain')}\n"
+    );
+    for mailbox in ["someone@example.com", "someone"] {
+        assert!(sandbox.store.list(mailbox).unwrap().is_empty());
+    }
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("Subject: mixed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn op25b_timeout_makes_the_client_time_out_and_refuse_closes() {
+    let sandbox = Sandbox::start(
+        SmtpSettings {
+            faults: SmtpFaults {
+                op25b: Op25b::Timeout,
+                ..SmtpFaults::default()
+            },
+            ..SmtpSettings::default()
+        },
+        None,
+        false,
+    )
+    .await;
+    let script = r#"
+try:
+    smtplib.SMTP(HOST, PORT, timeout=1)
+    print("connected")
+except smtplib.SMTPServerDisconnected as e:
+    # smtplib reports a read timeout as a disconnection "…: timed out".
+    print("timeout" if "timed out" in str(e) else "disconnected")
+"#;
+    assert_eq!(python(script, &sandbox).await, "timeout\n");
+
+    // lettre's own timeout covers only the TCP connect, which succeeds here: a client of
+    // lettre must bound the whole send itself to see OP25B as a timeout.
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(sandbox.addr.port())
+        .timeout(Some(Duration::from_millis(500)))
+        .build();
+    let outcome = timeout(
+        Duration::from_millis(500),
+        mailer.send(lettre_message("op25b")),
+    )
+    .await;
+    assert!(outcome.is_err(), "expected no answer, got {outcome:?}");
+
+    sandbox.set_faults(SmtpFaults {
+        op25b: Op25b::Refuse,
+        ..SmtpFaults::default()
+    });
+    assert_eq!(python(script, &sandbox).await, "disconnected\n");
+    sandbox.set_faults(SmtpFaults {
+        down: true,
+        ..SmtpFaults::default()
+    });
+    assert_eq!(python(script, &sandbox).await, "disconnected\n");
+    sandbox.set_faults(SmtpFaults::default());
+    assert_eq!(python(script, &sandbox).await, "connected\n");
+    assert!(sandbox.mailbox(PHONE).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_answer_with_their_exact_codes() {
+    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let script = [
+        ("EHLO pc", "250"),
+        ("AUTH PLAIN AGthcmFjcml4AGthcmFjcml4LXBhc3M=", "235"),
+        ("MAIL FROM:<karacrix@sandbox.test>", "250"),
+        ("RCPT TO:<operator@sandbox.test>", "250"),
+        ("DATA", "354"),
+        ("Subject: fault\r\n\r\nx\r\n.", "250"),
+    ];
+    let cases = [
+        (Stage::Ehlo, 421, 0),
+        (Stage::Auth, 454, 1),
+        (Stage::Mail, 451, 2),
+        (Stage::Rcpt, 550, 3),
+        (Stage::Data, 452, 4),
+        (Stage::EndOfData, 554, 5),
+    ];
+    for (stage, code, at) in cases {
+        sandbox.set_faults(SmtpFaults {
+            reply: Some(ReplyFault::new(stage, code).unwrap()),
+            ..SmtpFaults::default()
+        });
+        let mut client = sandbox.raw().await;
+        client.expect("220").await;
+        for (line, expected) in &script[..at] {
+            client.command(line, expected).await;
+        }
+        let reply = client.command(script[at].0, &code.to_string()).await;
+        assert!(reply.contains("(sandbox fault)"), "{reply}");
+        if code == 421 {
+            assert!(client.closed().await, "421 closes");
+        }
+    }
+
+    // At the greeting: 421 closes at once, 554 leaves only QUIT.
+    for (code, then) in [(421, None), (554, Some("503 5.5.1"))] {
+        sandbox.set_faults(SmtpFaults {
+            reply: Some(ReplyFault::new(Stage::Greeting, code).unwrap()),
+            ..SmtpFaults::default()
+        });
+        let mut client = sandbox.raw().await;
+        client.expect(&code.to_string()).await;
+        match then {
+            None => assert!(client.closed().await),
+            Some(expected) => {
+                client.command("EHLO pc", expected).await;
+                client.command("QUIT", "221").await;
+            }
+        }
+    }
+    assert!(sandbox.mailbox(PHONE).is_empty());
+
+    // Slow: every reply comes late.
+    let delay = Duration::from_millis(300);
+    sandbox.set_faults(SmtpFaults {
+        slow: Some(delay),
+        ..SmtpFaults::default()
+    });
+    let started = Instant::now();
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("NOOP", "250").await;
+    assert!(started.elapsed() >= 2 * delay);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_mid_data_delivers_nothing() {
+    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    sandbox.set_faults(SmtpFaults {
+        drop_data_after: Some(100),
+        ..SmtpFaults::default()
+    });
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("EHLO pc", "250").await;
+    client
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    client
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    client
+        .send(format!("Subject: cut\r\n\r\n{}\r\n.\r\n", "x".repeat(500)))
+        .await;
+    assert!(client.closed().await, "the server drops the connection");
+    assert!(sandbox.mailbox(PHONE).is_empty());
+
+    // A short message under the limit gets through the same listener.
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("HELO pc", "250").await;
+    client.command("MAIL FROM:<>", "250").await;
+    client
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    client.command("short\r\n.", "250 2.0.0").await;
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("with SMTP id") && mails[0].ends_with("\r\nshort\r\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_over_raw_sockets_is_refused_and_survived() {
+    let sandbox = Sandbox::plain(SmtpPolicy {
+        max_size: 1000,
+        ..SmtpPolicy::default()
+    })
+    .await;
+    let mut log = sandbox.dialogue.subscribe();
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("EHLO pc", "250").await;
+    client
+        .command(&format!("NOOP {}", "x".repeat(10_000)), "500 5.5.2")
+        .await;
+    client.command("NOOP", "250").await;
+    client.command("NOOP \0 nul", "500 5.5.2").await;
+    client.send(b"\0\0\0\r\n").await;
+    client.expect("500 5.5.2").await;
+
+    // DATA over SIZE: read to the end, refused, nothing stored; the session goes on.
+    client
+        .command("MAIL FROM:<karacrix@sandbox.test> SIZE=5000", "552 5.3.4")
+        .await;
+    client
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    client
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    let line = format!("{}\r\n", "y".repeat(98));
+    client.send(line.repeat(50)).await;
+    client.command(".", "552 5.3.4").await;
+    assert!(sandbox.mailbox(PHONE).is_empty());
+    client
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    client
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    client
+        .command(&format!("{}.", line.repeat(5)), "250 2.0.0")
+        .await;
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
+    client.command("QUIT", "221").await;
+
+    // A client that vanishes mid-DATA: nothing stored, the next client is served.
+    let mut vanishing = sandbox.raw().await;
+    vanishing.expect("220").await;
+    vanishing.command("EHLO pc", "250").await;
+    vanishing
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    vanishing
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    vanishing.command("DATA", "354").await;
+    vanishing.send("Subject: half\r\n\r\nhalf a messa").await;
+    drop(vanishing);
+    wait_for_line(&mut log, "connection lost during DATA").await;
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
+
+    let mut next = sandbox.raw().await;
+    next.expect("220").await;
+    next.command("EHLO pc", "250").await;
+    next.command("QUIT", "221").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_pipelined_behind_starttls_is_discarded() {
+    let ca = TestCa::new();
+    let sandbox = Sandbox::start(
+        SmtpSettings {
+            policy: SmtpPolicy {
+                starttls: StartTls::Offered,
+                ..SmtpPolicy::default()
+            },
+            ..SmtpSettings::default()
+        },
+        Some(&ca),
+        false,
+    )
+    .await;
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("EHLO pc", "250").await;
+    // An attacker on the path appends a command to the client's STARTTLS.
+    client
+        .send("STARTTLS\r\nMAIL FROM:<evil@example.com>\r\n")
+        .await;
+    client.expect("220 2.0.0").await;
+    let tcp = client.into_inner();
+    let tls = ca
+        .connector()
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .unwrap();
+    let mut client = Raw::new(tls);
+    // The first reply inside TLS answers our EHLO, not the injected MAIL.
+    let ehlo = client.command("EHLO pc", "250").await;
+    assert!(!ehlo.contains("STARTTLS"));
+    // And the session starts over: MAIL is a fresh transaction, not "nested".
+    client
+        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
+        .await;
+    client
+        .command("RCPT TO:<operator@sandbox.test>", "250")
+        .await;
+    client.command("DATA", "354").await;
+    client
+        .command("Subject: tls\r\n\r\nsecret\r\n.", "250")
+        .await;
+    client.command("QUIT", "221").await;
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("with ESMTPS id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_clients_are_told_421_and_closed() {
+    let sandbox = Sandbox::start_with(SmtpSettings::default(), None, false, |ctx| {
+        ctx.idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut client = sandbox.raw().await;
+    client.expect("220").await;
+    client.command("EHLO pc", "250").await;
+    client.expect("421 4.4.2").await;
+    assert!(client.closed().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_settings_without_a_certificate_are_refused_with_the_reason() {
+    let sandbox = Sandbox::plain(SmtpPolicy {
+        starttls: StartTls::Required,
+        ..SmtpPolicy::default()
+    })
+    .await;
+    let mut log = sandbox.dialogue.subscribe();
+    let mut client = sandbox.raw().await;
+    let reply = client.expect("421 4.3.5").await;
+    assert!(reply.contains("Server configuration problem"));
+    assert!(client.closed().await);
+    wait_for_line(&mut log, "STARTTLS is required but there is no certificate").await;
+}
