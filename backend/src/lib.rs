@@ -27,7 +27,23 @@ pub async fn serve(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let cancel = CancellationToken::new();
-    let simulation = Simulation::start(cancel.clone());
+    let store = store::Store::open(&config.data_dir)
+        .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
+    let sandbox = if config.sandbox.disabled {
+        None
+    } else {
+        let tls_dir = config.data_dir.join("sandbox-tls");
+        Some(
+            sandbox::SandboxProvider::start(
+                &config.sandbox,
+                &store,
+                &tls_dir,
+                cancel.child_token(),
+            )
+            .await?,
+        )
+    };
+    let simulation = Simulation::start(cancel.clone(), sandbox);
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let stop = cancel.clone();

@@ -10,6 +10,8 @@ use shared::protocol::{BackendStatus, ServerInfo};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::sandbox::SandboxProvider;
+
 /// Simulations started in this process, to tell instances apart.
 static STARTS: AtomicU32 = AtomicU32::new(0);
 
@@ -25,11 +27,13 @@ struct Inner {
     clients: AtomicU32,
     status: watch::Sender<BackendStatus>,
     cancel: CancellationToken,
+    sandbox: Option<SandboxProvider>,
 }
 
 impl Simulation {
-    /// Starts a simulation whose background tasks run until `cancel` is cancelled.
-    pub fn start(cancel: CancellationToken) -> Self {
+    /// Starts a simulation whose background tasks run until `cancel` is cancelled, around a
+    /// running sandbox ISP (or none, when it is turned off).
+    pub fn start(cancel: CancellationToken, sandbox: Option<SandboxProvider>) -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -51,6 +55,7 @@ impl Simulation {
                 clients: AtomicU32::new(0),
                 status,
                 cancel,
+                sandbox,
             }),
         };
         tokio::spawn(simulation.clone().tick_uptime());
@@ -60,6 +65,11 @@ impl Simulation {
     /// Which back end this is.
     pub fn info(&self) -> &ServerInfo {
         &self.inner.info
+    }
+
+    /// The sandbox ISP, unless it is turned off.
+    pub fn sandbox(&self) -> Option<&SandboxProvider> {
+        self.inner.sandbox.as_ref()
     }
 
     /// Follows the live state: the receiver sees the latest value and every later change.
@@ -123,7 +133,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(cancel.clone());
+        let sim = Simulation::start(cancel.clone(), None);
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -137,8 +147,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(CancellationToken::new());
-        let b = Simulation::start(CancellationToken::new());
+        let a = Simulation::start(CancellationToken::new(), None);
+        let b = Simulation::start(CancellationToken::new(), None);
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

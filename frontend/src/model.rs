@@ -1,13 +1,19 @@
 //! The state the screens show, changed only by [`Model::apply`]: a pure reducer over the
 //! connection's events and the server's messages, unit-tested on native.
 
+use std::collections::VecDeque;
+
 use shared::ServerMsg;
 use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
+use shared::sandbox::SandboxInfo;
+use shared::transcript::DialogueLine;
 
 /// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
 pub const FIRST_RETRY_MS: u32 = 500;
 /// The longest wait between reconnection attempts.
 pub const MAX_RETRY_MS: u32 = 5_000;
+/// How many dialogue lines the page keeps; older ones scroll away.
+pub const DIALOGUE_KEPT: usize = 500;
 
 /// The state of the WebSocket to the back end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,10 @@ pub struct Model {
     pub last_error: Option<ProtocolError>,
     /// How often a reconnection found a new back-end instance (a restart).
     pub restarts_seen: u32,
+    /// The sandbox ISP, when it runs.
+    pub sandbox: Option<SandboxInfo>,
+    /// The latest protocol dialogue, oldest first, at most [`DIALOGUE_KEPT`] lines.
+    pub dialogue: VecDeque<DialogueLine>,
     failures: u32,
 }
 
@@ -65,6 +75,8 @@ impl Default for Model {
             status: None,
             last_error: None,
             restarts_seen: 0,
+            sandbox: None,
+            dialogue: VecDeque::new(),
             failures: 0,
         }
     }
@@ -102,6 +114,13 @@ impl Model {
             }
             Event::Message(ServerMsg::Status(status)) => self.status = Some(status),
             Event::Message(ServerMsg::Error(error)) => self.last_error = Some(error),
+            Event::Message(ServerMsg::Sandbox(info)) => self.sandbox = Some(info),
+            Event::Message(ServerMsg::Dialogue(line)) => {
+                if self.dialogue.len() == DIALOGUE_KEPT {
+                    self.dialogue.pop_front();
+                }
+                self.dialogue.push_back(line);
+            }
             Event::Message(ServerMsg::Pong { .. }) => {}
         }
     }
@@ -187,6 +206,24 @@ mod tests {
                 retry_in_ms: 500
             }
         );
+    }
+
+    #[test]
+    fn the_dialogue_keeps_only_the_latest_lines() {
+        use shared::transcript::{Direction, Party, Service};
+        let mut model = Model::default();
+        for i in 0..DIALOGUE_KEPT + 3 {
+            model.apply(Event::Message(ServerMsg::Dialogue(DialogueLine {
+                at_unix_ms: i as u64,
+                session: 1,
+                party: Party::Sandbox,
+                service: Service::Pop3,
+                direction: Direction::ToServer,
+                text: format!("NOOP {i}"),
+            })));
+        }
+        assert_eq!(model.dialogue.len(), DIALOGUE_KEPT);
+        assert_eq!(model.dialogue.front().unwrap().text, "NOOP 3");
     }
 
     #[test]

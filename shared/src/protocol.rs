@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sandbox::{SandboxInfo, SandboxPolicy};
+use crate::transcript::DialogueLine;
+
 /// The version of this protocol. Bumped on every incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -27,6 +30,11 @@ pub enum ClientMsg {
         /// Echoed back unchanged.
         nonce: u64,
     },
+    /// Switches the sandbox ISP's policies (the trainer's ISP panel).
+    SetSandboxPolicy {
+        /// The new policies, stored and applied to new connections.
+        policy: SandboxPolicy,
+    },
 }
 
 /// What the back end sends.
@@ -42,6 +50,10 @@ pub enum ServerMsg {
     },
     /// The back end's live state; sent on connect and on every change.
     Status(BackendStatus),
+    /// The sandbox ISP's listeners and policies; sent on connect and on every change.
+    Sandbox(SandboxInfo),
+    /// One line of protocol dialogue (masked), live.
+    Dialogue(DialogueLine),
     /// The answer to [`ClientMsg::Ping`].
     Pong {
         /// The nonce of the ping.
@@ -90,6 +102,12 @@ pub enum ErrorCode {
     BinaryFrame,
     /// The client speaks another protocol version.
     UnsupportedProtocol,
+    /// The request needs a part that is not running (e.g. the sandbox was turned off).
+    NotAvailable,
+    /// The request's values are out of range; nothing changed.
+    InvalidRequest,
+    /// The back end could not carry out the request (e.g. storing failed).
+    Failed,
 }
 
 impl ClientMsg {
@@ -129,6 +147,30 @@ impl ProtocolError {
             message: format!(
                 "client speaks protocol {client}, this back end speaks {PROTOCOL_VERSION}; reload the page"
             ),
+        }
+    }
+
+    /// The error for a request whose part is not running.
+    pub fn not_available(what: &str) -> Self {
+        ProtocolError {
+            code: ErrorCode::NotAvailable,
+            message: what.to_string(),
+        }
+    }
+
+    /// The error for a request with values out of range.
+    pub fn invalid(why: &str) -> Self {
+        ProtocolError {
+            code: ErrorCode::InvalidRequest,
+            message: why.to_string(),
+        }
+    }
+
+    /// The error for a request that failed in the back end.
+    pub fn failed(why: &str) -> Self {
+        ProtocolError {
+            code: ErrorCode::Failed,
+            message: why.to_string(),
         }
     }
 

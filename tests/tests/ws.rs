@@ -28,7 +28,11 @@ struct Server {
 
 impl Server {
     async fn start(token: Option<&str>) -> Server {
-        let data = tempfile::tempdir().unwrap();
+        Server::start_on(tempfile::tempdir().unwrap(), token).await
+    }
+
+    /// A server on the data of an earlier one.
+    async fn start_on(data: tempfile::TempDir, token: Option<&str>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = backend::Config::local(
@@ -64,13 +68,19 @@ impl Server {
             .map(|(s, _)| s)
     }
 
-    async fn stop(mut self) {
+    async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and hands back its data directory.
+    async fn stop_keeping_data(mut self) -> tempfile::TempDir {
         self.stop.take().unwrap().send(()).unwrap();
         timeout(WAIT, self.task)
             .await
             .expect("server did not stop")
             .unwrap()
             .unwrap();
+        self._data
     }
 }
 
@@ -98,12 +108,30 @@ async fn wait_for_status(socket: &mut Socket, wanted: impl Fn(&BackendStatus) ->
     }
 }
 
-/// The next message that is not a periodic status update.
+/// The next message that answers a request: not a status, sandbox or dialogue push.
 async fn next_answer(socket: &mut Socket) -> ServerMsg {
     loop {
         match next_msg(socket).await {
-            ServerMsg::Status(_) => continue,
+            ServerMsg::Status(_) | ServerMsg::Sandbox(_) | ServerMsg::Dialogue(_) => continue,
             other => return other,
+        }
+    }
+}
+
+/// The next line from a mail server.
+async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut tokio::io::Lines<R>) -> String {
+    timeout(WAIT, lines.next_line())
+        .await
+        .expect("no reply in time")
+        .unwrap()
+        .expect("connection closed")
+}
+
+/// Reads until a pushed message satisfies `pick`, returning what it picked.
+async fn wait_for<T>(socket: &mut Socket, mut pick: impl FnMut(ServerMsg) -> Option<T>) -> T {
+    loop {
+        if let Some(found) = pick(next_msg(socket).await) {
+            return found;
         }
     }
 }
@@ -272,4 +300,101 @@ async fn shutdown_closes_sockets_with_going_away() {
         u16::from(close.expect("a close frame with a code").code),
         1001
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_is_described_switched_and_its_dialogue_streamed_masked() {
+    use shared::sandbox::{MailService, Op25b};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let server = Server::start(None).await;
+    let origin = format!("http://{}", server.addr);
+    let mut socket = server.connect_with_origin(&origin).await.unwrap();
+    let info = wait_for(&mut socket, |m| match m {
+        ServerMsg::Sandbox(info) => Some(info),
+        _ => None,
+    })
+    .await;
+    assert_eq!(info.domain, "sandbox.test");
+    assert_eq!(info.endpoints.len(), 5);
+    assert!(info.ca_pem.contains("BEGIN CERTIFICATE"));
+    assert!(info.accounts.contains(&"karacrix@sandbox.test".to_string()));
+    assert_eq!(info.policy.op25b, Op25b::Timeout);
+
+    // A trainer switches OP25B off: every browser hears of it, and it is kept.
+    let mut watcher = server.connect_with_origin(&origin).await.unwrap();
+    let mut policy = info.policy.clone();
+    policy.op25b = Op25b::Off;
+    let set = shared::ClientMsg::SetSandboxPolicy {
+        policy: policy.clone(),
+    };
+    socket.send(Message::text(set.encode())).await.unwrap();
+    let seen = wait_for(&mut watcher, |m| match m {
+        ServerMsg::Sandbox(info) if info.policy.op25b == Op25b::Off => Some(info.policy),
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen, policy);
+
+    // A real POP3 login on the sandbox shows up in the dialogue, password masked.
+    let pop3 = info
+        .endpoints
+        .iter()
+        .find(|e| e.service == MailService::Pop3)
+        .unwrap();
+    let stream = TcpStream::connect((pop3.address.as_str(), pop3.port))
+        .await
+        .unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert!(next_line(&mut lines).await.starts_with("+OK"));
+    for command in ["USER karacrix", "PASS karacrix-pass", "QUIT"] {
+        write
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let reply = next_line(&mut lines).await;
+        assert!(reply.starts_with("+OK"), "{command}: {reply}");
+    }
+
+    let mut dialogue = Vec::new();
+    wait_for(&mut watcher, |m| match m {
+        ServerMsg::Dialogue(line) => {
+            let done = line.text.starts_with("QUIT");
+            dialogue.push(line.text);
+            done.then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        dialogue.iter().any(|l| l == "USER karacrix"),
+        "{dialogue:?}"
+    );
+    assert!(
+        dialogue
+            .iter()
+            .any(|l| l.starts_with("PASS") && l.contains("****")),
+        "{dialogue:?}"
+    );
+    assert!(
+        !dialogue.iter().any(|l| l.contains("karacrix-pass")),
+        "{dialogue:?}"
+    );
+    drop(socket);
+    drop(watcher);
+
+    // The switched policy survives a restart of the back end on the same data.
+    let server = Server::start_on(server.stop_keeping_data().await, None).await;
+    let mut socket = server
+        .connect_with_origin(&format!("http://{}", server.addr))
+        .await
+        .unwrap();
+    let again = wait_for(&mut socket, |m| match m {
+        ServerMsg::Sandbox(info) => Some(info.policy),
+        _ => None,
+    })
+    .await;
+    assert_eq!(again, policy);
+    server.stop().await;
 }

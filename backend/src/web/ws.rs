@@ -12,9 +12,12 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use shared::ServerMsg;
 use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
+use shared::transcript::DialogueLine;
+use tokio::sync::{broadcast, watch};
 
 use super::{AppState, Refusal};
 use crate::Simulation;
+use crate::sandbox::provider::PolicyError;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
@@ -59,45 +62,80 @@ where
 {
     let _counted = simulation.client_connected();
     let mut status = simulation.subscribe();
-    let welcome = ServerMsg::Welcome {
-        protocol: PROTOCOL_VERSION,
-        server: simulation.info().clone(),
-    };
-    let snapshot = ServerMsg::Status(status.borrow_and_update().clone());
-    if send(&mut sink, welcome).await.is_err() || send(&mut sink, snapshot).await.is_err() {
-        return;
+    let sandbox = simulation.sandbox().cloned();
+    let mut policy = sandbox.as_ref().map(|s| s.subscribe_policy());
+    let mut dialogue = sandbox.as_ref().map(|s| s.dialogue().subscribe());
+    let mut greeting = vec![
+        ServerMsg::Welcome {
+            protocol: PROTOCOL_VERSION,
+            server: simulation.info().clone(),
+        },
+        ServerMsg::Status(status.borrow_and_update().clone()),
+    ];
+    if let (Some(sandbox), Some(policy)) = (&sandbox, &mut policy) {
+        policy.borrow_and_update();
+        greeting.push(ServerMsg::Sandbox(sandbox.info()));
+    }
+    for msg in greeting {
+        if send(&mut sink, msg).await.is_err() {
+            return;
+        }
     }
     loop {
-        tokio::select! {
+        let outgoing = tokio::select! {
             () = simulation.cancelled() => {
                 let bye = CloseFrame { code: close_code::AWAY, reason: "server shutting down".into() };
                 let _ = sink.send(Message::Close(Some(bye))).await;
                 break;
             }
-            changed = status.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let latest = ServerMsg::Status(status.borrow_and_update().clone());
-                if send(&mut sink, latest).await.is_err() {
-                    break;
-                }
-            }
+            changed = status.changed() => match changed {
+                Ok(()) => Some(ServerMsg::Status(status.borrow_and_update().clone())),
+                Err(_) => break,
+            },
+            Some(()) = changed(&mut policy) => sandbox.as_ref().map(|s| ServerMsg::Sandbox(s.info())),
+            Some(line) = next_line(&mut dialogue) => line.map(ServerMsg::Dialogue),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
                     tracing::debug!(%err, "websocket read failed");
                     break;
                 }
-                Some(Ok(frame)) => {
-                    if let Some(answer) = answer(frame)
-                        && send(&mut sink, answer).await.is_err()
-                    {
-                        break;
-                    }
-                }
+                Some(Ok(frame)) => answer(frame, &simulation),
             },
+        };
+        if let Some(msg) = outgoing
+            && send(&mut sink, msg).await.is_err()
+        {
+            break;
         }
+    }
+}
+
+/// The next policy change, or never when there is no sandbox (or it stopped).
+async fn changed<T>(receiver: &mut Option<watch::Receiver<T>>) -> Option<()> {
+    if let Some(r) = receiver
+        && r.changed().await.is_ok()
+    {
+        return Some(());
+    }
+    std::future::pending().await
+}
+
+/// The next dialogue line; `Some(None)` when this browser fell behind and lines were skipped
+/// (the log simply continues), never when there is no sandbox.
+async fn next_line(
+    receiver: &mut Option<broadcast::Receiver<DialogueLine>>,
+) -> Option<Option<DialogueLine>> {
+    let Some(r) = receiver else {
+        return std::future::pending().await;
+    };
+    match r.recv().await {
+        Ok(line) => Some(Some(line)),
+        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+            tracing::debug!(skipped, "a browser fell behind the dialogue");
+            Some(None)
+        }
+        Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
     }
 }
 
@@ -106,17 +144,32 @@ async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<
 }
 
 /// What the server answers to one client frame, if anything.
-fn answer(frame: Message) -> Option<ServerMsg> {
+fn answer(frame: Message, simulation: &Simulation) -> Option<ServerMsg> {
+    let error = |e| Some(ServerMsg::Error(e));
     match frame {
         Message::Text(text) => match ClientMsg::decode(&text) {
             Ok(ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => None,
-            Ok(ClientMsg::Hello { protocol }) => Some(ServerMsg::Error(
-                ProtocolError::unsupported_protocol(protocol),
-            )),
+            Ok(ClientMsg::Hello { protocol }) => {
+                error(ProtocolError::unsupported_protocol(protocol))
+            }
             Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
-            Err(err) => Some(ServerMsg::Error(err)),
+            // Success shows as the Sandbox message every browser receives.
+            Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
+                None => error(ProtocolError::not_available(
+                    "the sandbox ISP is turned off",
+                )),
+                Some(sandbox) => match sandbox.set_policy(policy) {
+                    Ok(()) => None,
+                    Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid(&why)),
+                    Err(err) => {
+                        tracing::error!(%err, "storing the sandbox policy failed");
+                        error(ProtocolError::failed(&err.to_string()))
+                    }
+                },
+            },
+            Err(err) => error(err),
         },
-        Message::Binary(_) => Some(ServerMsg::Error(ProtocolError::binary_frame())),
+        Message::Binary(_) => error(ProtocolError::binary_frame()),
         // Pings are answered by the WebSocket layer; a Close ends the stream next.
         Message::Ping(_) | Message::Pong(_) | Message::Close(_) => None,
     }
@@ -143,8 +196,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn answers_follow_the_protocol() {
+    #[tokio::test]
+    async fn answers_follow_the_protocol() {
+        let simulation = Simulation::start(CancellationToken::new(), None);
+        let answer = |frame| answer(frame, &simulation);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
         assert_eq!(
             answer(text(r#"{"type":"ping","nonce":5}"#)),
@@ -163,12 +218,19 @@ mod tests {
         };
         assert_eq!(err.code, ErrorCode::BinaryFrame);
         assert_eq!(answer(Message::Ping(vec![].into())), None);
+        let set = ClientMsg::SetSandboxPolicy {
+            policy: Default::default(),
+        };
+        let Some(ServerMsg::Error(err)) = answer(text(&set.encode())) else {
+            panic!("no sandbox, no policy")
+        };
+        assert_eq!(err.code, ErrorCode::NotAvailable);
     }
 
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone());
+        let simulation = Simulation::start(cancel.clone(), None);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

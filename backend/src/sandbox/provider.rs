@@ -1,0 +1,307 @@
+//! The running sandbox ISP: binds its loopback listeners, serves POP3 and SMTP on them, and
+//! keeps the trainer's policies (persisted, switchable while it runs).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use shared::sandbox::{
+    MailService, Op25b, Pop3Stage, Requirement, SandboxEndpoint, SandboxInfo, SandboxPolicy,
+};
+use shared::transcript::Party;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::pop3::{self, FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
+use super::smtp::{self, ReplyFault, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
+use super::{Accounts, Dialogue, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
+use crate::config::SandboxArgs;
+use crate::store::{Store, StoreError};
+
+/// The document under which the policies are kept.
+const POLICY_KEY: &str = "sandbox.policy";
+
+/// The sandbox ISP. Cheap to clone.
+#[derive(Clone)]
+pub struct SandboxProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    accounts: Accounts,
+    mail: MailStore,
+    dialogue: Dialogue,
+    pop_before_smtp: PopBeforeSmtp,
+    tls: SandboxTls,
+    store: Store,
+    policy: watch::Sender<SandboxPolicy>,
+    endpoints: Vec<(MailService, SocketAddr)>,
+    pop3_faults: FaultSwitch,
+    /// One settings channel per SMTP service, in [`SMTP_SERVICES`] order.
+    smtp_settings: Vec<watch::Sender<SmtpSettings>>,
+}
+
+const SMTP_SERVICES: [MailService; 3] = [
+    MailService::Smtp,
+    MailService::Submission,
+    MailService::Smtps,
+];
+
+/// Why a policy was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A value out of its range.
+    #[error("{0}")]
+    Invalid(String),
+    /// Storing it failed; nothing was applied.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SandboxProvider {
+    /// Binds every listener of `args` and starts serving until `cancel`. The CA and certificate
+    /// live in `tls_dir`; policies and mailboxes in `store`.
+    pub async fn start(
+        args: &SandboxArgs,
+        store: &Store,
+        tls_dir: &Path,
+        cancel: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let policy: SandboxPolicy = store.load(POLICY_KEY)?.unwrap_or_default();
+        let tls = SandboxTls::load_or_create(tls_dir)?;
+        let mail = MailStore::new(store.database())?;
+        let ports = [
+            (MailService::Smtp, args.smtp_port),
+            (MailService::Submission, args.submission_port),
+            (MailService::Smtps, args.smtps_port),
+            (MailService::Pop3, args.pop3_port),
+            (MailService::Pop3s, args.pop3s_port),
+        ];
+        let mut listeners = Vec::new();
+        for (service, port) in ports {
+            let listener = TcpListener::bind((args.address, port))
+                .await
+                .with_context(|| {
+                    format!(
+                        "sandbox {} cannot listen on {}:{port} (another program there? pick \
+                         another with --sandbox-{}-port)",
+                        service.name(),
+                        args.address,
+                        service.name()
+                    )
+                })?;
+            listeners.push((service, listener));
+        }
+        let endpoints = listeners
+            .iter()
+            .map(|(service, l)| Ok((*service, l.local_addr()?)))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let provider = SandboxProvider {
+            inner: Arc::new(Inner {
+                accounts: Accounts::training(),
+                mail,
+                dialogue: Dialogue::new(Party::Sandbox),
+                pop_before_smtp: PopBeforeSmtp::default(),
+                tls,
+                store: store.clone(),
+                policy: watch::channel(policy.clone()).0,
+                endpoints,
+                pop3_faults: FaultSwitch::new(pop3_faults(&policy)),
+                smtp_settings: SMTP_SERVICES
+                    .iter()
+                    .map(|service| watch::channel(smtp_settings(&policy, *service)).0)
+                    .collect(),
+            }),
+        };
+        for (service, listener) in listeners {
+            provider.spawn_listener(service, listener, cancel.child_token());
+        }
+        tracing::info!(endpoints = ?provider.inner.endpoints, "sandbox ISP listening");
+        Ok(provider)
+    }
+
+    fn spawn_listener(&self, service: MailService, listener: TcpListener, stop: CancellationToken) {
+        let inner = &self.inner;
+        let task = match service {
+            MailService::Pop3 | MailService::Pop3s => {
+                let mut ctx = Pop3Context::new(
+                    inner.accounts.clone(),
+                    inner.mail.clone(),
+                    inner.dialogue.clone(),
+                    inner.pop_before_smtp.clone(),
+                );
+                ctx.tls = Some(inner.tls.acceptor());
+                ctx.implicit_tls = service.implicit_tls();
+                ctx.faults = inner.pop3_faults.clone();
+                ctx.shutdown = stop;
+                tokio::spawn(pop3::serve(listener, ctx))
+            }
+            MailService::Smtp | MailService::Submission | MailService::Smtps => {
+                let index = SMTP_SERVICES
+                    .iter()
+                    .position(|s| *s == service)
+                    .unwrap_or(0);
+                let mut ctx = SmtpContext::new(
+                    inner.mail.clone(),
+                    inner.pop_before_smtp.clone(),
+                    inner.dialogue.clone(),
+                    inner.smtp_settings[index].subscribe(),
+                );
+                ctx.tls = Some(inner.tls.acceptor());
+                ctx.implicit_tls = service.implicit_tls();
+                tokio::spawn(async move {
+                    // Dropping the server's future closes its connections.
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        () = smtp::serve(listener, ctx) => {}
+                    }
+                    Ok(())
+                })
+            }
+        };
+        tokio::spawn(async move {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(%error, service = service.name(), "sandbox listener failed")
+                }
+                Err(error) => {
+                    tracing::error!(%error, service = service.name(), "sandbox listener panicked")
+                }
+            }
+        });
+    }
+
+    /// The policies in force.
+    pub fn policy(&self) -> SandboxPolicy {
+        self.inner.policy.borrow().clone()
+    }
+
+    /// Follows policy changes.
+    pub fn subscribe_policy(&self) -> watch::Receiver<SandboxPolicy> {
+        self.inner.policy.subscribe()
+    }
+
+    /// Stores `policy` durably, then applies it to connections accepted from now on.
+    pub fn set_policy(&self, policy: SandboxPolicy) -> Result<(), PolicyError> {
+        policy.validate().map_err(PolicyError::Invalid)?;
+        self.inner.store.save(POLICY_KEY, &policy)?;
+        self.inner.pop3_faults.set(pop3_faults(&policy));
+        for (sender, service) in self.inner.smtp_settings.iter().zip(SMTP_SERVICES) {
+            sender.send_replace(smtp_settings(&policy, service));
+        }
+        self.inner.policy.send_replace(policy);
+        Ok(())
+    }
+
+    /// The published (masked) dialogue of every sandbox session.
+    pub fn dialogue(&self) -> &Dialogue {
+        &self.inner.dialogue
+    }
+
+    /// The mailboxes.
+    pub fn mail(&self) -> &MailStore {
+        &self.inner.mail
+    }
+
+    /// Where `service` listens.
+    pub fn endpoint(&self, service: MailService) -> Option<SocketAddr> {
+        self.inner
+            .endpoints
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, addr)| *addr)
+    }
+
+    /// The CA certificate (PEM) clients trust for the sandbox.
+    pub fn ca_pem(&self) -> &str {
+        self.inner.tls.ca_pem()
+    }
+
+    /// What the UI shows about the sandbox.
+    pub fn info(&self) -> SandboxInfo {
+        SandboxInfo {
+            domain: accounts::DOMAIN.to_string(),
+            endpoints: self
+                .inner
+                .endpoints
+                .iter()
+                .map(|(service, addr)| SandboxEndpoint {
+                    service: *service,
+                    address: addr.ip().to_string(),
+                    port: addr.port(),
+                })
+                .collect(),
+            accounts: self
+                .inner
+                .accounts
+                .all()
+                .iter()
+                .map(|a| a.address())
+                .collect(),
+            policy: self.policy(),
+            ca_pem: self.ca_pem().to_string(),
+        }
+    }
+}
+
+/// The SMTP side of the policies, for one service.
+fn smtp_settings(policy: &SandboxPolicy, service: MailService) -> SmtpSettings {
+    let faults = &policy.faults;
+    let requirement = match policy.requirement(service) {
+        Requirement::Nothing => smtp::Requirement::Nothing,
+        Requirement::PopBeforeSmtp => smtp::Requirement::PopBeforeSmtp {
+            window: Duration::from_secs(u64::from(policy.pop_before_smtp_minutes) * 60),
+        },
+        Requirement::Auth => smtp::Requirement::Auth,
+    };
+    SmtpSettings {
+        policy: SmtpPolicy {
+            requirement,
+            // The implicit-TLS port is encrypted from the start.
+            starttls: if service.implicit_tls() {
+                shared::sandbox::StartTls::Off
+            } else {
+                policy.starttls
+            },
+            ..SmtpPolicy::default()
+        },
+        faults: SmtpFaults {
+            op25b: if service == MailService::Smtp {
+                policy.op25b
+            } else {
+                Op25b::Off
+            },
+            down: faults.down,
+            slow: slow(policy),
+            // validate() keeps the code in 400..=599, which is all ReplyFault refuses.
+            reply: faults
+                .smtp_error
+                .and_then(|(stage, code)| ReplyFault::new(stage, code).ok()),
+            drop_data_after: faults.drop_after_bytes.map(u64::from),
+        },
+    }
+}
+
+fn slow(policy: &SandboxPolicy) -> Option<Duration> {
+    let ms = policy.faults.slow_ms;
+    (ms > 0).then(|| Duration::from_millis(u64::from(ms)))
+}
+
+/// The POP3 side of the policies.
+fn pop3_faults(policy: &SandboxPolicy) -> Pop3Faults {
+    let faults = &policy.faults;
+    Pop3Faults {
+        down: faults.down,
+        slow: slow(policy),
+        error_at: faults.pop3_error.map(|stage| match stage {
+            Pop3Stage::Greeting => FaultStage::Greeting,
+            Pop3Stage::Auth => FaultStage::Auth,
+            Pop3Stage::Retrieve => FaultStage::Retr,
+        }),
+        drop_retr_after: faults.drop_after_bytes.map(u64::from),
+    }
+}
