@@ -36,6 +36,18 @@ pub struct Config {
     /// The embedded sandbox ISP.
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+    /// Demo time scale: 60 makes one minute of 1.メール受信間隔時間 pass in one second.
+    #[arg(long, env = "KARACRIX_TIME_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub time_scale: u32,
+    /// A CA certificate (PEM) to trust for real mail servers besides the public roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for a mail server's connection or reply before reporting a timeout.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub mail_timeout_secs: u64,
+    /// Allow `submission` (587) without STARTTLS, for lab servers only.
+    #[arg(long)]
+    pub allow_plain_submission: bool,
 }
 
 /// Where the embedded sandbox ISP listens. Its ports stand for the well-known ones (25, 587,
@@ -111,6 +123,27 @@ impl Config {
             token: None,
             allowed_origins: Vec::new(),
             sandbox: SandboxArgs::ephemeral(),
+            time_scale: 1,
+            mail_timeout_secs: 30,
+            ca_file: None,
+            allow_plain_submission: false,
+        }
+    }
+
+    /// The engine's options from the command line.
+    pub fn engine_options(&self) -> crate::engine::EngineOptions {
+        let timeout = std::time::Duration::from_secs(self.mail_timeout_secs);
+        let defaults = crate::engine::EngineOptions::default();
+        crate::engine::EngineOptions {
+            time_scale: self.time_scale,
+            ca_file: self.ca_file.clone(),
+            allow_plain_submission: self.allow_plain_submission,
+            pop3: crate::mailclient::pop3::Options {
+                connect_timeout: timeout,
+                reply_timeout: timeout,
+                ..defaults.pop3
+            },
+            smtp_timeout: timeout,
         }
     }
 

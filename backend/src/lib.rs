@@ -3,6 +3,8 @@
 //! handles signals, so tests can run the same server in-process on any port.
 
 pub mod config;
+pub mod engine;
+pub mod mailclient;
 pub mod sandbox;
 pub mod simulation;
 pub mod store;
@@ -43,7 +45,15 @@ pub async fn serve(
             .await?,
         )
     };
-    let simulation = Simulation::start(cancel.clone(), sandbox);
+    let engine = engine::Engine::start(
+        &store,
+        sandbox.clone(),
+        std::sync::Arc::new(engine::commands::EchoLayer),
+        config.engine_options(),
+        cancel.child_token(),
+    )
+    .context("cannot start the engine")?;
+    let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine));
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let stop = cancel.clone();

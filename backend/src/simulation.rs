@@ -10,6 +10,7 @@ use shared::protocol::{BackendStatus, ServerInfo};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::Engine;
 use crate::sandbox::SandboxProvider;
 
 /// Simulations started in this process, to tell instances apart.
@@ -28,12 +29,17 @@ struct Inner {
     status: watch::Sender<BackendStatus>,
     cancel: CancellationToken,
     sandbox: Option<SandboxProvider>,
+    engine: Option<Engine>,
 }
 
 impl Simulation {
     /// Starts a simulation whose background tasks run until `cancel` is cancelled, around a
-    /// running sandbox ISP (or none, when it is turned off).
-    pub fn start(cancel: CancellationToken, sandbox: Option<SandboxProvider>) -> Self {
+    /// running sandbox ISP (or none, when it is turned off) and the engine (none in unit tests).
+    pub fn start(
+        cancel: CancellationToken,
+        sandbox: Option<SandboxProvider>,
+        engine: Option<Engine>,
+    ) -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -56,6 +62,7 @@ impl Simulation {
                 status,
                 cancel,
                 sandbox,
+                engine,
             }),
         };
         tokio::spawn(simulation.clone().tick_uptime());
@@ -70,6 +77,11 @@ impl Simulation {
     /// The sandbox ISP, unless it is turned off.
     pub fn sandbox(&self) -> Option<&SandboxProvider> {
         self.inner.sandbox.as_ref()
+    }
+
+    /// The engine (the system's mail module).
+    pub fn engine(&self) -> Option<&Engine> {
+        self.inner.engine.as_ref()
     }
 
     /// Follows the live state: the receiver sees the latest value and every later change.
@@ -133,7 +145,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(cancel.clone(), None);
+        let sim = Simulation::start(cancel.clone(), None, None);
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -147,8 +159,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(CancellationToken::new(), None);
-        let b = Simulation::start(CancellationToken::new(), None);
+        let a = Simulation::start(CancellationToken::new(), None, None);
+        let b = Simulation::start(CancellationToken::new(), None, None);
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

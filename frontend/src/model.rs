@@ -4,8 +4,10 @@
 use std::collections::VecDeque;
 
 use shared::ServerMsg;
+use shared::engine::{EngineState, SettingsView};
 use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
+use shared::settings::FieldError;
 use shared::transcript::DialogueLine;
 
 /// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
@@ -62,6 +64,12 @@ pub struct Model {
     pub restarts_seen: u32,
     /// The sandbox ISP, when it runs.
     pub sandbox: Option<SandboxInfo>,
+    /// The engine's live state (frame (3)).
+    pub engine: Option<EngineState>,
+    /// The e-mail settings, pending and applied.
+    pub settings: Option<SettingsView>,
+    /// Field errors of the last refused save; cleared by the next accepted one.
+    pub settings_errors: Vec<FieldError>,
     /// The latest protocol dialogue, oldest first, at most [`DIALOGUE_KEPT`] lines.
     pub dialogue: VecDeque<DialogueLine>,
     failures: u32,
@@ -76,6 +84,9 @@ impl Default for Model {
             last_error: None,
             restarts_seen: 0,
             sandbox: None,
+            engine: None,
+            settings: None,
+            settings_errors: Vec::new(),
             dialogue: VecDeque::new(),
             failures: 0,
         }
@@ -114,7 +125,13 @@ impl Model {
             }
             Event::Message(ServerMsg::Status(status)) => self.status = Some(status),
             Event::Message(ServerMsg::Error(error)) => self.last_error = Some(error),
-            Event::Message(ServerMsg::Sandbox(info)) => self.sandbox = Some(info),
+            Event::Message(ServerMsg::Sandbox(info)) => self.sandbox = Some(*info),
+            Event::Message(ServerMsg::Engine(state)) => self.engine = Some(*state),
+            Event::Message(ServerMsg::Settings(view)) => {
+                self.settings = Some(*view);
+                self.settings_errors.clear();
+            }
+            Event::Message(ServerMsg::SettingsRejected { errors }) => self.settings_errors = errors,
             Event::Message(ServerMsg::Dialogue(line)) => {
                 if self.dialogue.len() == DIALOGUE_KEPT {
                     self.dialogue.pop_front();

@@ -2,6 +2,7 @@
 //! display language. Nothing here performs I/O, so it builds for native and `wasm32` alike.
 #![warn(missing_docs)]
 
+pub mod engine;
 pub mod lang;
 pub mod protocol;
 pub mod sandbox;

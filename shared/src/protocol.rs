@@ -7,7 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::{EngineState, SettingsView};
 use crate::sandbox::{SandboxInfo, SandboxPolicy};
+use crate::settings::{FieldError, MailSettings, PasswordChange};
 use crate::transcript::DialogueLine;
 
 /// The version of this protocol. Bumped on every incompatible change.
@@ -30,6 +32,17 @@ pub enum ClientMsg {
         /// Echoed back unchanged.
         nonce: u64,
     },
+    /// 登録: validates and saves the e-mail settings as pending (applied by RST).
+    SaveSettings {
+        /// Fields 1–9, 11, 12.
+        settings: MailSettings,
+        /// Field 10, write-only.
+        password: PasswordChange,
+    },
+    /// RST on the GUI呼出コンソール: the engine restarts with the saved settings.
+    Restart,
+    /// Polls the mailbox now instead of waiting for the interval.
+    ReceiveNow,
     /// Switches the sandbox ISP's policies (the trainer's ISP panel).
     SetSandboxPolicy {
         /// The new policies, stored and applied to new connections.
@@ -50,8 +63,17 @@ pub enum ServerMsg {
     },
     /// The back end's live state; sent on connect and on every change.
     Status(BackendStatus),
+    /// The engine's live state; sent on connect and on every change.
+    Engine(Box<EngineState>),
+    /// The settings, pending and applied; sent on connect and on every change.
+    Settings(Box<SettingsView>),
+    /// A save was refused; nothing was stored.
+    SettingsRejected {
+        /// Every field with a problem.
+        errors: Vec<FieldError>,
+    },
     /// The sandbox ISP's listeners and policies; sent on connect and on every change.
-    Sandbox(SandboxInfo),
+    Sandbox(Box<SandboxInfo>),
     /// One line of protocol dialogue (masked), live.
     Dialogue(DialogueLine),
     /// The answer to [`ClientMsg::Ping`].

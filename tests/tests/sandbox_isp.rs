@@ -2,87 +2,21 @@
 //! Python's smtplib and poplib as a phone and a mail program would: port 25 is blocked (OP25B),
 //! submission takes mail after STARTTLS and AUTH, and the mail arrives in the POP3 mailbox.
 
-use std::process::Stdio;
-use std::time::Duration;
+mod common;
 
-use futures_util::StreamExt;
-use shared::ServerMsg;
-use shared::sandbox::{MailService, SandboxInfo};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::time::timeout;
-use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::Message;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// Runs a Python script with the sandbox's ports and CA in its environment; returns stdout.
-async fn python(script: &str, info: &SandboxInfo, ca_file: &std::path::Path) -> String {
-    let mut command = tokio::process::Command::new("python3");
-    command
-        .arg("-c")
-        .arg(script)
-        .env("CA_FILE", ca_file)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    for endpoint in &info.endpoints {
-        command.env(
-            format!("PORT_{}", endpoint.service.name().to_uppercase()),
-            endpoint.port.to_string(),
-        );
-    }
-    let output = timeout(WAIT, command.output())
-        .await
-        .expect("python did not finish")
-        .expect("python3 is needed for these tests");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
+use common::{Backend, python, sandbox_env};
+use shared::sandbox::MailService;
 
 #[tokio::test]
 async fn the_default_isp_blocks_port_25_and_delivers_through_submission() {
-    let data = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = backend::Config::local(
-        addr,
-        data.path().join("data"),
-        data.path().join("no-front-end"),
-    );
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(backend::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
-
-    // The browser's view of the ISP tells us its ports and CA.
-    let (mut socket, _) = timeout(WAIT, connect_async(format!("ws://{addr}/ws")))
-        .await
-        .unwrap()
-        .unwrap();
-    let info = loop {
-        let frame = timeout(WAIT, socket.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Message::Text(text) = frame
-            && let Ok(ServerMsg::Sandbox(info)) = ServerMsg::decode(&text)
-        {
-            break info;
-        }
-    };
-    let ca_file = data.path().join("sandbox-ca.pem");
-    std::fs::write(&ca_file, &info.ca_pem).unwrap();
+    let backend = Backend::start(|_| {}).await;
+    let info = backend.client().await.sandbox().await;
     assert!(
         info.endpoints
             .iter()
             .any(|e| e.service == MailService::Submission)
     );
+    let env = sandbox_env(&info, backend.data.path());
 
     let out = python(
         r#"
@@ -125,8 +59,7 @@ print("subject:", [l.decode() for l in lines if l.startswith(b"Subject:")][0])
 p.dele(1)
 p.quit()
 "#,
-        &info,
-        &ca_file,
+        &env,
     )
     .await;
     assert!(out.contains("port25: timeout"), "{out}");
@@ -134,7 +67,5 @@ p.quit()
     assert!(out.contains("sent"), "{out}");
     assert!(out.contains("messages: 1"), "{out}");
     assert!(out.contains("subject: Subject: LIST"), "{out}");
-
-    stop.send(()).unwrap();
-    timeout(WAIT, server).await.unwrap().unwrap().unwrap();
+    backend.stop().await;
 }

@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::{AppState, Refusal};
 use crate::Simulation;
+use crate::engine::settings::SaveError;
 use crate::sandbox::provider::PolicyError;
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +66,10 @@ where
     let sandbox = simulation.sandbox().cloned();
     let mut policy = sandbox.as_ref().map(|s| s.subscribe_policy());
     let mut dialogue = sandbox.as_ref().map(|s| s.dialogue().subscribe());
+    let engine = simulation.engine().cloned();
+    let mut engine_state = engine.as_ref().map(|e| e.subscribe());
+    let mut settings = engine.as_ref().map(|e| e.subscribe_settings());
+    let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
     let mut greeting = vec![
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -74,7 +79,15 @@ where
     ];
     if let (Some(sandbox), Some(policy)) = (&sandbox, &mut policy) {
         policy.borrow_and_update();
-        greeting.push(ServerMsg::Sandbox(sandbox.info()));
+        greeting.push(ServerMsg::Sandbox(Box::new(sandbox.info())));
+    }
+    if let (Some(state), Some(settings)) = (&mut engine_state, &mut settings) {
+        greeting.push(ServerMsg::Engine(Box::new(
+            state.borrow_and_update().clone(),
+        )));
+        greeting.push(ServerMsg::Settings(Box::new(
+            settings.borrow_and_update().clone(),
+        )));
     }
     for msg in greeting {
         if send(&mut sink, msg).await.is_err() {
@@ -92,8 +105,11 @@ where
                 Ok(()) => Some(ServerMsg::Status(status.borrow_and_update().clone())),
                 Err(_) => break,
             },
-            Some(()) = changed(&mut policy) => sandbox.as_ref().map(|s| ServerMsg::Sandbox(s.info())),
+            Some(_) = changed(&mut policy) => sandbox.as_ref().map(|s| ServerMsg::Sandbox(Box::new(s.info()))),
             Some(line) = next_line(&mut dialogue) => line.map(ServerMsg::Dialogue),
+            Some(line) = next_line(&mut engine_dialogue) => line.map(ServerMsg::Dialogue),
+            Some(state) = changed(&mut engine_state) => Some(ServerMsg::Engine(Box::new(state))),
+            Some(view) = changed(&mut settings) => Some(ServerMsg::Settings(Box::new(view))),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
@@ -111,12 +127,12 @@ where
     }
 }
 
-/// The next policy change, or never when there is no sandbox (or it stopped).
-async fn changed<T>(receiver: &mut Option<watch::Receiver<T>>) -> Option<()> {
+/// The next value of a watched state, or never when there is none (or it stopped).
+async fn changed<T: Clone>(receiver: &mut Option<watch::Receiver<T>>) -> Option<T> {
     if let Some(r) = receiver
         && r.changed().await.is_ok()
     {
-        return Some(());
+        return Some(r.borrow_and_update().clone());
     }
     std::future::pending().await
 }
@@ -153,6 +169,31 @@ fn answer(frame: Message, simulation: &Simulation) -> Option<ServerMsg> {
                 error(ProtocolError::unsupported_protocol(protocol))
             }
             Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
+            Ok(ClientMsg::SaveSettings { settings, password }) => {
+                let Some(engine) = simulation.engine() else {
+                    return error(ProtocolError::not_available("the engine is not running"));
+                };
+                // Success shows as the Settings message every browser receives.
+                match engine.save_settings(settings, password) {
+                    Ok(()) => None,
+                    Err(SaveError::Invalid(errors)) => Some(ServerMsg::SettingsRejected { errors }),
+                    Err(SaveError::Store(err)) => error(ProtocolError::failed(&err.to_string())),
+                }
+            }
+            Ok(ClientMsg::Restart) => match simulation.engine() {
+                None => error(ProtocolError::not_available("the engine is not running")),
+                Some(engine) => engine
+                    .restart()
+                    .err()
+                    .map(|err| ServerMsg::Error(ProtocolError::failed(&err.to_string()))),
+            },
+            Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
+                None => error(ProtocolError::not_available("the engine is not running")),
+                Some(engine) => {
+                    engine.receive_now();
+                    None
+                }
+            },
             // Success shows as the Sandbox message every browser receives.
             Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
                 None => error(ProtocolError::not_available(
@@ -198,7 +239,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(CancellationToken::new(), None);
+        let simulation = Simulation::start(CancellationToken::new(), None, None);
         let answer = |frame| answer(frame, &simulation);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
         assert_eq!(
@@ -230,7 +271,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone(), None);
+        let simulation = Simulation::start(cancel.clone(), None, None);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

@@ -1,0 +1,184 @@
+//! Reading a received mail (mail-parser, all Japanese charsets) into what the command layer
+//! needs, and writing replies with the threading headers.
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use mail_parser::{MessageParser, MimeHeaders};
+
+/// The largest text body handed to the command layer; a command mail is a few lines.
+pub const MAX_TEXT: usize = 64 * 1024;
+
+/// A received mail as the command layer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMail {
+    /// The sender's address, if the From header has one.
+    pub from: Option<String>,
+    /// The decoded Subject.
+    pub subject: String,
+    /// The decoded text (from the HTML part when there is no plain text), at most [`MAX_TEXT`].
+    pub text: String,
+    /// The Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// The References of the mail (to continue the thread).
+    pub references: Vec<String>,
+    /// The charset the text came in, lowercase (`iso-2022-jp`, `shift_jis`, `utf-8`, …).
+    pub charset: Option<String>,
+}
+
+/// Parses a message; `None` if it is not a mail at all.
+pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
+    let message = MessageParser::default().parse(raw)?;
+    let from = message
+        .from()
+        .and_then(|list| list.first())
+        .and_then(|addr| addr.address())
+        .map(|a| a.trim().to_ascii_lowercase());
+    let mut text = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    if text.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    let charset = message
+        .text_part(0)
+        .or_else(|| message.html_part(0))
+        .and_then(|part| part.content_type())
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.to_ascii_lowercase());
+    let references = match message.references() {
+        mail_parser::HeaderValue::Text(id) => vec![id.to_string()],
+        mail_parser::HeaderValue::TextList(ids) => ids.iter().map(|i| i.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    Some(ReceivedMail {
+        from,
+        subject: message.subject().unwrap_or_default().to_string(),
+        text,
+        message_id: message.message_id().map(String::from),
+        references,
+        charset,
+    })
+}
+
+/// `Re: <subject>`, without piling up `Re:` prefixes.
+pub fn reply_subject(subject: &str) -> String {
+    let mut rest = subject.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if lower.starts_with("re:") {
+            rest = rest[3..].trim_start();
+        } else if rest.starts_with("Re：") || rest.starts_with("RE：") {
+            rest = rest["Re：".len()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    format!("Re: {rest}")
+}
+
+/// Writes a plain-text reply from `own` to `to` that threads under `original`.
+pub fn compose_reply(
+    own: &str,
+    to: &str,
+    original: &ReceivedMail,
+    body: String,
+) -> Result<Vec<u8>, String> {
+    let from: Mailbox = own.parse().map_err(|e| format!("own address {own}: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("recipient {to}: {e}"))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(reply_subject(&original.subject));
+    if let Some(id) = &original.message_id {
+        let id = format!("<{id}>");
+        let mut thread: Vec<String> = original
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect();
+        thread.push(id.clone());
+        builder = builder.in_reply_to(id).references(thread.join(" "));
+    }
+    let message = builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| format!("reply: {e}"))?;
+    Ok(message.formatted())
+}
+
+/// Writes a new mail (alarms).
+pub fn compose(own: &str, to: &[String], subject: &str, body: String) -> Result<Vec<u8>, String> {
+    let mut builder = Message::builder()
+        .from(
+            own.parse::<Mailbox>()
+                .map_err(|e| format!("own address {own}: {e}"))?,
+        )
+        .subject(subject);
+    for addr in to {
+        builder = builder.to(addr
+            .parse::<Mailbox>()
+            .map_err(|e| format!("recipient {addr}: {e}"))?);
+    }
+    let message = builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| format!("mail: {e}"))?;
+    Ok(message.formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn japanese_mail_is_decoded_and_the_reply_threads() {
+        // ISO-2022-JP "ポンプ" in an encoded-word and in the body.
+        let raw = b"From: =?UTF-8?B?5pON5L2c5ZOh?= <Operator@Sandbox.Test>\r\n\
+To: karacrix@sandbox.test\r\n\
+Subject: =?ISO-2022-JP?B?GyRCJV0lcyVXGyhC?=\r\n\
+Message-ID: <m1@phone.sandbox.test>\r\n\
+References: <m0@phone.sandbox.test>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=ISO-2022-JP\r\n\
+\r\n\
+\x1b$B%]%s%W\x1b(B ON\r\n";
+        let mail = parse(raw).unwrap();
+        assert_eq!(mail.from.as_deref(), Some("operator@sandbox.test"));
+        assert_eq!(mail.subject, "ポンプ");
+        assert_eq!(mail.text.trim(), "ポンプ ON");
+        assert_eq!(mail.charset.as_deref(), Some("iso-2022-jp"));
+        assert_eq!(mail.message_id.as_deref(), Some("m1@phone.sandbox.test"));
+
+        let reply = compose_reply(
+            "karacrix@sandbox.test",
+            "operator@sandbox.test",
+            &mail,
+            "OK".into(),
+        )
+        .unwrap();
+        let reply = String::from_utf8(reply).unwrap();
+        assert!(
+            reply.contains("In-Reply-To: <m1@phone.sandbox.test>"),
+            "{reply}"
+        );
+        assert!(
+            reply.contains("References: <m0@phone.sandbox.test> <m1@phone.sandbox.test>"),
+            "{reply}"
+        );
+        let parsed = parse(reply.as_bytes()).unwrap();
+        assert_eq!(parsed.subject, "Re: ポンプ");
+    }
+
+    #[test]
+    fn subjects_get_one_re_and_garbage_is_not_a_mail() {
+        assert_eq!(reply_subject("LIST"), "Re: LIST");
+        assert_eq!(reply_subject("Re: RE: re: LIST"), "Re: LIST");
+        assert_eq!(reply_subject("Re：一覧"), "Re: 一覧");
+        assert!(parse(b"").is_none());
+    }
+}

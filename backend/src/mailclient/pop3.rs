@@ -1,0 +1,457 @@
+//! The engine's POP3 client (RFC 1939; STLS from RFC 2595; CAPA from RFC 2449).
+//!
+//! Every reply is awaited with a timeout, every line and multi-line answer is bounded, so a
+//! hostile or broken server costs a clear [`ClientError`] and bounded memory, never a hang.
+//! Logins use APOP when the greeting carries a timestamp and the channel is plaintext, else
+//! USER/PASS. The dialogue goes to a [`Transcript`] with secrets masked.
+
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+use shared::status::MailError;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::time::timeout;
+
+use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
+use crate::sandbox::Transcript;
+
+/// The longest reply line accepted (RFC 1939 allows 512; real servers stay well below this).
+pub const MAX_LINE: usize = 8 * 1024;
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first octet (pop3s, 995).
+    Implicit,
+    /// STLS if the server offers it, else plaintext.
+    StlsIfOffered,
+    /// Plaintext only.
+    Plain,
+}
+
+/// Limits and timeouts.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// For TCP connect and the TLS handshake.
+    pub connect_timeout: Duration,
+    /// For each reply (each line of a multi-line reply restarts it).
+    pub reply_timeout: Duration,
+    /// The largest message RETR accepts.
+    pub max_message: usize,
+    /// The most entries a UIDL or LIST answer may have.
+    pub max_entries: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(15),
+            reply_timeout: Duration::from_secs(30),
+            max_message: 10 * 1024 * 1024,
+            max_entries: 100_000,
+        }
+    }
+}
+
+/// A logged-in or logging-in POP3 session.
+pub struct Pop3Session {
+    io: BufReader<MaybeTls>,
+    options: Options,
+    transcript: Option<Transcript>,
+    timestamp: Option<String>,
+    tls: bool,
+    target: String,
+}
+
+impl Pop3Session {
+    /// Connects, reads the greeting and secures the channel as asked.
+    pub async fn connect(
+        routes: &Routes,
+        trust: &Trust,
+        route: &Route,
+        security: Security,
+        options: Options,
+        transcript: Option<Transcript>,
+    ) -> Result<Self, ClientError> {
+        let tcp = routes.connect(route, options.connect_timeout).await?;
+        note(&transcript, &format!("connected to {}", route.target()));
+        let (stream, tls) = match security {
+            Security::Implicit => {
+                let tls = trust.handshake(route, tcp, options.connect_timeout).await?;
+                note(&transcript, "TLS established");
+                (MaybeTls::Tls(Box::new(tls)), true)
+            }
+            Security::StlsIfOffered | Security::Plain => (MaybeTls::Plain(tcp), false),
+        };
+        let mut session = Pop3Session {
+            io: BufReader::new(stream),
+            options,
+            transcript,
+            timestamp: None,
+            tls,
+            target: route.target(),
+        };
+        let greeting = session.status_line().await?;
+        session.timestamp = apop_timestamp(&greeting);
+        if security == Security::StlsIfOffered
+            && session
+                .capabilities()
+                .await?
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case("STLS"))
+        {
+            session.command("STLS", "STLS").await?;
+            session = session.start_tls(trust, route).await?;
+        }
+        Ok(session)
+    }
+
+    async fn start_tls(self, trust: &Trust, route: &Route) -> Result<Self, ClientError> {
+        if !self.io.buffer().is_empty() {
+            // Anything sent before the handshake could be an injection (RFC 2595 §4).
+            return Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: data before the TLS handshake", self.target),
+            ));
+        }
+        let MaybeTls::Plain(tcp) = self.io.into_inner() else {
+            return Err(ClientError::new(MailError::Protocol, "STLS inside TLS"));
+        };
+        let tls = trust
+            .handshake(route, tcp, self.options.connect_timeout)
+            .await?;
+        note(&self.transcript, "TLS established (STLS)");
+        Ok(Pop3Session {
+            io: BufReader::new(MaybeTls::Tls(Box::new(tls))),
+            tls: true,
+            ..self
+        })
+    }
+
+    /// Logs in: APOP when the greeting offered it on a plaintext channel, else USER/PASS.
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
+        let steps: Vec<(String, String)> = match (&self.timestamp, self.tls) {
+            (Some(timestamp), false) => vec![(
+                format!("APOP {user} {}", apop_digest(timestamp, password)),
+                format!("APOP {user} ****"),
+            )],
+            _ => vec![
+                (format!("USER {user}"), format!("USER {user}")),
+                (format!("PASS {password}"), "PASS ****".to_string()),
+            ],
+        };
+        for (line, shown) in steps {
+            if let Reply::Err(text) = self.exchange(&line, &shown).await? {
+                return Err(ClientError::new(
+                    MailError::PopLoginFailed,
+                    format!("{}: {text}", self.target),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Message numbers and unique ids.
+    pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>, ClientError> {
+        self.command("UIDL", "UIDL").await?;
+        let lines = self.multiline_lines().await?;
+        lines
+            .iter()
+            .map(|line| {
+                let (n, uid) = line.split_once(' ').ok_or_else(|| self.garbage(line))?;
+                let n = n.parse().map_err(|_| self.garbage(line))?;
+                let uid = uid.trim();
+                if uid.is_empty() || uid.len() > 70 {
+                    return Err(self.garbage(line));
+                }
+                Ok((n, uid.to_string()))
+            })
+            .collect()
+    }
+
+    /// Message numbers and sizes.
+    pub async fn list(&mut self) -> Result<Vec<(u32, u64)>, ClientError> {
+        self.command("LIST", "LIST").await?;
+        let lines = self.multiline_lines().await?;
+        lines
+            .iter()
+            .map(|line| {
+                let mut parts = line.split_whitespace();
+                let n = parts.next().and_then(|n| n.parse().ok());
+                let size = parts.next().and_then(|s| s.parse().ok());
+                n.zip(size).ok_or_else(|| self.garbage(line))
+            })
+            .collect()
+    }
+
+    /// One whole message, dot-unstuffed, lines ending in CRLF.
+    pub async fn retr(&mut self, n: u32) -> Result<Vec<u8>, ClientError> {
+        self.command(&format!("RETR {n}"), &format!("RETR {n}"))
+            .await?;
+        self.multiline(self.options.max_message).await
+    }
+
+    /// Marks a message for deletion at QUIT.
+    pub async fn dele(&mut self, n: u32) -> Result<(), ClientError> {
+        self.command(&format!("DELE {n}"), &format!("DELE {n}"))
+            .await
+            .map(drop)
+    }
+
+    /// Ends the session; the server deletes the marked messages now.
+    pub async fn quit(mut self) -> Result<(), ClientError> {
+        self.command("QUIT", "QUIT").await?;
+        let _ = self.io.get_mut().shutdown().await;
+        Ok(())
+    }
+
+    async fn capabilities(&mut self) -> Result<Vec<String>, ClientError> {
+        // Servers without CAPA answer -ERR: that is "no capabilities", not a failure.
+        match self.exchange("CAPA", "CAPA").await? {
+            Reply::Ok(_) => self.multiline_lines().await,
+            Reply::Err(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// Sends a command; `-ERR` becomes an error naming the command and the reply.
+    async fn command(&mut self, line: &str, shown: &str) -> Result<String, ClientError> {
+        match self.exchange(line, shown).await? {
+            Reply::Ok(text) => Ok(text),
+            Reply::Err(text) => Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: {shown} refused: {text}", self.target),
+            )),
+        }
+    }
+
+    /// Sends a command (showing `shown` in the transcript) and reads its status line.
+    async fn exchange(&mut self, line: &str, shown: &str) -> Result<Reply, ClientError> {
+        if let Some(t) = &self.transcript {
+            t.client(shown);
+        }
+        let write = async {
+            self.io
+                .get_mut()
+                .write_all(format!("{line}\r\n").as_bytes())
+                .await?;
+            self.io.get_mut().flush().await
+        };
+        match timeout(self.options.reply_timeout, write).await {
+            Err(_) => return Err(self.timed_out()),
+            Ok(Err(e)) => return Err(ClientError::io(&self.target, &e)),
+            Ok(Ok(())) => {}
+        }
+        self.reply().await
+    }
+
+    /// A status line that must be `+OK` (the greeting).
+    async fn status_line(&mut self) -> Result<String, ClientError> {
+        match self.reply().await? {
+            Reply::Ok(text) => Ok(text),
+            Reply::Err(text) => Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: {text}", self.target),
+            )),
+        }
+    }
+
+    async fn reply(&mut self) -> Result<Reply, ClientError> {
+        let line = self.line().await?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        if let Some(t) = &self.transcript {
+            t.server(&text);
+        }
+        if text.starts_with("+OK") {
+            Ok(Reply::Ok(text))
+        } else if text.starts_with("-ERR") {
+            Ok(Reply::Err(text))
+        } else {
+            Err(self.garbage(&text))
+        }
+    }
+
+    /// A multi-line answer as text lines (UIDL, LIST, CAPA), bounded in count.
+    async fn multiline_lines(&mut self) -> Result<Vec<String>, ClientError> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self.line().await?;
+            if line == b"." {
+                return Ok(lines);
+            }
+            if lines.len() == self.options.max_entries {
+                return Err(ClientError::new(
+                    MailError::Protocol,
+                    format!(
+                        "{}: more than {} entries",
+                        self.target, self.options.max_entries
+                    ),
+                ));
+            }
+            let line = line.strip_prefix(b".").unwrap_or(&line);
+            lines.push(String::from_utf8_lossy(line).into_owned());
+        }
+    }
+
+    /// A multi-line answer as octets (RETR), dot-unstuffed, at most `max` octets.
+    async fn multiline(&mut self, max: usize) -> Result<Vec<u8>, ClientError> {
+        let mut body = Vec::new();
+        loop {
+            let line = self.line().await?;
+            if line == b"." {
+                return Ok(body);
+            }
+            let line = line.strip_prefix(b".").unwrap_or(&line);
+            if body.len() + line.len() + 2 > max {
+                return Err(ClientError::new(
+                    MailError::Protocol,
+                    format!("{}: message larger than {max} octets", self.target),
+                ));
+            }
+            body.extend_from_slice(line);
+            body.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// One line without its line ending, bounded and timed.
+    async fn line(&mut self) -> Result<Vec<u8>, ClientError> {
+        match timeout(
+            self.options.reply_timeout,
+            read_line(&mut self.io, MAX_LINE),
+        )
+        .await
+        {
+            Err(_) => Err(self.timed_out()),
+            Ok(Err(LineError::Io(e))) => Err(ClientError::io(&self.target, &e)),
+            Ok(Err(LineError::TooLong)) => Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: reply line over {MAX_LINE} octets", self.target),
+            )),
+            Ok(Err(LineError::Closed)) => Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: the server closed the connection", self.target),
+            )),
+            Ok(Ok(line)) => Ok(line),
+        }
+    }
+
+    fn timed_out(&self) -> ClientError {
+        ClientError::new(
+            MailError::Timeout,
+            format!(
+                "{}: no reply within {} s",
+                self.target,
+                self.options.reply_timeout.as_secs()
+            ),
+        )
+    }
+
+    fn garbage(&self, line: &str) -> ClientError {
+        let shown: String = line.chars().take(80).collect();
+        ClientError::new(
+            MailError::Protocol,
+            format!("{}: unexpected reply {shown:?}", self.target),
+        )
+    }
+}
+
+/// A status line: `+OK …` or `-ERR …`.
+enum Reply {
+    Ok(String),
+    Err(String),
+}
+
+fn note(transcript: &Option<Transcript>, text: &str) {
+    if let Some(t) = transcript {
+        t.note(text);
+    }
+}
+
+#[derive(Debug)]
+enum LineError {
+    Io(std::io::Error),
+    TooLong,
+    Closed,
+}
+
+/// Reads one line (up to LF, CR stripped) of at most `max` octets, without ever buffering more.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> Result<Vec<u8>, LineError> {
+    let mut line = Vec::new();
+    loop {
+        let available = reader.fill_buf().await.map_err(LineError::Io)?;
+        if available.is_empty() {
+            return Err(LineError::Closed);
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(end) => (&available[..=end], true),
+            None => (available, false),
+        };
+        if line.len() + chunk.len() > max + 2 {
+            return Err(LineError::TooLong);
+        }
+        line.extend_from_slice(chunk);
+        let used = chunk.len();
+        reader.consume(used);
+        if done {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(line);
+        }
+    }
+}
+
+/// The `<…>` timestamp of an APOP-capable greeting.
+pub fn apop_timestamp(greeting: &str) -> Option<String> {
+    let start = greeting.find('<')?;
+    let end = start + greeting[start..].find('>')?;
+    let stamp = &greeting[start..=end];
+    (stamp.contains('@') && stamp.len() <= 256).then(|| stamp.to_string())
+}
+
+/// The APOP digest: lowercase hex MD5 of the timestamp followed by the secret (RFC 1939 §7).
+pub fn apop_digest(timestamp: &str, secret: &str) -> String {
+    let digest = Md5::digest(format!("{timestamp}{secret}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rfc_example_digest() {
+        // RFC 1939, section 7.
+        let stamp =
+            apop_timestamp("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>").unwrap();
+        assert_eq!(stamp, "<1896.697170952@dbc.mtview.ca.us>");
+        assert_eq!(
+            apop_digest(&stamp, "tanstaaf"),
+            "c4c9334bac560ecc979e58001b3e22fb"
+        );
+        assert_eq!(apop_timestamp("+OK ready"), None);
+        assert_eq!(apop_timestamp("+OK <no-at-sign>"), None);
+    }
+
+    #[tokio::test]
+    async fn lines_are_bounded_and_split_on_lf() {
+        let input: &[u8] = b"+OK one\r\nbare lf\n";
+        let mut reader = BufReader::with_capacity(4, input);
+        assert_eq!(read_line(&mut reader, 100).await.unwrap(), b"+OK one");
+        assert_eq!(read_line(&mut reader, 100).await.unwrap(), b"bare lf");
+        assert!(matches!(
+            read_line(&mut reader, 100).await,
+            Err(LineError::Closed)
+        ));
+
+        let endless = vec![b'x'; 10_000];
+        let mut reader = BufReader::with_capacity(64, &endless[..]);
+        assert!(matches!(
+            read_line(&mut reader, 512).await,
+            Err(LineError::TooLong)
+        ));
+    }
+}
