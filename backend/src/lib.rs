@@ -5,6 +5,7 @@
 pub mod config;
 pub mod engine;
 pub mod mailclient;
+pub mod plant;
 pub mod sandbox;
 pub mod simulation;
 pub mod store;

@@ -3,7 +3,9 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod command;
 pub mod lang;
+pub mod points;
 pub mod protocol;
 pub mod sandbox;
 pub mod settings;
