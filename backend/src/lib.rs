@@ -5,6 +5,8 @@
 pub mod config;
 pub mod engine;
 pub mod mailclient;
+pub mod mailtext;
+pub mod phone;
 pub mod plant;
 pub mod sandbox;
 pub mod simulation;

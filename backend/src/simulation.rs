@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
+use crate::phone::Phone;
 use crate::sandbox::SandboxProvider;
 
 /// Simulations started in this process, to tell instances apart.
@@ -30,6 +31,7 @@ struct Inner {
     cancel: CancellationToken,
     sandbox: Option<SandboxProvider>,
     engine: Option<Engine>,
+    phone: Option<Phone>,
 }
 
 impl Simulation {
@@ -61,6 +63,11 @@ impl Simulation {
                 clients: AtomicU32::new(0),
                 status,
                 cancel,
+                phone: sandbox.as_ref().and_then(|s| {
+                    Phone::new(s, Duration::from_secs(30))
+                        .inspect_err(|err| tracing::error!(%err, "no phone"))
+                        .ok()
+                }),
                 sandbox,
                 engine,
             }),
@@ -77,6 +84,11 @@ impl Simulation {
     /// The sandbox ISP, unless it is turned off.
     pub fn sandbox(&self) -> Option<&SandboxProvider> {
         self.inner.sandbox.as_ref()
+    }
+
+    /// The operator's simulated phone (needs the sandbox).
+    pub fn phone(&self) -> Option<&Phone> {
+        self.inner.phone.as_ref()
     }
 
     /// The engine (the system's mail module).

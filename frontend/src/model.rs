@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use shared::ServerMsg;
 use shared::engine::{EngineState, SettingsView};
+use shared::phone::PhoneMessage;
 use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
@@ -70,6 +71,10 @@ pub struct Model {
     pub settings: Option<SettingsView>,
     /// Field errors of the last refused save; cleared by the next accepted one.
     pub settings_errors: Vec<FieldError>,
+    /// The phone's inbox as last checked.
+    pub phone_inbox: Vec<PhoneMessage>,
+    /// What happened to the phone's last send or check, for its status line.
+    pub phone_result: Option<Result<String, String>>,
     /// The latest protocol dialogue, oldest first, at most [`DIALOGUE_KEPT`] lines.
     pub dialogue: VecDeque<DialogueLine>,
     failures: u32,
@@ -87,6 +92,8 @@ impl Default for Model {
             engine: None,
             settings: None,
             settings_errors: Vec::new(),
+            phone_inbox: Vec::new(),
+            phone_result: None,
             dialogue: VecDeque::new(),
             failures: 0,
         }
@@ -137,6 +144,14 @@ impl Model {
                     self.dialogue.pop_front();
                 }
                 self.dialogue.push_back(line);
+            }
+            Event::Message(ServerMsg::PhoneSent { reply }) => self.phone_result = Some(Ok(reply)),
+            Event::Message(ServerMsg::PhoneInbox { messages }) => {
+                self.phone_result = Some(Ok(format!("{} messages", messages.len())));
+                self.phone_inbox = messages;
+            }
+            Event::Message(ServerMsg::PhoneFailed { error, detail }) => {
+                self.phone_result = Some(Err(format!("{}: {detail}", error.code())));
             }
             Event::Message(ServerMsg::Pong { .. }) => {}
         }

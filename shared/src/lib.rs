@@ -2,9 +2,10 @@
 //! display language. Nothing here performs I/O, so it builds for native and `wasm32` alike.
 #![warn(missing_docs)]
 
-pub mod engine;
 pub mod command;
+pub mod engine;
 pub mod lang;
+pub mod phone;
 pub mod points;
 pub mod protocol;
 pub mod sandbox;

@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{EngineState, SettingsView};
+use crate::phone::{Charset, PhoneMessage};
 use crate::sandbox::{SandboxInfo, SandboxPolicy};
 use crate::settings::{FieldError, MailSettings, PasswordChange};
+use crate::status::MailError;
 use crate::transcript::DialogueLine;
 
 /// The version of this protocol. Bumped on every incompatible change.
@@ -43,6 +45,19 @@ pub enum ClientMsg {
     Restart,
     /// Polls the mailbox now instead of waiting for the interval.
     ReceiveNow,
+    /// The phone sends a mail through the sandbox ISP as `operator@sandbox.test`.
+    PhoneSend {
+        /// Usually the system's address.
+        to: String,
+        /// The subject.
+        subject: String,
+        /// The text.
+        body: String,
+        /// How the phone encodes it.
+        charset: Charset,
+    },
+    /// The phone checks its inbox.
+    PhoneCheck,
     /// Switches the sandbox ISP's policies (the trainer's ISP panel).
     SetSandboxPolicy {
         /// The new policies, stored and applied to new connections.
@@ -74,6 +89,23 @@ pub enum ServerMsg {
     },
     /// The sandbox ISP's listeners and policies; sent on connect and on every change.
     Sandbox(Box<SandboxInfo>),
+    /// The phone's mail was accepted by the ISP.
+    PhoneSent {
+        /// The server's final reply.
+        reply: String,
+    },
+    /// The phone's inbox, newest first.
+    PhoneInbox {
+        /// The newest messages.
+        messages: Vec<PhoneMessage>,
+    },
+    /// The phone could not send or check mail.
+    PhoneFailed {
+        /// The catalogue error.
+        error: MailError,
+        /// What happened.
+        detail: String,
+    },
     /// One line of protocol dialogue (masked), live.
     Dialogue(DialogueLine),
     /// The answer to [`ClientMsg::Ping`].

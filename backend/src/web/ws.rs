@@ -13,7 +13,7 @@ use serde::Deserialize;
 use shared::ServerMsg;
 use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
 use shared::transcript::DialogueLine;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::{AppState, Refusal};
 use crate::Simulation;
@@ -94,6 +94,8 @@ where
             return;
         }
     }
+    // Answers of slow requests (the phone's network work) come back through here.
+    let (later, mut answers) = mpsc::channel::<ServerMsg>(8);
     loop {
         let outgoing = tokio::select! {
             () = simulation.cancelled() => {
@@ -110,13 +112,14 @@ where
             Some(line) = next_line(&mut engine_dialogue) => line.map(ServerMsg::Dialogue),
             Some(state) = changed(&mut engine_state) => Some(ServerMsg::Engine(Box::new(state))),
             Some(view) = changed(&mut settings) => Some(ServerMsg::Settings(Box::new(view))),
+            Some(answer) = answers.recv() => Some(answer),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
                     tracing::debug!(%err, "websocket read failed");
                     break;
                 }
-                Some(Ok(frame)) => answer(frame, &simulation),
+                Some(Ok(frame)) => answer(frame, &simulation, &later),
             },
         };
         if let Some(msg) = outgoing
@@ -159,8 +162,13 @@ async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<
     sink.send(Message::Text(msg.encode().into())).await
 }
 
-/// What the server answers to one client frame, if anything.
-fn answer(frame: Message, simulation: &Simulation) -> Option<ServerMsg> {
+/// What the server answers to one client frame, if anything. Slow work is spawned and answers
+/// through `later`.
+fn answer(
+    frame: Message,
+    simulation: &Simulation,
+    later: &mpsc::Sender<ServerMsg>,
+) -> Option<ServerMsg> {
     let error = |e| Some(ServerMsg::Error(e));
     match frame {
         Message::Text(text) => match ClientMsg::decode(&text) {
@@ -187,6 +195,49 @@ fn answer(frame: Message, simulation: &Simulation) -> Option<ServerMsg> {
                     .err()
                     .map(|err| ServerMsg::Error(ProtocolError::failed(&err.to_string()))),
             },
+            Ok(ClientMsg::PhoneSend {
+                to,
+                subject,
+                body,
+                charset,
+            }) => {
+                let Some(phone) = simulation.phone().cloned() else {
+                    return error(ProtocolError::not_available(
+                        "the phone needs the sandbox ISP",
+                    ));
+                };
+                let later = later.clone();
+                tokio::spawn(async move {
+                    let answer = match phone.send(&to, &subject, &body, charset).await {
+                        Ok(reply) => ServerMsg::PhoneSent { reply },
+                        Err(err) => ServerMsg::PhoneFailed {
+                            error: err.kind,
+                            detail: err.detail,
+                        },
+                    };
+                    let _ = later.send(answer).await;
+                });
+                None
+            }
+            Ok(ClientMsg::PhoneCheck) => {
+                let Some(phone) = simulation.phone().cloned() else {
+                    return error(ProtocolError::not_available(
+                        "the phone needs the sandbox ISP",
+                    ));
+                };
+                let later = later.clone();
+                tokio::spawn(async move {
+                    let answer = match phone.inbox().await {
+                        Ok(messages) => ServerMsg::PhoneInbox { messages },
+                        Err(err) => ServerMsg::PhoneFailed {
+                            error: err.kind,
+                            detail: err.detail,
+                        },
+                    };
+                    let _ = later.send(answer).await;
+                });
+                None
+            }
             Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
                 None => error(ProtocolError::not_available("the engine is not running")),
                 Some(engine) => {
@@ -240,7 +291,8 @@ mod tests {
     #[tokio::test]
     async fn answers_follow_the_protocol() {
         let simulation = Simulation::start(CancellationToken::new(), None, None);
-        let answer = |frame| answer(frame, &simulation);
+        let (later, _answers) = tokio::sync::mpsc::channel(1);
+        let answer = |frame| answer(frame, &simulation, &later);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
         assert_eq!(
             answer(text(r#"{"type":"ping","nonce":5}"#)),
