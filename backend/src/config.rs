@@ -42,6 +42,9 @@ pub struct Config {
     /// A CA certificate (PEM) to trust for real mail servers besides the public roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// The plant's points file (TOML); the default plant of the manual when not given.
+    #[arg(long, value_name = "TOML")]
+    pub points: Option<PathBuf>,
     /// Seconds to wait for a mail server's connection or reply before reporting a timeout.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub mail_timeout_secs: u64,
@@ -124,6 +127,7 @@ impl Config {
             allowed_origins: Vec::new(),
             sandbox: SandboxArgs::ephemeral(),
             time_scale: 1,
+            points: None,
             mail_timeout_secs: 30,
             ca_file: None,
             allow_plain_submission: false,

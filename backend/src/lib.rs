@@ -22,6 +22,17 @@ use tokio_util::sync::CancellationToken;
 pub use config::Config;
 pub use simulation::Simulation;
 
+/// The plant of `--points`, or the manual's default plant; a bad file is refused with its line.
+fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
+    let Some(path) = &config.points else {
+        return Ok(plant::Plant::default_plant());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the points file {}", path.display()))?;
+    plant::Plant::from_toml(&text)
+        .map_err(|err| anyhow::anyhow!("points file {}: {err}", path.display()))
+}
+
 /// Serves the web UI and `/ws` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
@@ -48,15 +59,33 @@ pub async fn serve(
             .await?,
         )
     };
+    let plant = load_plant(&config)?;
+    // The plant reports alarms before the engine exists; they wait in this channel.
+    let (alarm_tx, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
+    let plant = plant::runtime::PlantRuntime::start(
+        plant,
+        store.clone(),
+        config.time_scale,
+        std::sync::Arc::new(move |events| {
+            let _ = alarm_tx.send(events);
+        }),
+        cancel.child_token(),
+    );
     let engine = engine::Engine::start(
         &store,
         sandbox.clone(),
-        std::sync::Arc::new(engine::commands::EchoLayer),
+        std::sync::Arc::new(engine::executor::PlantCommands::new(plant.clone())),
         config.engine_options(),
         cancel.child_token(),
     )
     .context("cannot start the engine")?;
-    let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine));
+    let alarm_engine = engine.clone();
+    tokio::spawn(async move {
+        while let Some(events) = alarm_rx.recv().await {
+            alarm_engine.alarms(events);
+        }
+    });
+    let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine), Some(plant));
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let stop = cancel.clone();

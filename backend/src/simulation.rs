@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
 use crate::phone::Phone;
+use crate::plant::runtime::PlantRuntime;
 use crate::sandbox::SandboxProvider;
 
 /// Simulations started in this process, to tell instances apart.
@@ -32,15 +33,18 @@ struct Inner {
     sandbox: Option<SandboxProvider>,
     engine: Option<Engine>,
     phone: Option<Phone>,
+    plant: Option<PlantRuntime>,
 }
 
 impl Simulation {
     /// Starts a simulation whose background tasks run until `cancel` is cancelled, around a
-    /// running sandbox ISP (or none, when it is turned off) and the engine (none in unit tests).
+    /// running sandbox ISP (or none, when it is turned off), the engine and the plant (none in
+    /// unit tests).
     pub fn start(
         cancel: CancellationToken,
         sandbox: Option<SandboxProvider>,
         engine: Option<Engine>,
+        plant: Option<PlantRuntime>,
     ) -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -70,6 +74,7 @@ impl Simulation {
                 }),
                 sandbox,
                 engine,
+                plant,
             }),
         };
         tokio::spawn(simulation.clone().tick_uptime());
@@ -89,6 +94,11 @@ impl Simulation {
     /// The operator's simulated phone (needs the sandbox).
     pub fn phone(&self) -> Option<&Phone> {
         self.inner.phone.as_ref()
+    }
+
+    /// The plant.
+    pub fn plant(&self) -> Option<&PlantRuntime> {
+        self.inner.plant.as_ref()
     }
 
     /// The engine (the system's mail module).
@@ -157,7 +167,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(cancel.clone(), None, None);
+        let sim = Simulation::start(cancel.clone(), None, None, None);
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -171,8 +181,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(CancellationToken::new(), None, None);
-        let b = Simulation::start(CancellationToken::new(), None, None);
+        let a = Simulation::start(CancellationToken::new(), None, None, None);
+        let b = Simulation::start(CancellationToken::new(), None, None, None);
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

@@ -91,13 +91,23 @@ impl Store {
 
     /// Saves a document durably.
     pub fn save<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        Self::save_in(&txn, key, value)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Saves a document as part of a larger transaction (committed by the caller).
+    pub fn save_in<T: Serialize>(
+        txn: &redb::WriteTransaction,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_string(value).map_err(|source| StoreError::Document {
             key: key.to_string(),
             source,
         })?;
-        let txn = self.db.begin_write()?;
         txn.open_table(DOCUMENTS)?.insert(key, json.as_str())?;
-        txn.commit()?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use shared::ServerMsg;
 use shared::engine::{EngineState, SettingsView};
 use shared::phone::PhoneMessage;
+use shared::points::PointSnapshot;
 use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
@@ -71,6 +72,8 @@ pub struct Model {
     pub settings: Option<SettingsView>,
     /// Field errors of the last refused save; cleared by the next accepted one.
     pub settings_errors: Vec<FieldError>,
+    /// The plant's points, live.
+    pub points: Vec<PointSnapshot>,
     /// The phone's inbox as last checked.
     pub phone_inbox: Vec<PhoneMessage>,
     /// What happened to the phone's last send or check, for its status line.
@@ -92,6 +95,7 @@ impl Default for Model {
             engine: None,
             settings: None,
             settings_errors: Vec::new(),
+            points: Vec::new(),
             phone_inbox: Vec::new(),
             phone_result: None,
             dialogue: VecDeque::new(),
@@ -145,6 +149,7 @@ impl Model {
                 }
                 self.dialogue.push_back(line);
             }
+            Event::Message(ServerMsg::Points { points }) => self.points = points,
             Event::Message(ServerMsg::PhoneSent { reply }) => self.phone_result = Some(Ok(reply)),
             Event::Message(ServerMsg::PhoneInbox { messages }) => {
                 self.phone_result = Some(Ok(format!("{} messages", messages.len())));

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{EngineState, SettingsView};
 use crate::phone::{Charset, PhoneMessage};
+use crate::points::{PointSnapshot, Value};
 use crate::sandbox::{SandboxInfo, SandboxPolicy};
 use crate::settings::{FieldError, MailSettings, PasswordChange};
 use crate::status::MailError;
@@ -21,7 +22,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
 
 /// What the browser sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// The first message of a client: the protocol version it speaks.
@@ -58,6 +59,20 @@ pub enum ClientMsg {
     },
     /// The phone checks its inbox.
     PhoneCheck,
+    /// Operates a DO or AO from the points screen.
+    OperatePoint {
+        /// The point's id.
+        id: String,
+        /// The new value.
+        value: Value,
+    },
+    /// Forces a DI or AI for training (trip DOOR1, push TEMP1).
+    SimulatePoint {
+        /// The point's id.
+        id: String,
+        /// The forced value.
+        value: Value,
+    },
     /// Switches the sandbox ISP's policies (the trainer's ISP panel).
     SetSandboxPolicy {
         /// The new policies, stored and applied to new connections.
@@ -66,7 +81,7 @@ pub enum ClientMsg {
 }
 
 /// What the back end sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// The first message on every connection.
@@ -89,6 +104,11 @@ pub enum ServerMsg {
     },
     /// The sandbox ISP's listeners and policies; sent on connect and on every change.
     Sandbox(Box<SandboxInfo>),
+    /// Every point with its value and alarm state; sent on connect and on every change.
+    Points {
+        /// In the order of the points file.
+        points: Vec<PointSnapshot>,
+    },
     /// The phone's mail was accepted by the ISP.
     PhoneSent {
         /// The server's final reply.
@@ -182,6 +202,20 @@ impl ClientMsg {
 }
 
 impl ServerMsg {
+    /// True for state the server pushes on its own (status, engine, settings, sandbox, points,
+    /// dialogue), as opposed to answers to a request.
+    pub fn is_push(&self) -> bool {
+        matches!(
+            self,
+            ServerMsg::Status(_)
+                | ServerMsg::Engine(_)
+                | ServerMsg::Settings(_)
+                | ServerMsg::Sandbox(_)
+                | ServerMsg::Points { .. }
+                | ServerMsg::Dialogue(_)
+        )
+    }
+
     /// Parses one text frame from the server.
     pub fn decode(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)

@@ -108,12 +108,12 @@ async fn wait_for_status(socket: &mut Socket, wanted: impl Fn(&BackendStatus) ->
     }
 }
 
-/// The next message that answers a request: not a status, sandbox or dialogue push.
+/// The next message that answers a request, skipping pushed state.
 async fn next_answer(socket: &mut Socket) -> ServerMsg {
     loop {
-        match next_msg(socket).await {
-            ServerMsg::Status(_) | ServerMsg::Sandbox(_) | ServerMsg::Dialogue(_) => continue,
-            other => return other,
+        let msg = next_msg(socket).await;
+        if !msg.is_push() {
+            return msg;
         }
     }
 }

@@ -33,10 +33,30 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
         .and_then(|list| list.first())
         .and_then(|addr| addr.address())
         .map(|a| a.trim().to_ascii_lowercase());
+    let charset = message
+        .text_part(0)
+        .or_else(|| message.html_part(0))
+        .and_then(|part| part.content_type())
+        .and_then(|ct| ct.attribute("charset"))
+        .map(|c| c.to_ascii_lowercase());
     let mut text = message
         .body_text(0)
         .map(|t| t.into_owned())
         .unwrap_or_default();
+    // Phones that write HTML mail often send an empty plain-text alternative.
+    if text.trim().is_empty()
+        && let Some(html) = message.body_html(0)
+    {
+        text = mail_parser::decoders::html::html_to_text(&html);
+    }
+    // Old phones send ISO-2022-JP without labelling it; its escape sequences give it away.
+    let charset = if charset.is_none() && text.contains("\u{1b}$B") {
+        let (decoded, _) = encoding_rs::ISO_2022_JP.decode_without_bom_handling(text.as_bytes());
+        text = decoded.into_owned();
+        Some("iso-2022-jp".to_string())
+    } else {
+        charset
+    };
     if text.len() > MAX_TEXT {
         let mut cut = MAX_TEXT;
         while !text.is_char_boundary(cut) {
@@ -44,12 +64,6 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
         }
         text.truncate(cut);
     }
-    let charset = message
-        .text_part(0)
-        .or_else(|| message.html_part(0))
-        .and_then(|part| part.content_type())
-        .and_then(|ct| ct.attribute("charset"))
-        .map(|c| c.to_ascii_lowercase());
     let references = match message.references() {
         mail_parser::HeaderValue::Text(id) => vec![id.to_string()],
         mail_parser::HeaderValue::TextList(ids) => ids.iter().map(|i| i.to_string()).collect(),
@@ -172,6 +186,21 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\
         );
         let parsed = parse(reply.as_bytes()).unwrap();
         assert_eq!(parsed.subject, "Re: ポンプ");
+    }
+
+    #[test]
+    fn unlabelled_iso_2022_jp_and_html_only_commands_are_read() {
+        let unlabelled = b"From: operator@sandbox.test\r\nSubject: x\r\n\r\n\x1b$B0lMw\x1b(B\r\n";
+        let mail = parse(unlabelled).unwrap();
+        assert_eq!(mail.text.trim(), "一覧");
+        assert_eq!(mail.charset.as_deref(), Some("iso-2022-jp"));
+
+        let html = b"From: operator@sandbox.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain; charset=UTF-8\r\n\r\n \r\n--b\r\n\
+Content-Type: text/html; charset=UTF-8\r\n\r\n<html><body><p>LIST</p></body></html>\r\n--b--\r\n";
+        let mail = parse(html).unwrap();
+        assert_eq!(mail.text.trim(), "LIST");
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! The same code talks to the embedded sandbox ISP and to real servers: only the [`Routes`]
 //! differ. Crash safety comes from the [`ledger`]: see there.
 
+pub mod alarms;
 pub mod commands;
 mod cycle;
+pub mod executor;
 pub mod ledger;
 pub mod mail;
 pub mod settings;
@@ -80,6 +82,7 @@ struct Inner {
     receive_now: Notify,
     restart: Notify,
     outbox_kick: Notify,
+    coalescer: std::sync::Mutex<alarms::Coalescer>,
 }
 
 impl Engine {
@@ -114,6 +117,7 @@ impl Engine {
                 receive_now: Notify::new(),
                 restart: Notify::new(),
                 outbox_kick: Notify::new(),
+                coalescer: Default::default(),
             }),
         };
         tokio::spawn(engine.clone().run(cancel));

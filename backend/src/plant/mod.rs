@@ -13,6 +13,7 @@
 
 pub mod file;
 mod model;
+pub mod runtime;
 
 use std::collections::BTreeMap;
 

@@ -18,7 +18,10 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::{AppState, Refusal};
 use crate::Simulation;
 use crate::engine::settings::SaveError;
+use crate::plant::PlantError;
+use crate::plant::runtime::PlantRuntime;
 use crate::sandbox::provider::PolicyError;
+use shared::points::Value;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
@@ -70,6 +73,7 @@ where
     let mut engine_state = engine.as_ref().map(|e| e.subscribe());
     let mut settings = engine.as_ref().map(|e| e.subscribe_settings());
     let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
+    let mut points = simulation.plant().map(|p| p.subscribe());
     let mut greeting = vec![
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -88,6 +92,11 @@ where
         greeting.push(ServerMsg::Settings(Box::new(
             settings.borrow_and_update().clone(),
         )));
+    }
+    if let Some(points) = &mut points {
+        greeting.push(ServerMsg::Points {
+            points: points.borrow_and_update().clone(),
+        });
     }
     for msg in greeting {
         if send(&mut sink, msg).await.is_err() {
@@ -113,6 +122,7 @@ where
             Some(state) = changed(&mut engine_state) => Some(ServerMsg::Engine(Box::new(state))),
             Some(view) = changed(&mut settings) => Some(ServerMsg::Settings(Box::new(view))),
             Some(answer) = answers.recv() => Some(answer),
+            Some(points) = changed(&mut points) => Some(ServerMsg::Points { points }),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
@@ -160,6 +170,19 @@ async fn next_line(
 
 async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<(), W::Error> {
     sink.send(Message::Text(msg.encode().into())).await
+}
+
+/// Changes a point; success shows as the Points message every browser receives.
+fn point_change(
+    simulation: &Simulation,
+    change: impl FnOnce(&PlantRuntime) -> Result<(Value, Value), PlantError>,
+) -> Option<ServerMsg> {
+    match simulation.plant() {
+        None => Some(ServerMsg::Error(ProtocolError::not_available("no plant"))),
+        Some(plant) => change(plant)
+            .err()
+            .map(|err| ServerMsg::Error(ProtocolError::invalid(&err.message(shared::Lang::Ja)))),
+    }
 }
 
 /// What the server answers to one client frame, if anything. Slow work is spawned and answers
@@ -238,6 +261,12 @@ fn answer(
                 });
                 None
             }
+            Ok(ClientMsg::OperatePoint { id, value }) => {
+                point_change(simulation, |p| p.operate(&id, value))
+            }
+            Ok(ClientMsg::SimulatePoint { id, value }) => {
+                point_change(simulation, |p| p.simulate(&id, value))
+            }
             Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
                 None => error(ProtocolError::not_available("the engine is not running")),
                 Some(engine) => {
@@ -290,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(CancellationToken::new(), None, None);
+        let simulation = Simulation::start(CancellationToken::new(), None, None, None);
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| answer(frame, &simulation, &later);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
@@ -323,7 +352,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone(), None, None);
+        let simulation = Simulation::start(cancel.clone(), None, None, None);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

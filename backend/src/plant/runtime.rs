@@ -1,0 +1,144 @@
+//! The running plant: one shared [`Plant`] that ticks with the demo time scale, publishes its
+//! points for the browser, keeps its state in the store, and hands alarm transitions to a sink
+//! (the engine's alarm mail).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use shared::points::{AlarmEvent, PointSnapshot, Value};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::{Plant, PlantError, PlantState, STORE_KEY};
+use crate::store::Store;
+
+/// Real time between ticks.
+const TICK: Duration = Duration::from_secs(1);
+/// Ticks between saves of the slowly drifting values (changes by command save at once).
+const SAVE_EVERY: u32 = 10;
+
+/// Receives alarm transitions as they happen.
+pub type AlarmSink = Arc<dyn Fn(Vec<AlarmEvent>) + Send + Sync>;
+
+/// The shared plant. Cheap to clone.
+#[derive(Clone)]
+pub struct PlantRuntime {
+    plant: Arc<Mutex<Plant>>,
+    points: watch::Sender<Vec<PointSnapshot>>,
+    store: Store,
+}
+
+impl PlantRuntime {
+    /// Restores `plant`'s state from the store and starts ticking `time_scale` times faster
+    /// than real time until `cancel`.
+    pub fn start(
+        mut plant: Plant,
+        store: Store,
+        time_scale: u32,
+        alarms: AlarmSink,
+        cancel: CancellationToken,
+    ) -> Self {
+        match store.load::<PlantState>(STORE_KEY) {
+            Ok(Some(state)) => {
+                let skipped = plant.restore(&state);
+                if !skipped.is_empty() {
+                    tracing::info!(?skipped, "points file changed since the plant was saved");
+                }
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(%err, "stored plant state unreadable: starting fresh"),
+        }
+        let runtime = PlantRuntime {
+            points: watch::channel(plant.points()).0,
+            plant: Arc::new(Mutex::new(plant)),
+            store,
+        };
+        tokio::spawn(runtime.clone().tick(time_scale, alarms, cancel));
+        runtime
+    }
+
+    /// Follows the points.
+    pub fn subscribe(&self) -> watch::Receiver<Vec<PointSnapshot>> {
+        self.points.subscribe()
+    }
+
+    /// A copy of the plant to prepare changes on (see [`PlantRuntime::replace`]).
+    pub fn copy(&self) -> Plant {
+        self.lock().clone()
+    }
+
+    /// Puts a prepared plant in place (its state is already stored by the caller).
+    pub fn replace(&self, plant: Plant) {
+        *self.lock() = plant;
+        self.publish();
+    }
+
+    /// Operates a DO or AO from the UI.
+    pub fn operate(&self, id: &str, value: Value) -> Result<(Value, Value), PlantError> {
+        self.change(|plant| plant.set(id, value))
+    }
+
+    /// Forces a DI or AI for training (trip DOOR1, push TEMP1).
+    pub fn simulate(&self, id: &str, value: Value) -> Result<(Value, Value), PlantError> {
+        self.change(|plant| plant.simulate(id, value))
+    }
+
+    fn change(
+        &self,
+        apply: impl FnOnce(&mut Plant) -> Result<(Value, Value), PlantError>,
+    ) -> Result<(Value, Value), PlantError> {
+        let result = apply(&mut self.lock());
+        if result.is_ok() {
+            self.save();
+            self.publish();
+        }
+        result
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Plant> {
+        // A panic while holding the lock leaves a plant that is still a valid value.
+        self.plant
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn publish(&self) {
+        let points = self.lock().points();
+        self.points.send_if_modified(|current| {
+            let changed = *current != points;
+            *current = points;
+            changed
+        });
+    }
+
+    fn save(&self) {
+        let state = self.lock().snapshot();
+        if let Err(err) = self.store.save(STORE_KEY, &state) {
+            tracing::error!(%err, "saving the plant failed");
+        }
+    }
+
+    async fn tick(self, time_scale: u32, alarms: AlarmSink, cancel: CancellationToken) {
+        let mut interval = tokio::time::interval(TICK);
+        let mut ticks = 0u32;
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                _ = interval.tick() => {}
+            }
+            let now_ms = crate::engine::ledger::now_unix() * 1000;
+            let events = self
+                .lock()
+                .tick(TICK.as_secs_f64() * f64::from(time_scale), now_ms);
+            ticks += 1;
+            if !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
+                self.save();
+            }
+            self.publish();
+            if !events.is_empty() {
+                alarms(events);
+            }
+        }
+        self.save();
+    }
+}
