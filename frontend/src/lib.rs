@@ -4,9 +4,13 @@
 //! in [`pages`], shared pieces in [`components`]. All texts come in Japanese and English.
 
 pub mod components;
+pub mod form;
+pub mod help;
 pub mod link;
 pub mod model;
+pub mod nav;
 pub mod pages;
+pub mod policy_form;
 
 use leptos::prelude::*;
 use shared::Lang;
@@ -14,7 +18,8 @@ use shared::Lang;
 use crate::components::{Header, LinkBanner};
 use crate::link::Link;
 use crate::model::Model;
-use crate::pages::MainMenu;
+use crate::nav::Page;
+use crate::pages::{ConsolePage, HelpPage, LogPage, MainMenu, SandboxPage, SettingsPage};
 
 /// What every component reaches through context. `Copy`, so closures take it freely.
 #[derive(Clone, Copy)]
@@ -25,6 +30,8 @@ pub struct Ui {
     pub lang: RwSignal<Lang>,
     /// The connection to the back end.
     pub link: Link,
+    /// The screen on show (mirrored in the address's `#hash`).
+    pub page: RwSignal<Page>,
 }
 
 /// Reads the [`Ui`] context.
@@ -52,7 +59,14 @@ pub fn App() -> impl IntoView {
     let model = RwSignal::new(Model::default());
     let lang = RwSignal::new(saved_lang());
     let link = Link::start(model);
-    provide_context(Ui { model, lang, link });
+    let page = RwSignal::new(nav::current());
+    nav::follow_address(page);
+    provide_context(Ui {
+        model,
+        lang,
+        link,
+        page,
+    });
 
     // Keep <html lang> and the saved choice in step with the switch.
     Effect::new(move || {
@@ -74,8 +88,15 @@ pub fn App() -> impl IntoView {
     view! {
         <Header />
         <LinkBanner />
-        <main class="desktop">
-            <MainMenu />
+        <main class="desktop" data-page=move || page.get().hash()>
+            {move || match page.get() {
+                Page::Menu => view! { <MainMenu /> }.into_any(),
+                Page::Settings => view! { <SettingsPage /> }.into_any(),
+                Page::Console => view! { <ConsolePage /> }.into_any(),
+                Page::Log => view! { <LogPage /> }.into_any(),
+                Page::Sandbox => view! { <SandboxPage /> }.into_any(),
+                Page::Help { entry } => view! { <HelpPage entry /> }.into_any(),
+            }}
         </main>
     }
 }

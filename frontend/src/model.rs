@@ -78,8 +78,14 @@ pub struct Model {
     pub phone_inbox: Vec<PhoneMessage>,
     /// What happened to the phone's last send or check, for its status line.
     pub phone_result: Option<Result<String, String>>,
+    /// How many `Settings` messages came, so a screen can tell that its save was answered even
+    /// when nothing changed.
+    pub settings_seq: u64,
     /// The latest protocol dialogue, oldest first, at most [`DIALOGUE_KEPT`] lines.
     pub dialogue: VecDeque<DialogueLine>,
+    /// How many dialogue lines came in all; the front line of [`Model::dialogue`] is number
+    /// `dialogue_seq - dialogue.len()`, which keys the lines on screen.
+    pub dialogue_seq: u64,
     failures: u32,
 }
 
@@ -98,7 +104,9 @@ impl Default for Model {
             points: Vec::new(),
             phone_inbox: Vec::new(),
             phone_result: None,
+            settings_seq: 0,
             dialogue: VecDeque::new(),
+            dialogue_seq: 0,
             failures: 0,
         }
     }
@@ -141,6 +149,7 @@ impl Model {
             Event::Message(ServerMsg::Settings(view)) => {
                 self.settings = Some(*view);
                 self.settings_errors.clear();
+                self.settings_seq += 1;
             }
             Event::Message(ServerMsg::SettingsRejected { errors }) => self.settings_errors = errors,
             Event::Message(ServerMsg::Dialogue(line)) => {
@@ -148,6 +157,7 @@ impl Model {
                     self.dialogue.pop_front();
                 }
                 self.dialogue.push_back(line);
+                self.dialogue_seq += 1;
             }
             Event::Message(ServerMsg::Points { points }) => self.points = points,
             Event::Message(ServerMsg::PhoneSent { reply }) => self.phone_result = Some(Ok(reply)),
@@ -160,6 +170,17 @@ impl Model {
             }
             Event::Message(ServerMsg::Pong { .. }) => {}
         }
+    }
+
+    /// The dialogue lines with their numbers, oldest first.
+    pub fn numbered_dialogue(&self) -> impl Iterator<Item = (u64, &DialogueLine)> {
+        let first = self.dialogue_seq - self.dialogue.len() as u64;
+        (first..).zip(self.dialogue.iter())
+    }
+
+    /// Forgets the last protocol error, before a request whose answer the screen waits for.
+    pub fn clear_error(&mut self) {
+        self.last_error = None;
     }
 
     /// True while the state on screen is live.
@@ -261,6 +282,12 @@ mod tests {
         }
         assert_eq!(model.dialogue.len(), DIALOGUE_KEPT);
         assert_eq!(model.dialogue.front().unwrap().text, "NOOP 3");
+        let (first, line) = model.numbered_dialogue().next().unwrap();
+        assert_eq!((first, line.text.as_str()), (3, "NOOP 3"));
+        assert_eq!(
+            model.numbered_dialogue().last().map(|(n, _)| n),
+            Some(DIALOGUE_KEPT as u64 + 2)
+        );
     }
 
     #[test]

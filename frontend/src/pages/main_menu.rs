@@ -3,45 +3,53 @@
 use leptos::prelude::*;
 
 use crate::model::format_duration;
+use crate::nav::{self, Page};
 use crate::use_ui;
 
-/// An entry of the main menu: its Japanese and English name and whether its screen exists yet.
+/// An entry of the main menu: its Japanese and English name and its screen, if it exists yet.
 struct MenuEntry {
     ja: &'static str,
     en: &'static str,
-    ready: bool,
+    page: Option<fn() -> Page>,
+    testid: &'static str,
 }
 
 const MENU: &[MenuEntry] = &[
     MenuEntry {
         ja: "システム設定 → 2.Eメール環境",
         en: "System settings → 2. E-mail environment",
-        ready: false,
+        page: Some(|| Page::Settings),
+        testid: "menu-settings",
     },
     MenuEntry {
         ja: "GUI呼出コンソール",
         en: "GUI console",
-        ready: false,
+        page: Some(|| Page::Console),
+        testid: "menu-console",
     },
     MenuEntry {
         ja: "ポイント一覧",
         en: "Points",
-        ready: false,
+        page: None,
+        testid: "menu-points",
     },
     MenuEntry {
         ja: "携帯メール",
         en: "Phone (mail)",
-        ready: false,
+        page: None,
+        testid: "menu-phone",
     },
     MenuEntry {
         ja: "通信ログ",
         en: "Protocol log",
-        ready: false,
+        page: Some(|| Page::Log),
+        testid: "menu-log",
     },
     MenuEntry {
         ja: "サンドボックスISP",
         en: "Sandbox ISP",
-        ready: false,
+        page: Some(|| Page::Sandbox),
+        testid: "menu-isp",
     },
 ];
 
@@ -50,16 +58,27 @@ const MENU: &[MenuEntry] = &[
 pub fn MainMenu() -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
+    let page = ui.page;
     let entries = MENU
         .iter()
         .enumerate()
         .map(|(i, entry)| {
             view! {
                 <li>
-                    <button class="menu-item" disabled=!entry.ready>
+                    <button
+                        type="button"
+                        class="menu-item"
+                        data-testid=entry.testid
+                        disabled=entry.page.is_none()
+                        on:click=move |_| {
+                            if let Some(open) = entry.page {
+                                nav::go(page, open());
+                            }
+                        }
+                    >
                         <span class="menu-no">{format!("{}.", i + 1)}</span>
                         <span>{move || lang.get().pick(entry.ja, entry.en)}</span>
-                        {(!entry.ready).then(|| view! {
+                        {entry.page.is_none().then(|| view! {
                             <span class="tag">{move || lang.get().pick("準備中", "coming")}</span>
                         })}
                     </button>

@@ -1,6 +1,15 @@
-//! The screens. Each later screen (e-mail settings, console, points, phone, log, ISP) plugs into
-//! the main menu.
+//! The screens, one file each, opened from the main menu.
 
+pub mod console;
+pub mod help;
+pub mod log;
 pub mod main_menu;
+pub mod sandbox;
+pub mod settings;
 
+pub use console::ConsolePage;
+pub use help::HelpPage;
+pub use log::LogPage;
 pub use main_menu::MainMenu;
+pub use sandbox::SandboxPage;
+pub use settings::SettingsPage;

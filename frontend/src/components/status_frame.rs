@@ -1,0 +1,105 @@
+//! Frame (3): the engine's live connection state, read from the status catalogue, with a link
+//! straight to the help entry of what it shows.
+
+use leptos::prelude::*;
+use shared::engine::EngineState;
+
+use crate::components::clock;
+use crate::help::status_id;
+use crate::nav::{self, Page};
+use crate::use_ui;
+
+/// The live state: code, meaning, last success and failure, outbox and progress.
+#[component]
+pub fn StatusFrame() -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
+    let engine = Memo::new(move |_| ui.model.with(|m| m.engine.clone()));
+    let stale = move || !ui.model.with(|m| m.is_live());
+    let with_state = move |f: fn(&EngineState, shared::Lang) -> String| {
+        move || {
+            let l = lang.get();
+            engine.with(|e| e.as_ref().map(|e| f(e, l)).unwrap_or_else(|| "—".into()))
+        }
+    };
+    let is_error = move || engine.with(|e| e.as_ref().is_some_and(|e| e.status.is_error()));
+    let detail = move || {
+        engine.with(|e| match e.as_ref().map(|e| &e.status) {
+            Some(shared::status::MailStatus::Error { detail, .. }) if !detail.is_empty() => {
+                Some(detail.clone())
+            }
+            _ => None,
+        })
+    };
+    let help_entry = move || engine.with(|e| e.as_ref().map(|e| status_id(&e.status)));
+    let open_help = move |_| {
+        if let Some(entry) = help_entry() {
+            nav::go(ui.page, Page::Help { entry: Some(entry) });
+        }
+    };
+    let row = move |ja: &'static str, en: &'static str, testid: &'static str, value| {
+        view! {
+            <tr>
+                <th scope="row">{move || lang.get().pick(ja, en)}</th>
+                <td data-testid=testid>{value}</td>
+            </tr>
+        }
+    };
+    view! {
+        <div class="status-frame" class:stale=stale>
+            <div class="status-line">
+                <output
+                    class="status-display"
+                    class:error=is_error
+                    data-testid="status-display"
+                    aria-live="polite"
+                >
+                    {with_state(|e, _| e.status.display())}
+                </output>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    data-testid="status-help"
+                    disabled=move || help_entry().is_none()
+                    on:click=open_help
+                >
+                    {move || if is_error() {
+                        lang.get().pick("このエラーの意味と対処 ?", "What it means and how to fix it ?")
+                    } else {
+                        lang.get().pick("この表示の説明 ?", "What this means ?")
+                    }}
+                </button>
+            </div>
+            <p class="status-meaning" data-testid="status-meaning">
+                {with_state(|e, l| e.status.meaning(l).to_string())}
+            </p>
+            {move || detail().map(|d| view! {
+                <p class="status-detail" data-testid="status-detail">
+                    {move || lang.get().pick("詳細: ", "Detail: ")}<code>{d}</code>
+                </p>
+            })}
+            <table class="fields">
+                <tbody>
+                    {row("最後の成功", "Last success", "last-success", Box::new(with_state(|e, l| {
+                        e.last_success_unix.map_or_else(|| l.pick("まだありません", "none yet").into(), clock::date_time)
+                    })) as Box<dyn Fn() -> String + Send + Sync>)}
+                    {row("最後の失敗", "Last failure", "last-failure", Box::new(with_state(|e, l| {
+                        e.last_failure.as_ref().map_or_else(
+                            || l.pick("まだありません", "none yet").into(),
+                            |f| format!("{} {}", clock::date_time(f.at_unix), f.error.code()),
+                        )
+                    })))}
+                    {row("送信待ちメール", "Mails waiting to be sent", "outbox", Box::new(with_state(|e, _| e.outbox.to_string())))}
+                    {row("実行したコマンドメール", "Command mails executed", "executed", Box::new(with_state(|e, _| e.executed.to_string())))}
+                    {row("時間倍率", "Time scale", "time-scale", Box::new(with_state(|e, l| {
+                        if e.time_scale <= 1 {
+                            l.pick("実時間", "real time").into()
+                        } else {
+                            format!("× {}", e.time_scale)
+                        }
+                    })))}
+                </tbody>
+            </table>
+        </div>
+    }
+}

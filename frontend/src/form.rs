@@ -1,0 +1,242 @@
+//! The settings screen's form as text: what the inputs hold, turned into [`MailSettings`] and a
+//! [`PasswordChange`] for 登録. The checks themselves are `MailSettings::validate` and
+//! `validate_password` from `shared`, the same the back end runs; this module only adds what text
+//! input needs (a number that is not a number, lists typed one a line or with commas).
+
+use shared::Lang;
+use shared::settings::{
+    Field, FieldError, MAX_INTERVAL_MIN, MailSettings, PasswordChange, Problem, validate_password,
+};
+
+/// The inputs of 「Eメール接続環境設定」, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    /// 1. as typed.
+    pub interval: String,
+    /// 2. one address a line, or comma-separated.
+    pub alarm_recipients: String,
+    /// 3. one address or `@domain` a line, or comma-separated.
+    pub allowed_senders: String,
+    /// 4.
+    pub pin: String,
+    /// 5.
+    pub smtp_service: String,
+    /// 6.
+    pub pop_server: String,
+    /// 7.
+    pub smtp_server: String,
+    /// 8.
+    pub address: String,
+    /// 9.
+    pub user: String,
+    /// 10. only ever what the user typed now; empty keeps the stored one.
+    pub password: String,
+    /// 11.
+    pub pop_before_smtp: bool,
+    /// 12.
+    pub smtp_auth_login: bool,
+}
+
+impl Draft {
+    /// The form filled with saved settings (the password input stays empty).
+    pub fn from_settings(s: &MailSettings) -> Self {
+        Draft {
+            interval: s.receive_interval_min.to_string(),
+            alarm_recipients: s.alarm_recipients.join("\n"),
+            allowed_senders: s.allowed_senders.join("\n"),
+            pin: s.command_pin.clone(),
+            smtp_service: s.smtp_service.clone(),
+            pop_server: s.pop_server.clone(),
+            smtp_server: s.smtp_server.clone(),
+            address: s.address.clone(),
+            user: s.user.clone(),
+            password: String::new(),
+            pop_before_smtp: s.pop_before_smtp,
+            smtp_auth_login: s.smtp_auth_login,
+        }
+    }
+
+    /// What 登録 sends, or every problem found (in screen order) when it must not be sent.
+    /// `password_set` is carried over from the stored settings; the back end decides it anyway.
+    pub fn to_save(
+        &self,
+        password_set: bool,
+    ) -> Result<(MailSettings, PasswordChange), Vec<FieldError>> {
+        let interval = self.interval.trim().parse::<u32>();
+        let settings = MailSettings {
+            receive_interval_min: *interval.as_ref().unwrap_or(&0),
+            alarm_recipients: split_list(&self.alarm_recipients),
+            allowed_senders: split_list(&self.allowed_senders),
+            command_pin: self.pin.trim().to_string(),
+            smtp_service: self.smtp_service.trim().to_string(),
+            pop_server: self.pop_server.trim().to_string(),
+            smtp_server: self.smtp_server.trim().to_string(),
+            address: self.address.trim().to_string(),
+            user: self.user.trim().to_string(),
+            password_set,
+            pop_before_smtp: self.pop_before_smtp,
+            smtp_auth_login: self.smtp_auth_login,
+        };
+        let password = if self.password.is_empty() {
+            PasswordChange::Keep
+        } else {
+            PasswordChange::Set(self.password.clone())
+        };
+        let mut errors = settings.validate();
+        if interval.is_err() {
+            // Not a number at all: the same message as a number out of range.
+            errors.insert(
+                0,
+                FieldError {
+                    field: Field::ReceiveInterval,
+                    problem: Problem::OutOfRange {
+                        min: 0,
+                        max: MAX_INTERVAL_MIN,
+                    },
+                },
+            );
+        }
+        if let Some(error) = validate_password(&password) {
+            let at = errors
+                .iter()
+                .position(|e| e.field.number() > error.field.number())
+                .unwrap_or(errors.len());
+            errors.insert(at, error);
+        }
+        if errors.is_empty() {
+            Ok((settings, password))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A field's value as the console shows it (the password only as set or not set).
+pub fn display_value(s: &MailSettings, field: Field, lang: Lang) -> String {
+    let on_off = |on: bool| {
+        lang.pick(
+            if on { "オン" } else { "オフ" },
+            if on { "on" } else { "off" },
+        )
+    };
+    let list = |l: &[String]| {
+        if l.is_empty() {
+            lang.pick("（なし）", "(none)").to_string()
+        } else {
+            l.join(", ")
+        }
+    };
+    match field {
+        Field::ReceiveInterval => s.receive_interval_min.to_string(),
+        Field::AlarmRecipients => list(&s.alarm_recipients),
+        Field::AllowedSenders => list(&s.allowed_senders),
+        Field::CommandPin if s.command_pin.is_empty() => lang.pick("（なし）", "(none)").into(),
+        Field::CommandPin => s.command_pin.clone(),
+        Field::SmtpService => s.smtp_service.clone(),
+        Field::PopServer => s.pop_server.clone(),
+        Field::SmtpServer => s.smtp_server.clone(),
+        Field::Address => s.address.clone(),
+        Field::User => s.user.clone(),
+        Field::Password => lang
+            .pick(
+                if s.password_set {
+                    "設定済み"
+                } else {
+                    "未設定"
+                },
+                if s.password_set { "set" } else { "not set" },
+            )
+            .into(),
+        Field::PopBeforeSmtp => on_off(s.pop_before_smtp).into(),
+        Field::SmtpAuthLogin => on_off(s.smtp_auth_login).into(),
+    }
+}
+
+/// Splits a list field typed one entry a line, or separated by commas, semicolons or spaces
+/// (including the Japanese comma), dropping empty entries.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c == ';' || c == '、' || c == '，' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Draft {
+        Draft::from_settings(&MailSettings::sandbox_demo())
+    }
+
+    #[test]
+    fn lists_take_lines_commas_and_stray_spaces() {
+        assert_eq!(split_list(""), Vec::<String>::new());
+        assert_eq!(
+            split_list(" a@x.jp ,b@x.jp\n\n@y.jp\r\nc@x.jp; d@x.jp、e@x.jp "),
+            ["a@x.jp", "b@x.jp", "@y.jp", "c@x.jp", "d@x.jp", "e@x.jp"]
+        );
+    }
+
+    #[test]
+    fn the_saved_settings_come_back_unchanged() {
+        let saved = MailSettings::sandbox_demo();
+        let (settings, password) = demo().to_save(false).unwrap();
+        assert_eq!(settings, saved);
+        assert_eq!(password, PasswordChange::Keep);
+    }
+
+    #[test]
+    fn a_typed_password_is_sent_once_and_never_filled_in() {
+        let mut saved = MailSettings::sandbox_demo();
+        saved.password_set = true;
+        assert_eq!(Draft::from_settings(&saved).password, "");
+        let mut draft = demo();
+        draft.password = "karacrix-pass".into();
+        let (_, password) = draft.to_save(true).unwrap();
+        assert_eq!(password, PasswordChange::Set("karacrix-pass".into()));
+    }
+
+    #[test]
+    fn the_console_shows_values_but_never_a_password() {
+        let mut s = MailSettings::sandbox_demo();
+        s.password_set = true;
+        assert_eq!(display_value(&s, Field::Password, Lang::Ja), "設定済み");
+        assert_eq!(display_value(&s, Field::SmtpAuthLogin, Lang::En), "off");
+        assert_eq!(display_value(&s, Field::CommandPin, Lang::En), "(none)");
+        s.allowed_senders.push("@sandbox.test".into());
+        assert_eq!(
+            display_value(&s, Field::AllowedSenders, Lang::En),
+            "operator@sandbox.test, @sandbox.test"
+        );
+    }
+
+    #[test]
+    fn problems_are_found_before_sending_in_screen_order() {
+        let mut draft = demo();
+        draft.interval = "ten".into();
+        draft.smtp_service = "smpt".into();
+        draft.password = "a\nb".into();
+        draft.user = String::new();
+        let fields: Vec<Field> = draft
+            .to_save(false)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                Field::ReceiveInterval,
+                Field::SmtpService,
+                Field::User,
+                Field::Password
+            ]
+        );
+        let mut draft = demo();
+        draft.alarm_recipients = "operator@sandbox.test, nobody".into();
+        let errors = draft.to_save(false).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, Field::AlarmRecipients);
+    }
+}

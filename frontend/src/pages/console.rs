@@ -1,0 +1,123 @@
+//! GUI呼出コンソール: RST (the engine restarts with the saved settings), "receive now", the live
+//! state, and the settings saved versus running side by side, differences marked.
+
+use leptos::prelude::*;
+use shared::ClientMsg;
+use shared::settings::Field;
+
+use crate::components::{ScreenBar, StatusFrame, Window};
+use crate::form::display_value;
+use crate::use_ui;
+
+/// The console screen.
+#[component]
+pub fn ConsolePage() -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
+    let live = move || ui.model.with(|m| m.is_live());
+    let view_memo = Memo::new(move |_| ui.model.with(|m| m.settings.clone()));
+    let restart_needed = move || view_memo.with(|v| v.as_ref().is_some_and(|v| v.restart_needed()));
+    let rows = move || {
+        let l = lang.get();
+        view_memo.with(|v| {
+            let Some(v) = v else {
+                return Vec::new();
+            };
+            Field::ALL
+                .iter()
+                .map(|field| {
+                    let pending = display_value(&v.pending, *field, l);
+                    let applied = v
+                        .applied
+                        .as_ref()
+                        .map_or_else(|| "—".to_string(), |a| display_value(a, *field, l));
+                    let differs = v
+                        .applied
+                        .as_ref()
+                        .is_none_or(|a| display_value(a, *field, l) != pending);
+                    (*field, pending, applied, differs)
+                })
+                .collect()
+        })
+    };
+    view! {
+        <div class="screen" data-testid="console-screen">
+            <ScreenBar ja="GUI呼出コンソール" en="GUI console" />
+            <div class="frames">
+                <Window id="console-controls" ja="操作" en="Controls" help="restart">
+                    <p class="frame-hint">{move || lang.get().pick(
+                        "RST でエンジンを再起動し、登録した設定を反映します。「今すぐ受信」は受信間隔を待たずにメールボックスを読みます。",
+                        "RST restarts the engine with the saved settings. Receive now reads the mailbox without waiting for the interval.",
+                    )}</p>
+                    <div class="button-row">
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            class:attention=restart_needed
+                            data-testid="rst"
+                            disabled=move || !live()
+                            on:click=move |_| ui.link.send(&ClientMsg::Restart)
+                        >
+                            {move || lang.get().pick("RST（再起動）", "RST (restart)")}
+                        </button>
+                        <button
+                            type="button"
+                            class="btn"
+                            data-testid="receive-now"
+                            disabled=move || !live()
+                            on:click=move |_| ui.link.send(&ClientMsg::ReceiveNow)
+                        >
+                            {move || lang.get().pick("今すぐ受信", "Receive now")}
+                        </button>
+                    </div>
+                    <p class="notice-inline" data-testid="console-restart-state" role="status">
+                        {move || if restart_needed() {
+                            lang.get().pick("RST 待ちの設定があります。", "Saved settings wait for RST.")
+                        } else {
+                            lang.get().pick("実行中の設定は登録済みの設定と同じです。", "The running settings are the saved ones.")
+                        }}
+                    </p>
+                </Window>
+                <Window id="console-status" ja="(3) 接続状態" en="(3) Connection state" help="status">
+                    <StatusFrame />
+                </Window>
+                <Window id="console-settings" ja="設定: 登録済み と 実行中" en="Settings: saved and running" class="wide">
+                    <div class="table-scroll">
+                        <table class="compare" data-testid="settings-compare">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{move || lang.get().pick("項目", "Field")}</th>
+                                    <th scope="col">{move || lang.get().pick("登録済み（RST 待ち）", "Saved (pending)")}</th>
+                                    <th scope="col">{move || lang.get().pick("実行中", "Running (applied)")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {move || {
+                                    let l = lang.get();
+                                    rows()
+                                        .into_iter()
+                                        .map(|(field, pending, applied, differs)| view! {
+                                            <tr
+                                                class:diff=differs
+                                                data-testid=format!("compare-{}", field.number())
+                                                data-diff=differs.to_string()
+                                            >
+                                                <th scope="row">{field.label(l)}</th>
+                                                <td>{pending}</td>
+                                                <td>{applied}</td>
+                                            </tr>
+                                        })
+                                        .collect_view()
+                                }}
+                            </tbody>
+                        </table>
+                    </div>
+                    <p class="legend">
+                        <span class="swatch"></span>
+                        {move || lang.get().pick("色付きの行は RST で変わる項目です。", "Highlighted rows change with RST.")}
+                    </p>
+                </Window>
+            </div>
+        </div>
+    }
+}

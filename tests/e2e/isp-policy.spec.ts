@@ -1,0 +1,38 @@
+// The ISP panel switches OP25B, the change survives a reload, and a value the back end refuses
+// is explained without changing anything.
+import { test, expect } from '@playwright/test';
+import { Backend, freePort } from './fixtures/backend';
+import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+
+test('OP25B switched in the ISP panel stays switched after a reload', async ({ page }) => {
+  const backend = new Backend(await freePort());
+  try {
+    await page.goto(await backend.start());
+    await waitLive(page);
+    await openScreen(page, 'isp');
+    await expect(page.getByTestId('endpoint-smtp')).toHaveText(/^127\.0\.0\.1:\d+$/);
+    await expect(page.getByTestId('isp-account-list')).toContainText('karacrix@sandbox.test');
+    const op25b = page.getByTestId('policy-op25b');
+    await expect(op25b).toHaveValue('timeout');
+
+    await op25b.selectOption('off');
+    await page.getByTestId('apply-policy').click();
+    await expect(page.getByTestId('policy-outcome')).toContainText('適用しました');
+
+    // A window of 0 minutes is refused by the back end; the panel says why.
+    await page.getByTestId('policy-pbs-minutes').fill('0');
+    await page.getByTestId('apply-policy').click();
+    await expect(page.getByTestId('policy-outcome')).toContainText('ISP の設定は変更されませんでした');
+    await expect(page.getByTestId('policy-outcome')).toContainText('1 to 1440 minutes');
+    await page.screenshot({ path: `${SHOTS}/isp-refused.png`, fullPage: true });
+
+    await page.reload();
+    await waitLive(page);
+    await expect(page.getByTestId('isp-screen')).toBeVisible();
+    await expect(page.getByTestId('policy-op25b')).toHaveValue('off');
+    await expect(page.getByTestId('policy-pbs-minutes')).toHaveValue('10');
+    await page.screenshot({ path: `${SHOTS}/isp-panel.png`, fullPage: true });
+  } finally {
+    await backend.dispose();
+  }
+});

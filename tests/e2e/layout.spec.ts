@@ -1,0 +1,52 @@
+// Every screen fits a phone (390×844) without sideways scrolling, and is reached by keyboard.
+import { test, expect } from '@playwright/test';
+import { Backend, freePort } from './fixtures/backend';
+import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+
+test('every screen fits a phone-sized window', async ({ page }) => {
+  const backend = new Backend(await freePort());
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(await backend.start());
+    await waitLive(page);
+    for (const name of ['settings', 'console', 'log', 'isp'] as const) {
+      await openScreen(page, name);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `${SHOTS}/${name}-phone.png`, fullPage: true });
+    }
+    await openScreen(page, 'settings');
+    await page.getByTestId('help-status').click();
+    await expect(page.getByTestId('help-entry-status')).toBeInViewport();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'help scrolls sideways').toBeLessThanOrEqual(0);
+  } finally {
+    await backend.dispose();
+  }
+});
+
+test('the menu and the settings screen work from the keyboard', async ({ page }) => {
+  const backend = new Backend(await freePort());
+  try {
+    await page.goto(await backend.start());
+    await waitLive(page);
+    await page.getByTestId('menu-settings').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('settings-screen')).toBeVisible();
+    await expect(page).toHaveURL(/#settings$/);
+    // Every input has a label tied to it.
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('input, select, textarea'))
+        .filter((e) => !(e as HTMLInputElement).labels?.length)
+        .map((e) => e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.getByTestId('back-to-menu').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { name: 'メインメニュー' })).toBeVisible();
+    await page.goBack();
+    await expect(page.getByTestId('settings-screen')).toBeVisible();
+  } finally {
+    await backend.dispose();
+  }
+});
