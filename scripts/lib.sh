@@ -63,6 +63,17 @@ ensure_mail_clients() {
   fi
 }
 
+ensure_mail_servers() {
+  if [ ! -x /usr/sbin/postfix ] || [ ! -x /usr/sbin/dovecot ] || [ ! -d /usr/lib/dovecot/modules ] \
+    || ! ls /usr/lib/dovecot/pop3* >/dev/null 2>&1; then
+    step "installing Postfix and Dovecot (tests start private instances on 127.0.0.1)"
+    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+    echo "postfix postfix/mailname string sandbox.test" | debconf-set-selections
+    apt_install postfix dovecot-core dovecot-pop3d
+  fi
+  command -v openssl >/dev/null || apt_install openssl
+}
+
 build_frontend() {
   step "building the front end (release)"
   trunk build --release

@@ -1,0 +1,214 @@
+//! The engine against real mail servers installed on this machine: Dovecot (POP3 with STLS, and
+//! POP3S on 995) and Postfix (submission on 587 with STARTTLS and SASL AUTH through Dovecot),
+//! with a test CA given as --ca-file. A command mail delivered by Postfix into the Dovecot
+//! mailbox is fetched, executed and deleted, and its reply lands in the sender's mailbox.
+//! Ports 587 and 995 are the real ones, so `submission` and implicit TLS mean what they say.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Backend, Client, python};
+use shared::ServerMsg;
+use shared::engine::EngineState;
+use shared::settings::{MailSettings, PasswordChange};
+use shared::status::MailStatus;
+use shared::{ClientMsg, points::Value};
+
+/// The servers, stopped when dropped (also when the test fails).
+struct MailPeers {
+    root: tempfile::TempDir,
+    env: HashMap<String, String>,
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("mailpeers")
+        .join(name)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl MailPeers {
+    fn start() -> MailPeers {
+        let root = tempfile::tempdir().unwrap();
+        let env: HashMap<String, String> = [
+            ("ROOT", root.path().display().to_string()),
+            ("POP3_PORT", free_port().to_string()),
+            ("POP3S_PORT", "995".to_string()),
+            ("SMTP_PORT", free_port().to_string()),
+            ("SUBMISSION_PORT", "587".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let out = Command::new("bash")
+            .arg(script("start.sh"))
+            .envs(&env)
+            .output()
+            .expect("bash runs the mail servers' start script");
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ready"),
+            "Dovecot/Postfix did not start (scripts/test installs them):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        MailPeers { root, env }
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.root.path().join("tls").join("ca.pem")
+    }
+}
+
+impl Drop for MailPeers {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(script("stop.sh"))
+            .envs(&self.env)
+            .status();
+    }
+}
+
+/// Sends from the phone through Postfix's plain SMTP port (local delivery needs no AUTH).
+const DELIVER: &str = r#"
+import os, smtplib
+s = smtplib.SMTP("127.0.0.1", int(os.environ["SMTP_PORT"]), timeout=10)
+s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"],
+    ("From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\nSubject: " + os.environ["CMD"] +
+     "\r\nMessage-ID: <" + os.environ["ID"] + ">\r\n\r\n" + os.environ["CMD"] + "\r\n").encode())
+s.quit()
+print("delivered")
+"#;
+
+/// Waits (polling STAT, delivery takes tens of milliseconds) until `USER` has `COUNT` messages,
+/// then prints their Subject and In-Reply-To headers. POP3S with the test CA.
+const MAILBOX: &str = r#"
+import os, poplib, ssl, time
+ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
+deadline = time.time() + 20
+while True:
+    p = poplib.POP3_SSL("127.0.0.1", int(os.environ["POP3S_PORT"]), context=ctx, timeout=10)
+    p.user(os.environ["USER"]); p.pass_(os.environ["USER"] + "-pass")
+    count, _ = p.stat()
+    if count >= int(os.environ["COUNT"]) or time.time() > deadline:
+        break
+    p.quit()
+    time.sleep(0.05)
+print("count:", count)
+for i in range(1, count + 1):
+    _, lines, _ = p.retr(i)
+    for l in lines:
+        if l.split(b":")[0] in (b"Subject", b"In-Reply-To"):
+            print(l.decode())
+p.quit()
+"#;
+
+async fn mailbox(peers: &MailPeers, user: &str, count: u32) -> String {
+    let mut env = peers.env.clone();
+    env.insert("CA_FILE".into(), peers.ca().display().to_string());
+    env.insert("USER".into(), user.into());
+    env.insert("COUNT".into(), count.to_string());
+    python(MAILBOX, &env).await
+}
+
+async fn deliver(peers: &MailPeers, command: &str, id: &str) {
+    let mut env = peers.env.clone();
+    env.insert("CMD".into(), command.into());
+    env.insert("ID".into(), id.into());
+    assert!(python(DELIVER, &env).await.contains("delivered"));
+}
+
+async fn engine_until(client: &mut Client, what: &str, wanted: impl Fn(&EngineState) -> bool) {
+    client
+        .wait_for(what, |m| match m {
+            ServerMsg::Engine(state) if wanted(&state) => Some(()),
+            _ => None,
+        })
+        .await;
+}
+
+async fn apply(client: &mut Client, settings: MailSettings) {
+    client
+        .send(ClientMsg::SaveSettings {
+            settings: settings.clone(),
+            password: PasswordChange::Set("karacrix-pass".into()),
+        })
+        .await;
+    client
+        .wait_for("saved", |m| match m {
+            ServerMsg::Settings(v) if v.pending.pop_server == settings.pop_server => Some(()),
+            ServerMsg::SettingsRejected { errors } => panic!("{errors:?}"),
+            _ => None,
+        })
+        .await;
+    client.send(ClientMsg::Restart).await;
+}
+
+#[tokio::test]
+async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
+    let peers = MailPeers::start();
+    let ca = peers.ca();
+    let backend = Backend::start(|c| {
+        c.time_scale = 60;
+        c.mail_timeout_secs = 10;
+        c.ca_file = Some(ca);
+    })
+    .await;
+    let mut client = backend.client().await;
+
+    // POP3S (implicit TLS on 995) and submission (587, STARTTLS, AUTH LOGIN).
+    deliver(&peers, "SET PUMP1 ON", "real-1@phone.sandbox.test").await;
+    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
+    let mut settings = MailSettings::sandbox_demo();
+    settings.receive_interval_min = 60;
+    settings.pop_server = "127.0.0.1:995".into();
+    settings.smtp_server = "127.0.0.1".into();
+    settings.smtp_service = "submission".into();
+    settings.smtp_auth_login = true;
+    settings.pop_before_smtp = false;
+    apply(&mut client, settings.clone()).await;
+    engine_until(&mut client, "the first mail done", |s| {
+        s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+    })
+    .await;
+    let phone = mailbox(&peers, "operator", 1).await;
+    assert!(phone.contains("Subject: Re: SET PUMP1 ON"), "{phone}");
+    assert!(
+        phone.contains("In-Reply-To: <real-1@phone.sandbox.test>"),
+        "{phone}"
+    );
+    assert!(
+        mailbox(&peers, "karacrix", 0).await.contains("count: 0"),
+        "read mail is deleted"
+    );
+    client
+        .wait_for("PUMP1 on", |m| match m {
+            ServerMsg::Points { points } => points
+                .iter()
+                .any(|p| p.id == "PUMP1" && p.value == Value::Digital(true))
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+
+    // POP3 on a plain port with STLS offered by Dovecot.
+    deliver(&peers, "LIST", "real-2@phone.sandbox.test").await;
+    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
+    settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
+    apply(&mut client, settings).await;
+    engine_until(&mut client, "the second mail done", |s| {
+        s.executed == 2 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+    })
+    .await;
+    let phone = mailbox(&peers, "operator", 2).await;
+    assert!(phone.contains("Subject: Re: LIST"), "{phone}");
+    backend.stop().await;
+}
