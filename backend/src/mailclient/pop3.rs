@@ -436,6 +436,81 @@ mod tests {
         assert_eq!(apop_timestamp("+OK <no-at-sign>"), None);
     }
 
+    /// A server that writes `script` after accepting, then stalls; returns its route.
+    async fn hostile(script: Vec<u8>) -> (Routes, Route) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let _ = stream.write_all(&script).await;
+            // Never answer again, never close.
+            let mut sink = [0u8; 1024];
+            while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        (routes, route)
+    }
+
+    fn quick() -> Options {
+        Options {
+            connect_timeout: Duration::from_secs(2),
+            reply_timeout: Duration::from_millis(300),
+            max_message: 64 * 1024,
+            max_entries: 100,
+        }
+    }
+
+    async fn session_on(script: &[u8]) -> Result<Pop3Session, ClientError> {
+        let (routes, route) = hostile(script.to_vec()).await;
+        let trust = Trust::new(None, None).unwrap();
+        Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None).await
+    }
+
+    #[tokio::test]
+    async fn hostile_servers_give_clear_errors_not_hangs_or_floods() {
+        // Garbage greeting.
+        let err = session_on(b"HELLO THERE\r\n").await.err().unwrap();
+        assert_eq!(err.kind, MailError::Protocol, "{err}");
+        // An endless first line.
+        let err = session_on(&vec![b'A'; 100_000]).await.err().unwrap();
+        assert_eq!(err.kind, MailError::Protocol, "{err}");
+        assert!(err.detail.contains("over"), "{err}");
+        // Silence.
+        let err = session_on(b"").await.err().unwrap();
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
+
+        // A never-ending multi-line answer (UIDL) is cut at the entry limit.
+        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n+OK list follows\r\n".to_vec();
+        for i in 0..10_000 {
+            script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
+        }
+        let mut session = session_on(&script).await.unwrap();
+        session.login("u", "p").await.unwrap();
+        let err = session.uidl().await.unwrap_err();
+        assert!(err.detail.contains("more than 100 entries"), "{err}");
+
+        // A message larger than allowed, and a stall in the middle of RETR.
+        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\n".to_vec();
+        script.extend(
+            std::iter::repeat_n(b"0123456789abcdef0123456789abcdef\r\n".to_vec(), 4000).flatten(),
+        );
+        let mut session = session_on(&script).await.unwrap();
+        session.login("u", "p").await.unwrap();
+        let err = session.retr(1).await.unwrap_err();
+        assert!(err.detail.contains("larger than"), "{err}");
+        let mut session = session_on(b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\nSubject: x\r\n\r\nhalf")
+            .await
+            .unwrap();
+        session.login("u", "p").await.unwrap();
+        let err = session.retr(1).await.unwrap_err();
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
+    }
+
     #[tokio::test]
     async fn lines_are_bounded_and_split_on_lf() {
         let input: &[u8] = b"+OK one\r\nbare lf\n";
