@@ -151,6 +151,19 @@ impl Ledger {
         Ok(due)
     }
 
+    /// True while some mail has failed to go out and waits for another attempt.
+    pub fn failing(&self) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OUTBOX_META)?;
+        for entry in table.iter()? {
+            let (_, meta) = entry?;
+            if serde_json::from_str::<OutboxMeta>(meta.value()).is_ok_and(|m| m.attempts > 0) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The message of an outbox entry.
     pub fn body(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read()?;
@@ -268,7 +281,9 @@ mod tests {
         let due = ledger.due(now_unix(), 10).unwrap();
         assert_eq!(due.len(), 2);
         let (first, meta) = due[0].clone();
+        assert!(!ledger.failing().unwrap());
         ledger.failed(first, meta, 60).unwrap();
+        assert!(ledger.failing().unwrap());
         let due_now = ledger.due(now_unix(), 10).unwrap();
         assert_eq!(due_now.len(), 1);
         let later = ledger.due(now_unix() + 61, 10).unwrap();

@@ -274,7 +274,18 @@ impl Engine {
                     self.inner
                         .state
                         .send_modify(|s| s.last_success_unix = Some(now_unix()));
-                    self.set_status(idle(cycles));
+                    // Receiving worked, but a mail that failed to go out still waits: the
+                    // last error stays on display, as "run" would claim all is well.
+                    let failure = self.inner.state.borrow().last_failure.clone();
+                    match failure {
+                        Some(f) if self.inner.ledger.failing().unwrap_or(false) => {
+                            self.set_status(MailStatus::Error {
+                                error: f.error,
+                                detail: f.detail,
+                            })
+                        }
+                        _ => self.set_status(idle(cycles)),
+                    }
                 }
                 Err(err) => self.failed(&err),
             }
