@@ -10,6 +10,8 @@ pub mod link;
 pub mod model;
 pub mod nav;
 pub mod pages;
+pub mod phone_form;
+pub mod point_form;
 pub mod policy_form;
 
 use leptos::prelude::*;
@@ -19,7 +21,9 @@ use crate::components::{Header, LinkBanner};
 use crate::link::Link;
 use crate::model::Model;
 use crate::nav::Page;
-use crate::pages::{ConsolePage, HelpPage, LogPage, MainMenu, SandboxPage, SettingsPage};
+use crate::pages::{
+    ConsolePage, HelpPage, LogPage, MainMenu, PhonePage, PointsPage, SandboxPage, SettingsPage,
+};
 
 /// What every component reaches through context. `Copy`, so closures take it freely.
 #[derive(Clone, Copy)]
@@ -93,6 +97,8 @@ pub fn App() -> impl IntoView {
                 Page::Menu => view! { <MainMenu /> }.into_any(),
                 Page::Settings => view! { <SettingsPage /> }.into_any(),
                 Page::Console => view! { <ConsolePage /> }.into_any(),
+                Page::Points => view! { <PointsPage /> }.into_any(),
+                Page::Phone => view! { <PhonePage /> }.into_any(),
                 Page::Log => view! { <LogPage /> }.into_any(),
                 Page::Sandbox => view! { <SandboxPage /> }.into_any(),
                 Page::Help { entry } => view! { <HelpPage entry /> }.into_any(),

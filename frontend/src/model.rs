@@ -10,6 +10,7 @@ use shared::points::PointSnapshot;
 use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
+use shared::status::MailError;
 use shared::transcript::DialogueLine;
 
 /// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
@@ -51,6 +52,22 @@ pub enum Event {
     Message(ServerMsg),
 }
 
+/// What the back end answered to the phone's last send or check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneResult {
+    /// The ISP accepted the mail; its final reply.
+    Sent(String),
+    /// The inbox was read; how many messages it holds.
+    Checked(usize),
+    /// Sending or checking failed.
+    Failed {
+        /// The catalogue error.
+        error: MailError,
+        /// What happened.
+        detail: String,
+    },
+}
+
 /// Everything the screens show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -77,7 +94,10 @@ pub struct Model {
     /// The phone's inbox as last checked.
     pub phone_inbox: Vec<PhoneMessage>,
     /// What happened to the phone's last send or check, for its status line.
-    pub phone_result: Option<Result<String, String>>,
+    pub phone_result: Option<PhoneResult>,
+    /// How many phone answers came, so the phone screen can tell its request was answered even
+    /// when the answer reads the same as the last one.
+    pub phone_seq: u64,
     /// How many `Settings` messages came, so a screen can tell that its save was answered even
     /// when nothing changed.
     pub settings_seq: u64,
@@ -104,6 +124,7 @@ impl Default for Model {
             points: Vec::new(),
             phone_inbox: Vec::new(),
             phone_result: None,
+            phone_seq: 0,
             settings_seq: 0,
             dialogue: VecDeque::new(),
             dialogue_seq: 0,
@@ -160,16 +181,23 @@ impl Model {
                 self.dialogue_seq += 1;
             }
             Event::Message(ServerMsg::Points { points }) => self.points = points,
-            Event::Message(ServerMsg::PhoneSent { reply }) => self.phone_result = Some(Ok(reply)),
+            Event::Message(ServerMsg::PhoneSent { reply }) => {
+                self.phone_answered(PhoneResult::Sent(reply));
+            }
             Event::Message(ServerMsg::PhoneInbox { messages }) => {
-                self.phone_result = Some(Ok(format!("{} messages", messages.len())));
+                self.phone_answered(PhoneResult::Checked(messages.len()));
                 self.phone_inbox = messages;
             }
             Event::Message(ServerMsg::PhoneFailed { error, detail }) => {
-                self.phone_result = Some(Err(format!("{}: {detail}", error.code())));
+                self.phone_answered(PhoneResult::Failed { error, detail });
             }
             Event::Message(ServerMsg::Pong { .. }) => {}
         }
+    }
+
+    fn phone_answered(&mut self, result: PhoneResult) {
+        self.phone_result = Some(result);
+        self.phone_seq += 1;
     }
 
     /// The dialogue lines with their numbers, oldest first.
@@ -288,6 +316,49 @@ mod tests {
             model.numbered_dialogue().last().map(|(n, _)| n),
             Some(DIALOGUE_KEPT as u64 + 2)
         );
+    }
+
+    #[test]
+    fn phone_answers_are_counted_and_the_inbox_replaced() {
+        use shared::phone::PhoneMessage;
+        let mut model = Model::default();
+        let message = |uid: &str| PhoneMessage {
+            uid: uid.into(),
+            from: "karacrix@sandbox.test".into(),
+            subject: "Re: SET PUMP1 ON".into(),
+            date: String::new(),
+            text: String::new(),
+            charset: None,
+            raw: String::new(),
+        };
+        model.apply(Event::Message(ServerMsg::PhoneSent {
+            reply: "250 OK".into(),
+        }));
+        assert_eq!(model.phone_result, Some(PhoneResult::Sent("250 OK".into())));
+        for _ in 0..2 {
+            model.apply(Event::Message(ServerMsg::PhoneInbox {
+                messages: vec![message("2"), message("1")],
+            }));
+        }
+        assert_eq!(model.phone_result, Some(PhoneResult::Checked(2)));
+        assert_eq!(
+            model.phone_seq, 3,
+            "an answer like the last one still counts"
+        );
+        assert_eq!(model.phone_inbox.len(), 2);
+        model.apply(Event::Message(ServerMsg::PhoneFailed {
+            error: MailError::Refused,
+            detail: "connection refused".into(),
+        }));
+        assert!(matches!(
+            model.phone_result,
+            Some(PhoneResult::Failed {
+                error: MailError::Refused,
+                ..
+            })
+        ));
+        // A failed check keeps the inbox last read.
+        assert_eq!(model.phone_inbox.len(), 2);
     }
 
     #[test]

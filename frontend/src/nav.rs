@@ -14,6 +14,10 @@ pub enum Page {
     Settings,
     /// GUI呼出コンソール.
     Console,
+    /// ポイント一覧.
+    Points,
+    /// 携帯メール.
+    Phone,
     /// 通信ログ.
     Log,
     /// サンドボックスISP.
@@ -33,6 +37,8 @@ impl Page {
         match head {
             "settings" => Page::Settings,
             "console" => Page::Console,
+            "points" => Page::Points,
+            "phone" => Page::Phone,
             "log" => Page::Log,
             "isp" => Page::Sandbox,
             "help" => Page::Help {
@@ -48,6 +54,8 @@ impl Page {
             Page::Menu => String::new(),
             Page::Settings => "#settings".into(),
             Page::Console => "#console".into(),
+            Page::Points => "#points".into(),
+            Page::Phone => "#phone".into(),
             Page::Log => "#log".into(),
             Page::Sandbox => "#isp".into(),
             Page::Help { entry: None } => "#help".into(),
@@ -124,6 +132,8 @@ mod tests {
             Page::Menu,
             Page::Settings,
             Page::Console,
+            Page::Points,
+            Page::Phone,
             Page::Log,
             Page::Sandbox,
             Page::Help { entry: None },

@@ -13,7 +13,7 @@ test('every screen is English after the switch', async ({ page }) => {
     await waitLive(page);
     await page.getByTestId('lang-switch').click();
     await expect(page.getByRole('heading', { name: 'Main menu' })).toBeVisible();
-    for (const name of ['settings', 'console', 'log', 'isp'] as const) {
+    for (const name of ['settings', 'console', 'points', 'phone', 'log', 'isp'] as const) {
       await openScreen(page, name);
       const text = await visibleText(page);
       expect(text.match(JAPANESE), `Japanese left on ${name}: ${text}`).toBeNull();

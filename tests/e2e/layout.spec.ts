@@ -9,7 +9,7 @@ test('every screen fits a phone-sized window', async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(await backend.start());
     await waitLive(page);
-    for (const name of ['settings', 'console', 'log', 'isp'] as const) {
+    for (const name of ['settings', 'console', 'points', 'phone', 'log', 'isp'] as const) {
       await openScreen(page, name);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);

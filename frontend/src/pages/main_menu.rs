@@ -30,13 +30,13 @@ const MENU: &[MenuEntry] = &[
     MenuEntry {
         ja: "ポイント一覧",
         en: "Points",
-        page: None,
+        page: Some(|| Page::Points),
         testid: "menu-points",
     },
     MenuEntry {
         ja: "携帯メール",
         en: "Phone (mail)",
-        page: None,
+        page: Some(|| Page::Phone),
         testid: "menu-phone",
     },
     MenuEntry {

@@ -4,6 +4,8 @@ pub mod console;
 pub mod help;
 pub mod log;
 pub mod main_menu;
+pub mod phone;
+pub mod points;
 pub mod sandbox;
 pub mod settings;
 
@@ -11,5 +13,7 @@ pub use console::ConsolePage;
 pub use help::HelpPage;
 pub use log::LogPage;
 pub use main_menu::MainMenu;
+pub use phone::PhonePage;
+pub use points::PointsPage;
 pub use sandbox::SandboxPage;
 pub use settings::SettingsPage;
