@@ -3,10 +3,18 @@
 //! A mailbox is named by its owner's address. Messages get a sequence number that is never
 //! reused, which also serves as the POP3 unique id. Sizes live in their own table so a listing
 //! never reads message bodies: listing a mailbox of 100,000 messages costs only their sizes.
+//!
+//! Deliveries are committed in groups: a writer thread of the store takes every delivery that
+//! is waiting and stores them in one transaction, so concurrent deliveries share one sync to
+//! disk instead of queueing for one each. Each caller still returns only once its own message is
+//! durable.
 
 use std::collections::HashSet;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -20,6 +28,11 @@ const SIZES: TableDefinition<(&str, u64), u64> = TableDefinition::new("sandbox_s
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("sandbox_counters");
 const NEXT_SEQ: &str = "message_seq";
 
+/// At most this many deliveries share a transaction…
+const MAX_GROUP: usize = 256;
+/// …and at most about this many octets of messages.
+const MAX_GROUP_OCTETS: usize = 32 * 1024 * 1024;
+
 /// One message of a mailbox listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageInfo {
@@ -29,11 +42,147 @@ pub struct MessageInfo {
     pub size: u64,
 }
 
-/// The mailboxes. Cheap to clone; clones share the database.
+/// The mailboxes. Cheap to clone; clones share the database and its writer.
 #[derive(Clone)]
 pub struct MailStore {
     db: Arc<Database>,
     locked: Arc<Mutex<HashSet<String>>>,
+    writer: Arc<Writer>,
+}
+
+/// One message waiting to be stored, and where its outcome goes.
+struct Job {
+    mailbox: String,
+    message: Vec<u8>,
+    done: mpsc::SyncSender<Result<MessageInfo, StoreError>>,
+}
+
+/// The writer thread that commits deliveries in groups. It ends (and is joined) when the last
+/// clone of the store is dropped, so the database file can be opened again right away.
+struct Writer {
+    queue: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+    #[cfg(test)]
+    commits: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Writer {
+    fn start(db: Arc<Database>) -> Result<Self, StoreError> {
+        let (queue, jobs) = mpsc::channel();
+        #[cfg(test)]
+        let commits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let thread = std::thread::Builder::new()
+            .name("mail-store-writer".into())
+            .spawn({
+                #[cfg(test)]
+                let commits = Arc::clone(&commits);
+                move || {
+                    while let Some(group) = next_group(&jobs) {
+                        #[cfg(test)]
+                        commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        // A panic fails this group's callers (their answer channels drop), not
+                        // every later delivery.
+                        let stored =
+                            panic::catch_unwind(AssertUnwindSafe(|| store_group(&db, group)));
+                        if stored.is_err() {
+                            tracing::error!("the mail store's writer panicked storing a group");
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StoreError::from(redb::StorageError::Io(e)))?;
+        Ok(Writer {
+            queue: Some(queue),
+            thread: Some(thread),
+            #[cfg(test)]
+            commits,
+        })
+    }
+
+    /// Hands `job` to the writer thread.
+    fn submit(&self, job: Job) -> Result<(), StoreError> {
+        self.queue
+            .as_ref()
+            .and_then(|queue| queue.send(job).ok())
+            .ok_or_else(writer_stopped)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread once it has stored what was already submitted.
+        self.queue = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn writer_stopped() -> StoreError {
+    redb::StorageError::Io(std::io::Error::other("the mail store's writer has stopped")).into()
+}
+
+/// Waits for a delivery, then takes every other one already waiting (within the limits);
+/// `None` once the store is gone.
+fn next_group(jobs: &mpsc::Receiver<Job>) -> Option<Vec<Job>> {
+    let first = jobs.recv().ok()?;
+    let mut octets = first.message.len();
+    let mut group = vec![first];
+    while group.len() < MAX_GROUP && octets < MAX_GROUP_OCTETS {
+        let Ok(job) = jobs.try_recv() else { break };
+        octets += job.message.len();
+        group.push(job);
+    }
+    Some(group)
+}
+
+/// Stores `group` in one transaction and tells each caller. If that transaction fails, each
+/// message is tried in a transaction of its own, so one bad message cannot fail the others and
+/// every caller learns its own outcome.
+fn store_group(db: &Database, group: Vec<Job>) {
+    match append(db, &group) {
+        Ok(infos) => {
+            for (job, info) in group.into_iter().zip(infos) {
+                // A caller that went away no longer needs the answer; the mail is stored.
+                let _ = job.done.send(Ok(info));
+            }
+        }
+        Err(error) if group.len() == 1 => {
+            let _ = group[0].done.send(Err(error));
+        }
+        Err(_) => {
+            for job in group {
+                let outcome = append(db, std::slice::from_ref(&job))
+                    .and_then(|mut infos| infos.pop().ok_or_else(writer_stopped));
+                let _ = job.done.send(outcome);
+            }
+        }
+    }
+}
+
+/// Appends `jobs` to their mailboxes in one durable transaction, in order.
+fn append(db: &Database, jobs: &[Job]) -> Result<Vec<MessageInfo>, StoreError> {
+    let txn = db.begin_write()?;
+    let mut infos = Vec::with_capacity(jobs.len());
+    {
+        let mut counters = txn.open_table(COUNTERS)?;
+        let mut bodies = txn.open_table(BODIES)?;
+        let mut sizes = txn.open_table(SIZES)?;
+        let mut seq = counters.get(NEXT_SEQ)?.map_or(0, |v| v.value());
+        for job in jobs {
+            seq += 1;
+            let size = job.message.len() as u64;
+            bodies.insert((job.mailbox.as_str(), seq), job.message.as_slice())?;
+            sizes.insert((job.mailbox.as_str(), seq), size)?;
+            infos.push(MessageInfo {
+                uid: uid_of(seq),
+                size,
+            });
+        }
+        counters.insert(NEXT_SEQ, seq)?;
+    }
+    txn.commit()?;
+    Ok(infos)
 }
 
 /// Exclusive use of one mailbox (one POP3 session at a time, RFC 1939 section 8).
@@ -65,28 +214,22 @@ impl MailStore {
         txn.open_table(COUNTERS)?;
         txn.commit()?;
         Ok(MailStore {
+            writer: Arc::new(Writer::start(Arc::clone(&db))?),
             db,
             locked: Arc::default(),
         })
     }
 
-    /// Stores a message at the end of `mailbox`; durable when this returns.
+    /// Stores a message at the end of `mailbox`; durable when this returns. Blocks until then:
+    /// call it off the async workers. Concurrent deliveries share a transaction.
     pub fn deliver(&self, mailbox: &str, message: &[u8]) -> Result<MessageInfo, StoreError> {
-        let txn = self.db.begin_write()?;
-        let seq = {
-            let mut counters = txn.open_table(COUNTERS)?;
-            let seq = counters.get(NEXT_SEQ)?.map_or(0, |v| v.value()) + 1;
-            counters.insert(NEXT_SEQ, seq)?;
-            seq
-        };
-        txn.open_table(BODIES)?.insert((mailbox, seq), message)?;
-        let size = message.len() as u64;
-        txn.open_table(SIZES)?.insert((mailbox, seq), size)?;
-        txn.commit()?;
-        Ok(MessageInfo {
-            uid: uid_of(seq),
-            size,
-        })
+        let (done, outcome) = mpsc::sync_channel(1);
+        self.writer.submit(Job {
+            mailbox: mailbox.to_string(),
+            message: message.to_vec(),
+            done,
+        })?;
+        outcome.recv().unwrap_or_else(|_| Err(writer_stopped()))
     }
 
     /// The messages of `mailbox` in delivery order.
@@ -214,6 +357,56 @@ mod tests {
         assert_eq!(list.len(), 1);
         let third = store.deliver("m@sandbox.test", b"three").unwrap();
         assert!(third.uid != first.uid && third.uid != list[0].uid);
+    }
+
+    #[test]
+    fn concurrent_deliveries_share_commits_and_each_is_stored_once() {
+        const THREADS: usize = 16;
+        const EACH: usize = 40;
+        let (_dir, store) = store();
+        let delivered: Vec<Vec<(String, MessageInfo, Vec<u8>)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let store = store.clone();
+                    scope.spawn(move || {
+                        let mailbox = format!("m{}@sandbox.test", t % 2);
+                        (0..EACH)
+                            .map(|i| {
+                                let body = format!("Subject: {t}/{i}\r\n\r\n{}\r\n", "x".repeat(i))
+                                    .into_bytes();
+                                let info = store.deliver(&mailbox, &body).unwrap();
+                                assert_eq!(info.size, body.len() as u64);
+                                (mailbox.clone(), info, body)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut uids = HashSet::new();
+        for mine in &delivered {
+            // Each caller waited for its mail, so its own mails are in delivery order.
+            assert!(mine.windows(2).all(|w| w[0].1.uid < w[1].1.uid));
+            for (mailbox, info, body) in mine {
+                assert!(uids.insert(info.uid.clone()), "uid {} twice", info.uid);
+                assert_eq!(store.read(mailbox, &info.uid).unwrap().as_ref(), Some(body));
+            }
+        }
+        let listed: usize = ["m0@sandbox.test", "m1@sandbox.test"]
+            .iter()
+            .map(|m| store.list(m).unwrap().len())
+            .sum();
+        assert_eq!(listed, THREADS * EACH);
+        let commits = store
+            .writer
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            commits < THREADS * EACH,
+            "{commits} commits for {} deliveries: none was shared",
+            THREADS * EACH
+        );
     }
 
     #[test]
