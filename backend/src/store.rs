@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "karacrix.redb";
 
+/// The database's page cache.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Small documents (settings, policies) as JSON, by name.
 const DOCUMENTS: TableDefinition<&str, &str> = TableDefinition::new("documents");
 
@@ -62,7 +65,11 @@ impl Store {
 
     /// Opens (or creates) the database file at `path`.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path)?;
+        // redb's default cache (up to 1 GiB) would grow with the mailboxes; bodies are read
+        // once, so a small cache keeps memory flat at no cost to ingest.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
         let txn = db.begin_write()?;
         txn.open_table(DOCUMENTS)?;
         txn.commit()?;

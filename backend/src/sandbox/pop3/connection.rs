@@ -144,6 +144,9 @@ pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
             () = ctx.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // Replies are written in pieces; Nagle plus the client's delayed ACK
+                    // would add ~40 ms to each.
+                    let _ = stream.set_nodelay(true);
                     connections.spawn(handle_connection(stream, peer, ctx.clone()));
                 }
                 Err(error) => {

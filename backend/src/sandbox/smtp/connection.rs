@@ -131,6 +131,7 @@ pub async fn serve(listener: TcpListener, ctx: SmtpContext) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) if connections.len() < MAX_CONNECTIONS => {
+                    let _ = stream.set_nodelay(true);
                     connections.spawn(serve_connection(stream, peer.ip(), ctx.clone()));
                 }
                 Ok((stream, _)) => {
