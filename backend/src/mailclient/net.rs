@@ -152,7 +152,11 @@ impl Routes {
                 format!("{}: {err}", route.host),
             )),
             Ok(Err(err)) => Err(ClientError::io(&target, &err)),
-            Ok(Ok(stream)) => Ok(stream),
+            Ok(Ok(stream)) => {
+                // Commands are small and each waits for its reply: Nagle would only delay them.
+                let _ = stream.set_nodelay(true);
+                Ok(stream)
+            }
         }
     }
 }
