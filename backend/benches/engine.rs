@@ -128,7 +128,11 @@ async fn main() {
     // BENCH_SIZES="10 100" runs a shorter series.
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .ok()
-        .map(|v| v.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+        .map(|v| {
+            v.split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
         .unwrap_or_else(|| vec![10, 100, 1000, 10_000]);
     for n in sizes {
         for _ in 0..n {

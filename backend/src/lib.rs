@@ -11,6 +11,7 @@ pub mod plant;
 pub mod sandbox;
 pub mod simulation;
 pub mod store;
+pub mod tls_stream;
 pub mod web;
 
 use std::future::Future;
