@@ -77,7 +77,7 @@ impl Phone {
             to: &recipients,
             message: &message,
         };
-        smtp::send(&self.trust, &target, mail, None).await
+        smtp::send(&self.routes, &self.trust, &target, mail, None).await
     }
 
     /// The newest messages, newest first; nothing is deleted.

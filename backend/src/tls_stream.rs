@@ -9,6 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// Plaintext, or the TLS stream `T` (a client's or a server's) over the same socket.
+#[derive(Debug)]
 pub enum MaybeTls<T> {
     /// Plaintext.
     Plain(TcpStream),

@@ -11,7 +11,7 @@ use super::ledger::now_unix;
 use super::mail;
 use super::settings::StoredSettings;
 use crate::mailclient::pop3::{Pop3Session, Security};
-use crate::mailclient::smtp::{self, Outgoing, SmtpTarget};
+use crate::mailclient::smtp::{Outgoing, SmtpSession, SmtpTarget};
 use crate::mailclient::{ClientError, Trust};
 
 /// Outbox mails sent per cycle at most; the rest wait for the next.
@@ -189,14 +189,25 @@ impl Engine {
         };
         let total = due.len() as u32;
         let transcript = self.inner.dialogue.session(Service::Smtp);
+        self.set_status(MailStatus::SmtpConnect);
+        // The whole batch goes over one connection.
+        let opened = SmtpSession::open(&self.inner.routes, trust, &target, Some(&transcript)).await;
+        let mut session = match opened {
+            Ok(session) => session,
+            Err(err) => {
+                let (id, meta) = due.into_iter().next().expect("due is not empty");
+                let backoff = self.backoff_secs(meta.attempts);
+                self.inner
+                    .ledger
+                    .failed(id, meta, backoff)
+                    .map_err(store_failed)?;
+                return Err(err);
+            }
+        };
         for (index, (id, meta)) in due.into_iter().enumerate() {
-            self.set_status(if index == 0 {
-                MailStatus::SmtpConnect
-            } else {
-                MailStatus::SmtpSend {
-                    index: index as u32 + 1,
-                    total,
-                }
+            self.set_status(MailStatus::SmtpSend {
+                index: index as u32 + 1,
+                total,
             });
             let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
                 continue;
@@ -206,7 +217,7 @@ impl Engine {
                 to: &meta.to,
                 message: &message,
             };
-            match smtp::send(trust, &target, mail, Some(&transcript)).await {
+            match session.send(mail, Some(&transcript)).await {
                 Ok(_) => {
                     self.inner.ledger.sent(id).map_err(store_failed)?;
                     self.publish_counts();
@@ -222,6 +233,7 @@ impl Engine {
                 }
             }
         }
+        session.quit().await;
         Ok(())
     }
 

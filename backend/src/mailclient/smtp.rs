@@ -5,14 +5,17 @@
 
 use std::time::Duration;
 
+use lettre::Address;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use shared::status::MailError;
+use tokio::time::timeout;
 
-use super::net::{ClientError, Route, Trust};
+use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
 use crate::sandbox::Transcript;
 
 /// How to reach and use the SMTP server.
@@ -43,65 +46,157 @@ pub struct Outgoing<'a> {
     pub message: &'a [u8],
 }
 
-/// Sends one mail; returns the server's final reply code.
+/// One SMTP connection, authenticated and ready to send any number of mails: a cycle's whole
+/// outbox goes over one connection. The socket is ours (TCP_NODELAY, sandbox routing); lettre
+/// speaks the protocol over it.
+pub struct SmtpSession {
+    conn: AsyncSmtpConnection,
+    route: Route,
+    timeout: Duration,
+}
+
+impl SmtpSession {
+    /// Connects, secures (implicit TLS or STARTTLS as `target` says) and authenticates.
+    pub async fn open(
+        routes: &Routes,
+        trust: &Trust,
+        target: &SmtpTarget,
+        transcript: Option<&Transcript>,
+    ) -> Result<Self, ClientError> {
+        let route = &target.route;
+        if let Some(t) = transcript {
+            t.note(&format!(
+                "SMTP to {} ({}{})",
+                route.target(),
+                if target.implicit_tls {
+                    "implicit TLS"
+                } else if target.require_starttls {
+                    "STARTTLS required"
+                } else {
+                    "STARTTLS if offered"
+                },
+                if target.credentials.is_some() {
+                    ", AUTH LOGIN"
+                } else {
+                    ""
+                },
+            ));
+        }
+        let tcp = routes.connect(route, target.timeout).await?;
+        let stream = if target.implicit_tls {
+            MaybeTls::Tls(Box::new(trust.handshake(route, tcp, target.timeout).await?))
+        } else {
+            MaybeTls::Plain(tcp)
+        };
+        let hello = ClientId::Domain(target.hello_name.clone());
+        let limit = |what: &'static str| {
+            ClientError::new(
+                MailError::Timeout,
+                format!(
+                    "{}: no answer to {what} within {} s",
+                    route.target(),
+                    target.timeout.as_secs()
+                ),
+            )
+        };
+        let mut conn = timeout(
+            target.timeout,
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello),
+        )
+        .await
+        .map_err(|_| limit("the greeting"))?
+        .map_err(|e| classify(route, &e))?;
+        if !target.implicit_tls {
+            if conn.can_starttls() {
+                timeout(
+                    target.timeout,
+                    conn.starttls(tls_parameters(trust, route)?, &hello),
+                )
+                .await
+                .map_err(|_| limit("STARTTLS"))?
+                .map_err(|e| classify(route, &e))?;
+            } else if target.require_starttls {
+                return Err(ClientError::new(
+                    MailError::Tls,
+                    format!("{}: the server offers no STARTTLS", route.target()),
+                ));
+            }
+        }
+        if let Some((user, password)) = &target.credentials {
+            let credentials = Credentials::new(user.clone(), password.clone());
+            timeout(
+                target.timeout,
+                conn.auth(&[Mechanism::Login, Mechanism::Plain], &credentials),
+            )
+            .await
+            .map_err(|_| limit("AUTH"))?
+            .map_err(|e| classify(route, &e))?;
+        }
+        Ok(SmtpSession {
+            conn,
+            route: route.clone(),
+            timeout: target.timeout,
+        })
+    }
+
+    /// Sends one mail; returns the server's final reply.
+    pub async fn send(
+        &mut self,
+        mail: Outgoing<'_>,
+        transcript: Option<&Transcript>,
+    ) -> Result<String, ClientError> {
+        let envelope = envelope(&mail)?;
+        if let Some(t) = transcript {
+            t.client(&format!(
+                "MAIL FROM:<{}> RCPT TO:{:?} ({} octets)",
+                mail.from,
+                mail.to,
+                mail.message.len()
+            ));
+        }
+        let result = match timeout(self.timeout, self.conn.send(&envelope, mail.message)).await {
+            Err(_) => Err(ClientError::new(
+                MailError::Timeout,
+                format!(
+                    "{}: no answer within {} s",
+                    self.route.target(),
+                    self.timeout.as_secs()
+                ),
+            )),
+            Ok(Err(err)) => Err(classify(&self.route, &err)),
+            Ok(Ok(response)) => Ok(format!(
+                "{} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            )),
+        };
+        if let Some(t) = transcript {
+            match &result {
+                Ok(reply) => t.server(reply),
+                Err(err) => t.note(&format!("failed: {}", err.detail)),
+            }
+        }
+        result
+    }
+
+    /// Ends the session politely.
+    pub async fn quit(mut self) {
+        let _ = timeout(self.timeout, self.conn.quit()).await;
+    }
+}
+
+/// Sends one mail on its own connection; returns the server's final reply.
 pub async fn send(
+    routes: &Routes,
     trust: &Trust,
     target: &SmtpTarget,
     mail: Outgoing<'_>,
     transcript: Option<&Transcript>,
 ) -> Result<String, ClientError> {
-    let route = &target.route;
-    let envelope = envelope(&mail)?;
-    let transport = transport(trust, target)?;
-    if let Some(t) = transcript {
-        t.note(&format!(
-            "SMTP to {} ({}{})",
-            route.target(),
-            if target.implicit_tls {
-                "implicit TLS"
-            } else if target.require_starttls {
-                "STARTTLS required"
-            } else {
-                "STARTTLS if offered"
-            },
-            if target.credentials.is_some() {
-                ", AUTH LOGIN"
-            } else {
-                ""
-            },
-        ));
-        t.client(&format!(
-            "MAIL FROM:<{}> RCPT TO:{:?} ({} octets)",
-            mail.from,
-            mail.to,
-            mail.message.len()
-        ));
-    }
-    let outcome =
-        tokio::time::timeout(target.timeout, transport.send_raw(&envelope, mail.message)).await;
-    let result = match outcome {
-        Err(_) => Err(ClientError::new(
-            MailError::Timeout,
-            format!(
-                "{}: no answer within {} s",
-                route.target(),
-                target.timeout.as_secs()
-            ),
-        )),
-        Ok(Err(err)) => Err(classify(route, &err)),
-        Ok(Ok(response)) => Ok(format!(
-            "{} {}",
-            response.code(),
-            response.message().collect::<Vec<_>>().join(" ")
-        )),
-    };
-    if let Some(t) = transcript {
-        match &result {
-            Ok(reply) => t.server(reply),
-            Err(err) => t.note(&format!("failed: {}", err.detail)),
-        }
-    }
-    result
+    let mut session = SmtpSession::open(routes, trust, target, transcript).await?;
+    let reply = session.send(mail, transcript).await;
+    session.quit().await;
+    reply
 }
 
 fn envelope(mail: &Outgoing<'_>) -> Result<Envelope, ClientError> {
@@ -117,11 +212,8 @@ fn envelope(mail: &Outgoing<'_>) -> Result<Envelope, ClientError> {
     Envelope::new(Some(from), to).map_err(|e| bad("envelope", &e))
 }
 
-fn transport(
-    trust: &Trust,
-    target: &SmtpTarget,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, ClientError> {
-    let route = &target.route;
+/// TLS for `route`: its host name verified against the trusted CAs.
+fn tls_parameters(trust: &Trust, route: &Route) -> Result<TlsParameters, ClientError> {
     let tls_error = |e: lettre::transport::smtp::Error| {
         ClientError::new(MailError::Tls, format!("{}: {e}", route.target()))
     };
@@ -133,30 +225,16 @@ fn transport(
     if trust.private_only(route) {
         params = params.certificate_store(CertificateStore::None);
     }
-    let params = params.build_rustls().map_err(tls_error)?;
-    let tls = if target.implicit_tls {
-        Tls::Wrapper(params)
-    } else if target.require_starttls {
-        Tls::Required(params)
-    } else {
-        Tls::Opportunistic(params)
-    };
-    // A sandbox host is reached at its loopback listener; TLS still verifies the host name.
-    let (connect_host, port) = match route.sandbox {
-        Some(addr) => (addr.ip().to_string(), addr.port()),
-        None => (route.host.clone(), route.port),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(connect_host)
-        .port(port)
-        .tls(tls)
-        .hello_name(ClientId::Domain(target.hello_name.clone()))
-        .timeout(Some(target.timeout));
-    if let Some((user, password)) = &target.credentials {
-        builder = builder
-            .credentials(Credentials::new(user.clone(), password.clone()))
-            .authentication(vec![Mechanism::Login, Mechanism::Plain]);
+    params.build_rustls().map_err(tls_error)
+}
+
+impl AsyncTokioStream for MaybeTls {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.peer_addr(),
+            MaybeTls::Tls(tls) => tls.get_ref().0.peer_addr(),
+        }
     }
-    Ok(builder.build())
 }
 
 /// Maps a lettre error onto the status catalogue.
