@@ -187,7 +187,7 @@ impl Engine {
                 .to_string(),
             timeout: self.inner.options.smtp_timeout,
         };
-        let total = due.len() as u32;
+        let mut total = due.len() as u32;
         let transcript = self.inner.dialogue.session(Service::Smtp);
         self.set_status(MailStatus::SmtpConnect);
         // The whole batch goes over one connection.
@@ -204,34 +204,53 @@ impl Engine {
                 return Err(err);
             }
         };
-        for (index, (id, meta)) in due.into_iter().enumerate() {
-            self.set_status(MailStatus::SmtpSend {
-                index: index as u32 + 1,
-                total,
-            });
-            let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
-                continue;
-            };
-            let mail = Outgoing {
-                from: &meta.from,
-                to: &meta.to,
-                message: &message,
-            };
-            match session.send(mail, Some(&transcript)).await {
-                Ok(_) => {
+        let mut due = due;
+        let mut sent = 0u32;
+        // Batches of SEND_BATCH keep memory small; all of them go over this one connection.
+        loop {
+            let batch = due.len() as u32;
+            for (index, (id, meta)) in due.into_iter().enumerate() {
+                self.set_status(MailStatus::SmtpSend {
+                    index: sent + index as u32 + 1,
+                    total,
+                });
+                let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
+                    // An entry without a body can never be sent: drop it rather than retry forever.
+                    tracing::error!(id, "outbox entry without a message dropped");
                     self.inner.ledger.sent(id).map_err(store_failed)?;
-                    self.publish_counts();
-                }
-                Err(err) => {
-                    let backoff = self.backoff_secs(meta.attempts);
-                    self.inner
-                        .ledger
-                        .failed(id, meta, backoff)
-                        .map_err(store_failed)?;
-                    // The server's problem is everyone's: the rest waits for the next cycle.
-                    return Err(err);
+                    continue;
+                };
+                let mail = Outgoing {
+                    from: &meta.from,
+                    to: &meta.to,
+                    message: &message,
+                };
+                match session.send(mail, Some(&transcript)).await {
+                    Ok(_) => {
+                        self.inner.ledger.sent(id).map_err(store_failed)?;
+                        self.publish_counts();
+                    }
+                    Err(err) => {
+                        let backoff = self.backoff_secs(meta.attempts);
+                        self.inner
+                            .ledger
+                            .failed(id, meta, backoff)
+                            .map_err(store_failed)?;
+                        // The server's problem is everyone's: the rest waits for the next cycle.
+                        return Err(err);
+                    }
                 }
             }
+            sent += batch;
+            due = self
+                .inner
+                .ledger
+                .due(now_unix(), SEND_BATCH)
+                .map_err(store_failed)?;
+            if due.is_empty() {
+                break;
+            }
+            total = sent + due.len() as u32;
         }
         session.quit().await;
         Ok(())
