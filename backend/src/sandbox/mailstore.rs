@@ -7,7 +7,8 @@
 //! Deliveries are committed in groups: a writer thread of the store takes every delivery that
 //! is waiting and stores them in one transaction, so concurrent deliveries share one sync to
 //! disk instead of queueing for one each. Each caller still returns only once its own message is
-//! durable.
+//! durable. Async callers await the writer directly, without a blocking thread in between: each
+//! thread hand-off costs a wake-up, which a single client waits for on every message.
 
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::oneshot;
 
 pub use crate::store::StoreError;
 
@@ -50,11 +52,35 @@ pub struct MailStore {
     writer: Arc<Writer>,
 }
 
-/// One message waiting to be stored, and where its outcome goes.
+/// One message waiting to be stored in one or more mailboxes, and where its outcome goes.
 struct Job {
-    mailbox: String,
+    mailboxes: Vec<String>,
     message: Vec<u8>,
-    done: mpsc::SyncSender<Result<MessageInfo, StoreError>>,
+    done: Answer,
+}
+
+impl Job {
+    fn octets(&self) -> usize {
+        self.message.len() * self.mailboxes.len()
+    }
+}
+
+type Outcome = Result<Vec<MessageInfo>, StoreError>;
+
+/// Where a job's outcome goes: a thread that blocks for it, or a task that awaits it.
+enum Answer {
+    Blocking(mpsc::SyncSender<Outcome>),
+    Async(oneshot::Sender<Outcome>),
+}
+
+impl Answer {
+    /// A caller that went away no longer needs the answer; what was stored stays stored.
+    fn send(self, outcome: Outcome) {
+        match self {
+            Answer::Blocking(done) => drop(done.send(outcome)),
+            Answer::Async(done) => drop(done.send(outcome)),
+        }
+    }
 }
 
 /// The writer thread that commits deliveries in groups. It ends (and is joined) when the last
@@ -126,11 +152,11 @@ fn writer_stopped() -> StoreError {
 /// `None` once the store is gone.
 fn next_group(jobs: &mpsc::Receiver<Job>) -> Option<Vec<Job>> {
     let first = jobs.recv().ok()?;
-    let mut octets = first.message.len();
+    let mut octets = first.octets();
     let mut group = vec![first];
     while group.len() < MAX_GROUP && octets < MAX_GROUP_OCTETS {
         let Ok(job) = jobs.try_recv() else { break };
-        octets += job.message.len();
+        octets += job.octets();
         group.push(job);
     }
     Some(group)
@@ -142,26 +168,28 @@ fn next_group(jobs: &mpsc::Receiver<Job>) -> Option<Vec<Job>> {
 fn store_group(db: &Database, group: Vec<Job>) {
     match append(db, &group) {
         Ok(infos) => {
-            for (job, info) in group.into_iter().zip(infos) {
-                // A caller that went away no longer needs the answer; the mail is stored.
-                let _ = job.done.send(Ok(info));
+            for (job, infos) in group.into_iter().zip(infos) {
+                job.done.send(Ok(infos));
             }
         }
         Err(error) if group.len() == 1 => {
-            let _ = group[0].done.send(Err(error));
+            if let Some(job) = group.into_iter().next() {
+                job.done.send(Err(error));
+            }
         }
         Err(_) => {
             for job in group {
                 let outcome = append(db, std::slice::from_ref(&job))
-                    .and_then(|mut infos| infos.pop().ok_or_else(writer_stopped));
-                let _ = job.done.send(outcome);
+                    .and_then(|mut jobs| jobs.pop().ok_or_else(writer_stopped));
+                job.done.send(outcome);
             }
         }
     }
 }
 
-/// Appends `jobs` to their mailboxes in one durable transaction, in order.
-fn append(db: &Database, jobs: &[Job]) -> Result<Vec<MessageInfo>, StoreError> {
+/// Appends each job's message to its mailboxes in one durable transaction, in order; returns
+/// the new messages of each job.
+fn append(db: &Database, jobs: &[Job]) -> Result<Vec<Vec<MessageInfo>>, StoreError> {
     let txn = db.begin_write()?;
     let mut infos = Vec::with_capacity(jobs.len());
     {
@@ -170,14 +198,18 @@ fn append(db: &Database, jobs: &[Job]) -> Result<Vec<MessageInfo>, StoreError> {
         let mut sizes = txn.open_table(SIZES)?;
         let mut seq = counters.get(NEXT_SEQ)?.map_or(0, |v| v.value());
         for job in jobs {
-            seq += 1;
             let size = job.message.len() as u64;
-            bodies.insert((job.mailbox.as_str(), seq), job.message.as_slice())?;
-            sizes.insert((job.mailbox.as_str(), seq), size)?;
-            infos.push(MessageInfo {
-                uid: uid_of(seq),
-                size,
-            });
+            let mut stored = Vec::with_capacity(job.mailboxes.len());
+            for mailbox in &job.mailboxes {
+                seq += 1;
+                bodies.insert((mailbox.as_str(), seq), job.message.as_slice())?;
+                sizes.insert((mailbox.as_str(), seq), size)?;
+                stored.push(MessageInfo {
+                    uid: uid_of(seq),
+                    size,
+                });
+            }
+            infos.push(stored);
         }
         counters.insert(NEXT_SEQ, seq)?;
     }
@@ -225,11 +257,28 @@ impl MailStore {
     pub fn deliver(&self, mailbox: &str, message: &[u8]) -> Result<MessageInfo, StoreError> {
         let (done, outcome) = mpsc::sync_channel(1);
         self.writer.submit(Job {
-            mailbox: mailbox.to_string(),
+            mailboxes: vec![mailbox.to_string()],
             message: message.to_vec(),
-            done,
+            done: Answer::Blocking(done),
         })?;
-        outcome.recv().unwrap_or_else(|_| Err(writer_stopped()))
+        only_one(outcome.recv().unwrap_or_else(|_| Err(writer_stopped())))
+    }
+
+    /// Stores `message` at the end of each of `mailboxes`, all or none, without blocking the
+    /// caller's thread; durable when the future completes. Concurrent deliveries share a
+    /// transaction.
+    pub async fn deliver_to(
+        &self,
+        mailboxes: Vec<String>,
+        message: Vec<u8>,
+    ) -> Result<Vec<MessageInfo>, StoreError> {
+        let (done, outcome) = oneshot::channel();
+        self.writer.submit(Job {
+            mailboxes,
+            message,
+            done: Answer::Async(done),
+        })?;
+        outcome.await.unwrap_or_else(|_| Err(writer_stopped()))
     }
 
     /// The messages of `mailbox` in delivery order.
@@ -285,6 +334,10 @@ impl MailStore {
             locked: Arc::clone(&self.locked),
         })
     }
+}
+
+fn only_one(outcome: Outcome) -> Result<MessageInfo, StoreError> {
+    outcome.and_then(|mut infos| infos.pop().ok_or_else(writer_stopped))
 }
 
 fn uid_of(seq: u64) -> String {
@@ -406,6 +459,33 @@ mod tests {
             commits < THREADS * EACH,
             "{commits} commits for {} deliveries: none was shared",
             THREADS * EACH
+        );
+    }
+
+    #[tokio::test]
+    async fn an_async_delivery_stores_one_copy_per_mailbox_in_one_go() {
+        let (_dir, store) = store();
+        let mailboxes = vec!["a@sandbox.test".to_string(), "b@sandbox.test".to_string()];
+        let infos = store
+            .deliver_to(mailboxes.clone(), b"Subject: both\r\n\r\nx\r\n".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(infos.len(), 2);
+        assert_ne!(infos[0].uid, infos[1].uid);
+        for (mailbox, info) in mailboxes.iter().zip(&infos) {
+            assert_eq!(store.list(mailbox).unwrap(), vec![info.clone()]);
+            assert_eq!(
+                store.read(mailbox, &info.uid).unwrap().unwrap(),
+                b"Subject: both\r\n\r\nx\r\n"
+            );
+        }
+        assert_eq!(
+            store
+                .writer
+                .commits
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "both copies belong in one transaction"
         );
     }
 

@@ -419,7 +419,6 @@ impl Connection {
     }
 
     async fn deliver(&self, delivery: Delivery) -> bool {
-        let store = self.store.clone();
         let Delivery {
             id,
             mailboxes,
@@ -427,26 +426,15 @@ impl Connection {
             ..
         } = delivery;
         let targets = mailboxes.join(", ");
-        // The store commits to disk; keep that off the async workers.
-        let result = tokio::task::spawn_blocking(move || {
-            mailboxes
-                .iter()
-                .try_for_each(|mailbox| store.deliver(mailbox, &message).map(drop))
-        })
-        .await;
-        match result {
-            Ok(Ok(())) => {
+        match self.store.deliver_to(mailboxes, message).await {
+            Ok(_) => {
                 self.transcript
                     .note(&format!("{id} delivered to {targets}"));
                 true
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 tracing::error!(error = %e, "sandbox SMTP delivery failed");
                 self.transcript.note(&format!("{id} not delivered: {e}"));
-                false
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "sandbox SMTP delivery task failed");
                 false
             }
         }
