@@ -138,6 +138,8 @@ pub enum Reply {
         status: Response,
         /// Which message.
         uid: String,
+        /// Its size in octets, as listed.
+        size: u64,
         /// `None` for RETR, `Some(lines)` for TOP.
         top: Option<u32>,
     },
@@ -322,6 +324,7 @@ impl Session {
                 Reply::Message {
                     status: Response::ok(format!("{} octets", info.size)),
                     uid: info.uid.clone(),
+                    size: info.size,
                     top: None,
                 }
             }
@@ -330,6 +333,7 @@ impl Session {
                 Reply::Message {
                     status: Response::ok("top of message follows"),
                     uid: info.uid.clone(),
+                    size: info.size,
                     top: Some(lines),
                 }
             }
@@ -541,7 +545,9 @@ mod tests {
                     self.out.extend(status.to_wire());
                     self.out.extend(protocol::multiline(&lines));
                 }
-                Reply::Message { status, uid, top } => {
+                Reply::Message {
+                    status, uid, top, ..
+                } => {
                     self.out.extend(status.to_wire());
                     let body = &self.bodies[&uid];
                     let body = match top {
@@ -805,6 +811,7 @@ mod tests {
             Reply::Message {
                 status: Response::ok("top of message follows"),
                 uid: "u1".into(),
+                size: 10,
                 top: Some(0)
             }
         );
