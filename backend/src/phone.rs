@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use shared::phone::{Charset, MAX_RAW_SHOWN, PhoneMessage};
+use shared::sandbox::PHONE_CLIENT;
 use shared::status::MailError;
 
 use crate::engine::mail;
@@ -39,7 +40,7 @@ impl Phone {
             .cloned()
             .ok_or_else(|| ClientError::new(MailError::PopLoginFailed, "no phone account"))?;
         Ok(Phone {
-            routes: Routes::new(Some(sandbox.clone())),
+            routes: Routes::new(Some(sandbox.clone())).from_address(PHONE_CLIENT.into()),
             trust: Trust::new(None, Some(sandbox.ca_pem()))?,
             address: account.address(),
             password: account.password,

@@ -3,7 +3,9 @@
 //! only turns typed numbers into numbers.
 
 use shared::Lang;
-use shared::sandbox::{Faults, Op25b, Pop3Stage, Requirement, SandboxPolicy, SmtpStage, StartTls};
+use shared::sandbox::{
+    Faults, Op25b, Op25bClients, Pop3Stage, Requirement, SandboxPolicy, SmtpStage, StartTls,
+};
 
 /// A choice of a `<select>`: its value in the form and its label.
 pub trait Choice: Copy + PartialEq + Sized + 'static {
@@ -33,6 +35,25 @@ impl Choice for Op25b {
             Op25b::Off => lang.pick("なし（25 番は開いている）", "off (port 25 open)"),
             Op25b::Timeout => lang.pick("応答しない（タイムアウト）", "no answer (timeout)"),
             Op25b::Refuse => lang.pick("接続を拒否", "refuse the connection"),
+        }
+    }
+}
+
+impl Choice for Op25bClients {
+    const ALL: &'static [Self] = &[Op25bClients::System, Op25bClients::All];
+    fn value(self) -> &'static str {
+        match self {
+            Op25bClients::System => "system",
+            Op25bClients::All => "all",
+        }
+    }
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Op25bClients::System => lang.pick(
+                "システム（127.0.0.2 からの接続）だけ",
+                "the system only (connections from 127.0.0.2)",
+            ),
+            Op25bClients::All => lang.pick("すべての接続元", "every client"),
         }
     }
 }
@@ -145,6 +166,8 @@ impl Choice for PopFault {
 pub struct PolicyDraft {
     /// OP25B on `smtp`.
     pub op25b: Op25b,
+    /// Whom it blocks.
+    pub op25b_clients: Op25bClients,
     /// What `smtp` requires.
     pub smtp_requires: Requirement,
     /// What `submission` requires.
@@ -216,6 +239,7 @@ impl PolicyDraft {
         let f = &policy.faults;
         PolicyDraft {
             op25b: policy.op25b,
+            op25b_clients: policy.op25b_clients,
             smtp_requires: policy.smtp_requires,
             submission_requires: policy.submission_requires,
             smtps_requires: policy.smtps_requires,
@@ -252,6 +276,7 @@ impl PolicyDraft {
         };
         Ok(SandboxPolicy {
             op25b: self.op25b,
+            op25b_clients: self.op25b_clients,
             smtp_requires: self.smtp_requires,
             submission_requires: self.submission_requires,
             smtps_requires: self.smtps_requires,

@@ -1,6 +1,8 @@
 //! The sandbox ISP's policies: what a trainer switches at run time (and the UI's ISP panel
 //! shows). The back end maps them onto its SMTP and POP3 listeners.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use serde::{Deserialize, Serialize};
 
 /// A mail service of the ISP, named as in `/etc/services`.
@@ -104,6 +106,34 @@ pub enum Op25b {
     Refuse,
 }
 
+/// Which clients OP25B blocks. Clients are told apart by source address: the whole
+/// 127.0.0.0/8 range is loopback, and the engine and the phone each connect from their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op25bClients {
+    /// Only the system (connecting from [`SYSTEM_CLIENT`]), a customer on a dynamic address as
+    /// ISPs block them; other clients (a mail program on 127.0.0.1) reach port 25.
+    #[default]
+    System,
+    /// Every client.
+    All,
+}
+
+impl Op25bClients {
+    /// Whether a client connecting from `peer` is blocked.
+    pub fn includes(self, peer: IpAddr) -> bool {
+        match self {
+            Op25bClients::System => peer == IpAddr::V4(SYSTEM_CLIENT),
+            Op25bClients::All => true,
+        }
+    }
+}
+
+/// The loopback address the engine (the system) connects to the sandbox from.
+pub const SYSTEM_CLIENT: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+/// The loopback address the simulated phone connects to the sandbox from.
+pub const PHONE_CLIENT: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+
 /// STARTTLS on the plaintext ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,6 +198,9 @@ pub struct Faults {
 pub struct SandboxPolicy {
     /// OP25B on the `smtp` port.
     pub op25b: Op25b,
+    /// Which clients OP25B blocks (absent in policies stored before it existed).
+    #[serde(default)]
+    pub op25b_clients: Op25bClients,
     /// What `smtp` (25) requires.
     pub smtp_requires: Requirement,
     /// What `submission` (587) requires.
@@ -188,6 +221,7 @@ impl Default for SandboxPolicy {
     fn default() -> Self {
         SandboxPolicy {
             op25b: Op25b::Timeout,
+            op25b_clients: Op25bClients::System,
             smtp_requires: Requirement::PopBeforeSmtp,
             submission_requires: Requirement::Auth,
             smtps_requires: Requirement::Auth,
@@ -268,6 +302,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_policy_stored_before_op25b_clients_existed_still_loads() {
+        let mut stored = serde_json::to_value(SandboxPolicy::default()).unwrap();
+        stored.as_object_mut().unwrap().remove("op25b_clients");
+        let policy: SandboxPolicy = serde_json::from_value(stored).unwrap();
+        assert_eq!(policy.op25b_clients, Op25bClients::System);
+    }
+
+    #[test]
     fn service_names_and_ports_map_both_ways() {
         for service in MailService::ALL {
             assert_eq!(MailService::from_name(service.name()), Some(service));
@@ -288,6 +330,10 @@ mod tests {
     fn the_default_isp_blocks_port_25_and_wants_auth_on_submission() {
         let policy = SandboxPolicy::default();
         assert_eq!(policy.op25b, Op25b::Timeout);
+        assert!(policy.op25b_clients.includes(SYSTEM_CLIENT.into()));
+        assert!(!policy.op25b_clients.includes(PHONE_CLIENT.into()));
+        assert!(!policy.op25b_clients.includes(Ipv4Addr::LOCALHOST.into()));
+        assert!(Op25bClients::All.includes(Ipv4Addr::LOCALHOST.into()));
         assert_eq!(
             policy.requirement(MailService::Submission),
             Requirement::Auth

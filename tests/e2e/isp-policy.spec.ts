@@ -1,4 +1,4 @@
-// The ISP panel switches OP25B, the change survives a reload, and a value the back end refuses
+// The ISP panel switches OP25B and whom it blocks, the change survives a reload, and a value the back end refuses
 // is explained without changing anything.
 import { test, expect } from '@playwright/test';
 import { Backend, freePort } from './fixtures/backend';
@@ -14,8 +14,11 @@ test('OP25B switched in the ISP panel stays switched after a reload', async ({ p
     await expect(page.getByTestId('isp-account-list')).toContainText('karacrix@sandbox.test');
     const op25b = page.getByTestId('policy-op25b');
     await expect(op25b).toHaveValue('timeout');
+    const op25bClients = page.getByTestId('policy-op25b-clients');
+    await expect(op25bClients).toHaveValue('system');
 
-    await op25b.selectOption('off');
+    await op25b.selectOption('refuse');
+    await op25bClients.selectOption('all');
     await page.getByTestId('apply-policy').click();
     await expect(page.getByTestId('policy-outcome')).toContainText('適用しました');
 
@@ -29,7 +32,8 @@ test('OP25B switched in the ISP panel stays switched after a reload', async ({ p
     await page.reload();
     await waitLive(page);
     await expect(page.getByTestId('isp-screen')).toBeVisible();
-    await expect(page.getByTestId('policy-op25b')).toHaveValue('off');
+    await expect(page.getByTestId('policy-op25b')).toHaveValue('refuse');
+    await expect(page.getByTestId('policy-op25b-clients')).toHaveValue('all');
     await expect(page.getByTestId('policy-pbs-minutes')).toHaveValue('10');
     await page.screenshot({ path: `${SHOTS}/isp-panel.png`, fullPage: true });
   } finally {

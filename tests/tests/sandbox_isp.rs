@@ -1,6 +1,7 @@
 //! The sandbox ISP as it runs inside the back end, with its default policies, spoken to by
-//! Python's smtplib and poplib as a phone and a mail program would: port 25 is blocked (OP25B),
-//! submission takes mail after STARTTLS and AUTH, and the mail arrives in the POP3 mailbox.
+//! Python's smtplib and poplib as a phone and a mail program would: port 25 is blocked for the
+//! system's address (OP25B), submission takes mail after STARTTLS and AUTH, and the mail arrives
+//! in the POP3 mailbox.
 
 mod common;
 
@@ -23,13 +24,18 @@ async fn the_default_isp_blocks_port_25_and_delivers_through_submission() {
 import os, smtplib, poplib, socket, ssl
 ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
 
-# OP25B: port 25 accepts the connection but never greets.
+# OP25B: port 25 accepts the system's connection (from 127.0.0.2) but never greets it…
 try:
-    smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SMTP"]), timeout=1.5)
+    smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SMTP"]), timeout=1.5,
+                 source_address=("127.0.0.2", 0))
     print("port25: answered")
 except (socket.timeout, TimeoutError, smtplib.SMTPServerDisconnected) as e:
     # smtplib reports a greeting that never comes as a disconnect "timed out".
     print("port25: timeout" if "timed out" in str(e) else f"port25: {e}")
+# …while a mail program on another address is greeted.
+s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SMTP"]), timeout=10)
+print("port25 from 127.0.0.1:", s.noop()[0])
+s.quit()
 
 # The phone sends through submission with STARTTLS and AUTH LOGIN.
 s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SUBMISSION"]), timeout=10)
@@ -63,6 +69,7 @@ p.quit()
     )
     .await;
     assert!(out.contains("port25: timeout"), "{out}");
+    assert!(out.contains("port25 from 127.0.0.1: 250"), "{out}");
     assert!(out.contains("unauthenticated: 530"), "{out}");
     assert!(out.contains("sent"), "{out}");
     assert!(out.contains("messages: 1"), "{out}");

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backend::sandbox::smtp::{
-    Op25b, ReplyFault, Requirement, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings, Stage,
-    StartTls, serve,
+    Op25b, Op25bClients, ReplyFault, Requirement, SmtpContext, SmtpFaults, SmtpPolicy,
+    SmtpSettings, Stage, StartTls, serve,
 };
 use backend::sandbox::{Dialogue, MailStore, PopBeforeSmtp};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -19,6 +19,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, SanType,
 };
+use shared::sandbox::{PHONE_CLIENT, SYSTEM_CLIENT};
 use shared::transcript::{DialogueLine, Direction, Party};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -281,10 +282,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
 
 /// Runs a Python program; returns its stdout, failing the test if it fails.
 async fn python(script: &str, sandbox: &Sandbox) -> String {
+    python_with(script, sandbox, &[]).await
+}
+
+/// Runs `script` with `args` in `sys.argv[1:]`.
+async fn python_with(script: &str, sandbox: &Sandbox, args: &[&str]) -> String {
     let mut command = tokio::process::Command::new("python3");
     command
         .arg("-c")
         .arg(format!("{PYTHON_PRELUDE}\n{script}"))
+        .args(args)
         .env("PORT", sandbox.port())
         .stdin(Stdio::null())
         .kill_on_drop(true);
@@ -757,11 +764,12 @@ print(s.sendmail("karacrix@sandbox.test", ["someone@example.com", "operator@sand
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn op25b_timeout_makes_the_client_time_out_and_refuse_closes() {
+async fn op25b_blocks_the_system_s_address_by_timeout_or_refusal_and_others_get_through() {
     let sandbox = Sandbox::start(
         SmtpSettings {
             faults: SmtpFaults {
                 op25b: Op25b::Timeout,
+                op25b_clients: Op25bClients::System,
                 ..SmtpFaults::default()
             },
             ..SmtpSettings::default()
@@ -770,15 +778,33 @@ async fn op25b_timeout_makes_the_client_time_out_and_refuse_closes() {
         false,
     )
     .await;
+    // Connects from each source address in turn; prints one outcome per address.
     let script = r#"
-try:
-    smtplib.SMTP(HOST, PORT, timeout=1)
-    print("connected")
-except smtplib.SMTPServerDisconnected as e:
-    # smtplib reports a read timeout as a disconnection "…: timed out".
-    print("timeout" if "timed out" in str(e) else "disconnected")
+for source in sys.argv[1:]:
+    try:
+        smtplib.SMTP(HOST, PORT, timeout=1, source_address=(source, 0)).quit()
+        print(source, "connected")
+    except smtplib.SMTPServerDisconnected as e:
+        # smtplib reports a read timeout as a disconnection "…: timed out".
+        print(source, "timeout" if "timed out" in str(e) else "disconnected")
 "#;
-    assert_eq!(python(script, &sandbox).await, "timeout\n");
+    let system = SYSTEM_CLIENT.to_string();
+    let phone = PHONE_CLIENT.to_string();
+    let from = |outcomes: &[(&str, &str)]| {
+        outcomes
+            .iter()
+            .map(|(source, outcome)| format!("{source} {outcome}\n"))
+            .collect::<String>()
+    };
+    let sources = ["127.0.0.1", phone.as_str(), system.as_str()];
+    assert_eq!(
+        python_with(script, &sandbox, &sources).await,
+        from(&[
+            ("127.0.0.1", "connected"),
+            (&phone, "connected"),
+            (&system, "timeout")
+        ])
+    );
 
     // lettre's own timeout covers only the TCP connect, which succeeds here: a client of
     // lettre must bound the whole send itself to see OP25B as a timeout.
@@ -786,26 +812,53 @@ except smtplib.SMTPServerDisconnected as e:
         .port(sandbox.addr.port())
         .timeout(Some(Duration::from_millis(500)))
         .build();
-    let outcome = timeout(
-        Duration::from_millis(500),
-        mailer.send(lettre_message("op25b")),
-    )
-    .await;
-    assert!(outcome.is_err(), "expected no answer, got {outcome:?}");
+    let outcome = timeout(WAIT, mailer.send(lettre_message("op25b"))).await;
+    assert!(
+        matches!(outcome, Ok(Ok(_))),
+        "127.0.0.1 is not the system: {outcome:?}"
+    );
 
     sandbox.set_faults(SmtpFaults {
         op25b: Op25b::Refuse,
+        op25b_clients: Op25bClients::All,
         ..SmtpFaults::default()
     });
-    assert_eq!(python(script, &sandbox).await, "disconnected\n");
+    assert_eq!(
+        python_with(script, &sandbox, &sources).await,
+        from(&[
+            ("127.0.0.1", "disconnected"),
+            (&phone, "disconnected"),
+            (&system, "disconnected")
+        ])
+    );
+    sandbox.set_faults(SmtpFaults {
+        op25b: Op25b::Timeout,
+        op25b_clients: Op25bClients::All,
+        ..SmtpFaults::default()
+    });
+    assert_eq!(
+        python_with(script, &sandbox, &["127.0.0.1"]).await,
+        "127.0.0.1 timeout\n"
+    );
     sandbox.set_faults(SmtpFaults {
         down: true,
         ..SmtpFaults::default()
     });
-    assert_eq!(python(script, &sandbox).await, "disconnected\n");
+    assert_eq!(
+        python_with(script, &sandbox, &["127.0.0.1"]).await,
+        "127.0.0.1 disconnected\n"
+    );
     sandbox.set_faults(SmtpFaults::default());
-    assert_eq!(python(script, &sandbox).await, "connected\n");
-    assert!(sandbox.mailbox(PHONE).is_empty());
+    assert_eq!(
+        python_with(script, &sandbox, &sources).await,
+        from(&[
+            ("127.0.0.1", "connected"),
+            (&phone, "connected"),
+            (&system, "connected")
+        ])
+    );
+    // Only lettre's one message got through.
+    assert_eq!(sandbox.mailbox(PHONE).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -109,7 +109,7 @@ impl Engine {
                 settings,
                 ledger,
                 sandbox_ca: sandbox.as_ref().map(|s| s.ca_pem().to_string()),
-                routes: Routes::new(sandbox),
+                routes: Routes::new(sandbox).from_address(shared::sandbox::SYSTEM_CLIENT.into()),
                 dialogue: Dialogue::new(Party::Engine),
                 commands,
                 options,

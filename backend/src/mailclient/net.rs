@@ -2,14 +2,14 @@
 //! timeout, TLS with verified certificates, and errors classified for the status display.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use shared::sandbox::MailService;
 use shared::status::MailError;
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -74,12 +74,26 @@ impl Route {
 #[derive(Clone, Default)]
 pub struct Routes {
     sandbox: Option<SandboxProvider>,
+    /// The loopback address this client connects to the sandbox from.
+    client: Option<IpAddr>,
 }
 
 impl Routes {
     /// Routes with the embedded ISP, if it runs.
     pub fn new(sandbox: Option<SandboxProvider>) -> Self {
-        Routes { sandbox }
+        Routes {
+            sandbox,
+            client: None,
+        }
+    }
+
+    /// Connects to the sandbox from `client` (a loopback address), so that the sandbox tells
+    /// this client apart from others by address, as PopBeforeSmtp and OP25B need.
+    pub fn from_address(self, client: IpAddr) -> Self {
+        Routes {
+            client: Some(client),
+            ..self
+        }
     }
 
     /// True for the sandbox's own host names.
@@ -125,7 +139,7 @@ impl Routes {
         let target = route.target();
         let attempt = async {
             match route.sandbox {
-                Some(addr) => TcpStream::connect(addr).await,
+                Some(addr) => connect_from(self.client, addr).await,
                 None => {
                     let addrs: Vec<SocketAddr> =
                         tokio::net::lookup_host((route.host.as_str(), route.port))
@@ -276,6 +290,26 @@ fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
 
 /// The clients' connection before or after TLS.
 pub type MaybeTls = crate::tls_stream::MaybeTls<TlsStream<TcpStream>>;
+
+/// Connects to the sandbox listener `addr` from `client` when both are IPv4 loopback; from
+/// the system's choice of address otherwise, or if that address cannot be bound (systems that
+/// answer only on 127.0.0.1).
+async fn connect_from(client: Option<IpAddr>, addr: SocketAddr) -> io::Result<TcpStream> {
+    if let (Some(IpAddr::V4(from)), SocketAddr::V4(to)) = (client, addr)
+        && from.is_loopback()
+        && to.ip().is_loopback()
+    {
+        let socket = TcpSocket::new_v4()?;
+        match socket.bind(SocketAddr::new(from.into(), 0)) {
+            Ok(()) => return socket.connect(addr).await,
+            Err(error) => tracing::warn!(
+                %from, %error,
+                "cannot connect to the sandbox from the client's own address"
+            ),
+        }
+    }
+    TcpStream::connect(addr).await
+}
 
 #[cfg(test)]
 mod tests {

@@ -275,6 +275,7 @@ fn smtp_settings(policy: &SandboxPolicy, service: MailService) -> SmtpSettings {
             } else {
                 Op25b::Off
             },
+            op25b_clients: policy.op25b_clients,
             down: faults.down,
             slow: slow(policy),
             // validate() keeps the code in 400..=599, which is all ReplyFault refuses.

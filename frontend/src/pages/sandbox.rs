@@ -147,6 +147,7 @@ pub fn SandboxPage() -> impl IntoView {
         };
     }
     let (op25b_get, op25b_set) = part!(op25b);
+    let (op25b_clients_get, op25b_clients_set) = part!(op25b_clients);
     let (smtp_get, smtp_set) = part!(smtp_requires);
     let (sub_get, sub_set) = part!(submission_requires);
     let (smtps_get, smtps_set) = part!(smtps_requires);
@@ -206,6 +207,7 @@ pub fn SandboxPage() -> impl IntoView {
                         <fieldset>
                             <legend>{move || lang.get().pick("送信ポート", "Sending ports")}</legend>
                             <ChoiceSelect id="policy-op25b" ja="OP25B（smtp = 25 番）" en="OP25B (smtp = port 25)" get=op25b_get set=op25b_set />
+                            <ChoiceSelect id="policy-op25b-clients" ja="OP25B の対象（接続元アドレス）" en="OP25B blocks (by client address)" get=op25b_clients_get set=op25b_clients_set />
                             <ChoiceSelect id="policy-smtp" ja="smtp (25) が求めるもの" en="smtp (25) requires" get=smtp_get set=smtp_set />
                             <ChoiceSelect id="policy-submission" ja="submission (587) が求めるもの" en="submission (587) requires" get=sub_get set=sub_set />
                             <ChoiceSelect id="policy-smtps" ja="smtps (465) が求めるもの" en="smtps (465) requires" get=smtps_get set=smtps_set />

@@ -16,7 +16,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub use shared::sandbox::Op25b;
+pub use shared::sandbox::{Op25b, Op25bClients};
 use shared::transcript::Service;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -47,8 +47,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Faults a listener simulates, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SmtpFaults {
-    /// Port 25 blocking.
+    /// Port 25 blocking…
     pub op25b: Op25b,
+    /// …of these clients.
+    pub op25b_clients: Op25bClients,
     /// The server is down: every connection is closed right after accept.
     pub down: bool,
     /// A delay before each reply.
@@ -171,7 +173,12 @@ pub async fn serve_connection(stream: TcpStream, peer: IpAddr, ctx: SmtpContext)
         ));
         return;
     }
-    match faults.op25b {
+    let blocking = if faults.op25b_clients.includes(peer) {
+        faults.op25b
+    } else {
+        Op25b::Off
+    };
+    match blocking {
         Op25b::Off => {}
         Op25b::Refuse => {
             transcript.note(&format!(
