@@ -73,7 +73,12 @@ impl Transcript {
     }
 
     fn publish(&self, direction: Direction, text: &str) {
-        // No subscriber is fine: nobody is watching the log.
+        // Nobody is watching the log: skip building the line (a server under load writes
+        // several per message).
+        if self.dialogue.lines.receiver_count() == 0 {
+            return;
+        }
+        // A subscriber that left meanwhile is fine too.
         let _ = self.dialogue.lines.send(DialogueLine {
             at_unix_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
