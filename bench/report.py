@@ -44,6 +44,7 @@ def main():
     memory = []
     login = None
     machine = versions = None
+    sync_us = []
     for row in rows(sys.argv[1]):
         kind = row[0]
         if kind == "load":
@@ -52,6 +53,8 @@ def main():
             machine = row[1:]
         elif kind == "versions":
             versions = row[1:]
+        elif kind == "sync":
+            sync_us.append(float(row[2]) / int(row[1]) * 1e6)
         elif kind == "smtp":
             _, server, config, _run, messages, _size, secs = row
             smtp[(server, config)].append(int(messages) / float(secs))
@@ -104,6 +107,16 @@ def main():
         out.append("")
         out.extend(verdicts)
         out.append("")
+        if sync_us:
+            floor = statistics.median(sync_us)
+            out.append(
+                f"A durable 4 KiB write (`dd oflag=dsync` into an allocated file in the data "
+                f"directory's file system) took {floor:.0f} µs (median of {len(sync_us)} probes, "
+                f"{min(sync_us):.0f}–{max(sync_us):.0f}): one client that waits for each message "
+                f"to be on disk before its 250 can send at most {1e6 / floor:,.0f} messages/s "
+                f"here, before any protocol work."
+            )
+            out.append("")
 
     if pop3:
         runs = len(next(iter(pop3.values())))

@@ -151,6 +151,18 @@ source_mail() { # PORT MESSAGES SIZE [smtp-source options...]
   echo "$t0 $t1" | awk '{ printf "%.6f", $2 - $1 }'
 }
 
+# The floor for a server that acknowledges only what is on disk: the time of one durable 4 KiB
+# write (an overwrite of allocated blocks, the cheapest kind) on the data directory's disk.
+sync_probe() {
+  local probe=$WORK/sync-probe writes=1000 t0 t1
+  dd if=/dev/zero of="$probe" bs=4k count=$writes status=none
+  t0=$EPOCHREALTIME
+  dd if=/dev/zero of="$probe" bs=4k count=$writes oflag=dsync conv=notrunc status=none
+  t1=$EPOCHREALTIME
+  record sync "$writes" "$(echo "$t0 $t1" | awk '{ printf "%.6f", $2 - $1 }')"
+  rm -f "$probe"
+}
+
 # ------------------------------------------------------------------ SMTP ingest
 phase_smtp() {
   local sink_port aio_port run server port config secs
@@ -171,6 +183,7 @@ phase_smtp() {
   local delivered=0
   # Interleaved: run 1 of everything, then run 2..., so a burst of other load hits all alike.
   for run in $(seq 1 "$RUNS"); do
+    sync_probe
     for config in "1" "16" "1 -d" "16 -d"; do
       for server in smtp-sink aiosmtpd sandbox; do
         case $server in
