@@ -15,7 +15,9 @@ use shared::{ClientMsg, ServerMsg};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
-const MAILS: usize = 25;
+// Enough that every kill lands while the engine still has mail to work through (a cycle
+// executes well over a thousand mails a second).
+const MAILS: usize = 400;
 const KILLS: usize = 8;
 
 fn free_port() -> u16 {

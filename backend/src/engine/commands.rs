@@ -1,6 +1,7 @@
 //! The seam between the mail cycle and the command layer. The cycle hands over each new mail;
-//! the layer answers with replies to queue and state to store. Both are committed together with
-//! the mail's "executed" mark, so a command runs exactly once even across crashes.
+//! the layer answers with replies to queue, and stores its state. Both are committed together
+//! with the mails' "executed" marks, so a command runs exactly once even across crashes. Mails
+//! are committed in batches: each mail builds on the ones before it that are not committed yet.
 
 use shared::settings::MailSettings;
 
@@ -8,27 +9,32 @@ use super::ledger::NewMail;
 use super::mail::{self, ReceivedMail};
 use crate::store::StoreError;
 
-/// Stores the layer's state inside the execution's transaction.
-pub type Commit = Box<dyn FnOnce(&redb::WriteTransaction) -> Result<(), StoreError> + Send>;
-
 /// What the command layer decided about one mail.
 #[derive(Default)]
 pub struct Handling {
     /// Mails to send (the reply; none for refused senders: no backscatter).
     pub replies: Vec<NewMail>,
-    /// State to store in the same transaction as the execution record.
-    pub commit: Option<Commit>,
     /// What to log and show, e.g. a refused sender.
     pub notice: Option<String>,
 }
 
 /// Executes command mails.
 pub trait CommandLayer: Send + Sync {
-    /// Handles one new mail under the applied settings.
+    /// Handles one new mail under the applied settings, after the mails handled since the last
+    /// [`committed`](Self::committed) or [`abandoned`](Self::abandoned).
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling;
 
-    /// Called after the execution was stored: apply what `handle` prepared.
+    /// Stores what the mails handled since the last commit changed, in the transaction that
+    /// records their execution.
+    fn store(&self, _txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Called after the executions were stored: apply what `handle` prepared.
     fn committed(&self) {}
+
+    /// Called when the executions were not stored: forget what `handle` prepared.
+    fn abandoned(&self) {}
 }
 
 /// The minimal layer until the command language is wired: it answers every sender with the

@@ -1,18 +1,24 @@
 //! One mail cycle under the applied settings: receive (POP3: list, retrieve, hand to the command
 //! layer, record, delete, quit), then send the outbox (SMTP, with PopBeforeSmtp or AUTH LOGIN).
-//! Progress goes to the status display as it happens.
+//! Progress goes to the status display as it happens. Executions are recorded, and sent mails
+//! leave the outbox, in batches: one durable transaction each rather than one per mail.
+
+use std::collections::HashMap;
+use std::time::Instant;
 
 use shared::settings::{parse_host_port, parse_smtp_service};
 use shared::status::{MailError, MailStatus};
 use shared::transcript::Service;
 
 use super::Engine;
-use super::ledger::now_unix;
+use super::batch::{self, Batch};
+use super::ledger::{OutboxMeta, now_unix};
 use super::mail;
 use super::settings::StoredSettings;
 use crate::mailclient::pop3::{Pop3Session, Security};
 use crate::mailclient::smtp::{Outgoing, SmtpSession, SmtpTarget};
 use crate::mailclient::{ClientError, Trust};
+use crate::sandbox::Transcript;
 
 /// Outbox mails sent per cycle at most; the rest wait for the next.
 const SEND_BATCH: usize = 100;
@@ -67,79 +73,117 @@ impl Engine {
 
     async fn receive(&self, applied: &StoredSettings, trust: &Trust) -> Result<(), ClientError> {
         let mut session = self.pop_session(applied, trust).await?;
+        let mut batch = Batch::default();
+        if let Err(err) = self.receive_all(applied, &mut session, &mut batch).await {
+            // Mails executed only on the plant copy are forgotten: they run again next time.
+            self.inner.commands.abandoned();
+            return Err(err);
+        }
+        session.quit().await
+    }
+
+    async fn receive_all(
+        &self,
+        applied: &StoredSettings,
+        session: &mut Pop3Session,
+        batch: &mut Batch,
+    ) -> Result<(), ClientError> {
         let uids = session.uidl().await?;
-        let sizes = session.list().await?;
+        let sizes: HashMap<u32, u64> = session.list().await?.into_iter().collect();
         let total = uids.len() as u32;
-        let account = format!("{}@{}", applied.settings.user, applied.settings.pop_server);
         for (index, (number, uid)) in uids.into_iter().enumerate() {
             self.set_status(MailStatus::PopReceive {
                 index: index as u32 + 1,
                 total,
             });
-            let mut ids = vec![format!("uidl:{account}:{uid}")];
-            if self.inner.ledger.was_executed(&ids).map_err(store_failed)? {
-                // Executed before a crash or a lost connection: only the deletion is left.
-                session.dele(number).await?;
-                continue;
+            let size = sizes.get(&number).copied().unwrap_or(0);
+            self.take_mail(applied, session, batch, number, &uid, size)
+                .await?;
+            if batch.is_due() {
+                self.settle(session, batch).await?;
             }
-            let size = sizes
-                .iter()
-                .find(|(n, _)| *n == number)
-                .map_or(0, |(_, s)| *s);
-            if size > self.inner.options.pop3.max_message as u64 {
-                self.notice(format!(
-                    "message {uid} ({size} octets) is over the size limit: left on the server"
-                ));
-                continue;
-            }
-            let raw = session.retr(number).await?;
-            let Some(received) = mail::parse(&raw) else {
-                self.notice(format!(
-                    "message {uid} is not a mail: deleted without a reply"
-                ));
-                self.inner
-                    .ledger
-                    .record_execution(&ids, &[], |_| Ok(()))
-                    .map_err(store_failed)?;
-                session.dele(number).await?;
-                continue;
-            };
-            if let Some(id) = &received.message_id {
-                ids.push(format!("msgid:{id}"));
-            }
-            if self
+        }
+        self.settle(session, batch).await
+    }
+
+    /// Executes message `number` into `batch`, unless it was executed before (then it is deleted
+    /// at once) or is too large (then it stays on the server).
+    async fn take_mail(
+        &self,
+        applied: &StoredSettings,
+        session: &mut Pop3Session,
+        batch: &mut Batch,
+        number: u32,
+        uid: &str,
+        size: u64,
+    ) -> Result<(), ClientError> {
+        let settings = &applied.settings;
+        let mut ids = vec![format!(
+            "uidl:{}@{}:{uid}",
+            settings.user, settings.pop_server
+        )];
+        if self.inner.ledger.was_executed(&ids).map_err(store_failed)? {
+            // Executed before a crash or a lost connection: only the deletion is left.
+            return session.dele(number).await;
+        }
+        if size > self.inner.options.pop3.max_message as u64 {
+            self.notice(format!(
+                "message {uid} ({size} octets) is over the size limit: left on the server"
+            ));
+            return Ok(());
+        }
+        let raw = session.retr(number).await?;
+        let Some(received) = mail::parse(&raw) else {
+            self.notice(format!(
+                "message {uid} is not a mail: deleted without a reply"
+            ));
+            batch.add(number, ids, Vec::new());
+            return Ok(());
+        };
+        if let Some(id) = &received.message_id {
+            ids.push(format!("msgid:{id}"));
+        }
+        let message_ids = &ids[1..];
+        if batch.contains(message_ids)
+            || self
                 .inner
                 .ledger
-                .was_executed(&ids[1..])
+                .was_executed(message_ids)
                 .map_err(store_failed)?
-            {
-                self.notice(format!(
-                    "message {uid} was executed before (same Message-ID)"
-                ));
-                self.inner
-                    .ledger
-                    .record_execution(&ids[..1], &[], |_| Ok(()))
-                    .map_err(store_failed)?;
-                session.dele(number).await?;
-                continue;
-            }
-            let handling = self.inner.commands.handle(&received, &applied.settings);
-            if let Some(notice) = handling.notice {
-                self.notice(notice);
-            }
-            let commit = handling.commit;
-            self.inner
-                .ledger
-                .record_execution(&ids, &handling.replies, |txn| match commit {
-                    Some(commit) => commit(txn),
-                    None => Ok(()),
-                })
-                .map_err(store_failed)?;
-            self.inner.commands.committed();
-            self.publish_counts();
+        {
+            self.notice(format!(
+                "message {uid} was executed before (same Message-ID)"
+            ));
+            ids.truncate(1);
+            batch.add(number, ids, Vec::new());
+            return Ok(());
+        }
+        let handling = self.inner.commands.handle(&received, settings);
+        if let Some(notice) = handling.notice {
+            self.notice(notice);
+        }
+        batch.add(number, ids, handling.replies);
+        Ok(())
+    }
+
+    /// Records the batch, then deletes its mails: never before their execution is durable.
+    async fn settle(
+        &self,
+        session: &mut Pop3Session,
+        batch: &mut Batch,
+    ) -> Result<(), ClientError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let numbers = batch
+            .record(&self.inner.ledger, self.inner.commands.as_ref())
+            .map_err(store_failed)?;
+        self.inner.commands.committed();
+        self.publish_counts();
+        for number in numbers {
             session.dele(number).await?;
         }
-        session.quit().await
+        Ok(())
     }
 
     async fn send_outbox(
@@ -205,43 +249,13 @@ impl Engine {
             }
         };
         let mut due = due;
-        let mut sent = 0u32;
+        let mut done = 0u32;
         // Batches of SEND_BATCH keep memory small; all of them go over this one connection.
         loop {
             let batch = due.len() as u32;
-            for (index, (id, meta)) in due.into_iter().enumerate() {
-                self.set_status(MailStatus::SmtpSend {
-                    index: sent + index as u32 + 1,
-                    total,
-                });
-                let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
-                    // An entry without a body can never be sent: drop it rather than retry forever.
-                    tracing::error!(id, "outbox entry without a message dropped");
-                    self.inner.ledger.sent(id).map_err(store_failed)?;
-                    continue;
-                };
-                let mail = Outgoing {
-                    from: &meta.from,
-                    to: &meta.to,
-                    message: &message,
-                };
-                match session.send(mail, Some(&transcript)).await {
-                    Ok(_) => {
-                        self.inner.ledger.sent(id).map_err(store_failed)?;
-                        self.publish_counts();
-                    }
-                    Err(err) => {
-                        let backoff = self.backoff_secs(meta.attempts);
-                        self.inner
-                            .ledger
-                            .failed(id, meta, backoff)
-                            .map_err(store_failed)?;
-                        // The server's problem is everyone's: the rest waits for the next cycle.
-                        return Err(err);
-                    }
-                }
-            }
-            sent += batch;
+            self.send_due(&mut session, &transcript, due, done, total)
+                .await?;
+            done += batch;
             due = self
                 .inner
                 .ledger
@@ -250,9 +264,64 @@ impl Engine {
             if due.is_empty() {
                 break;
             }
-            total = sent + due.len() as u32;
+            total = done + due.len() as u32;
         }
         session.quit().await;
+        Ok(())
+    }
+
+    /// Sends `due`, the `done`+1st … of `total` mails. Sent mails leave the outbox together, at
+    /// least every [`batch::MAX_WAIT`]; a crash before that sends them again (at least once).
+    async fn send_due(
+        &self,
+        session: &mut SmtpSession,
+        transcript: &Transcript,
+        due: Vec<(u64, OutboxMeta)>,
+        done: u32,
+        total: u32,
+    ) -> Result<(), ClientError> {
+        let mut sent = Vec::with_capacity(due.len());
+        let mut since = Instant::now();
+        for (index, (id, meta)) in due.into_iter().enumerate() {
+            self.set_status(MailStatus::SmtpSend {
+                index: done + index as u32 + 1,
+                total,
+            });
+            let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
+                // An entry without a body can never be sent: drop it rather than retry forever.
+                tracing::error!(id, "outbox entry without a message dropped");
+                sent.push(id);
+                continue;
+            };
+            let mail = Outgoing {
+                from: &meta.from,
+                to: &meta.to,
+                message: &message,
+            };
+            if let Err(err) = session.send(mail, Some(transcript)).await {
+                self.mark_sent(&sent)?;
+                let backoff = self.backoff_secs(meta.attempts);
+                self.inner
+                    .ledger
+                    .failed(id, meta, backoff)
+                    .map_err(store_failed)?;
+                // The server's problem is everyone's: the rest waits for the next cycle.
+                return Err(err);
+            }
+            sent.push(id);
+            if since.elapsed() >= batch::MAX_WAIT {
+                self.mark_sent(&std::mem::take(&mut sent))?;
+                since = Instant::now();
+            }
+        }
+        self.mark_sent(&sent)
+    }
+
+    fn mark_sent(&self, ids: &[u64]) -> Result<(), ClientError> {
+        if !ids.is_empty() {
+            self.inner.ledger.sent(ids).map_err(store_failed)?;
+            self.publish_counts();
+        }
         Ok(())
     }
 

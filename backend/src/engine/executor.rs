@@ -1,14 +1,17 @@
 //! The command layer proper: authorises the sender (3.コマンド許可アドレス, 4.コマンド暗証番号),
 //! parses the mail with the shared command language, runs its commands in order on a copy of the
 //! plant, and writes the reply — each command line quoted, then its result — in the charset the
-//! mail came in when that is ISO-2022-JP or Shift_JIS. The copy and its stored state become real
-//! only when the engine has recorded the execution (see [`CommandLayer`]).
+//! mail came in when that is ISO-2022-JP or Shift_JIS. The copy serves the mails of one batch;
+//! when the engine records them, their SETs are replayed on the live plant, whose state is stored
+//! in the same transaction and becomes live once it is committed (see [`CommandLayer`]). The live
+//! plant keeps ticking meanwhile, and only what the commands set replaces its values.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use shared::Lang;
 use shared::command::{self, Command, CommandError};
 use shared::phone::Charset;
+use shared::points::Value;
 use shared::settings::MailSettings;
 
 use super::commands::{CommandLayer, Handling};
@@ -17,7 +20,7 @@ use super::mail::{ReceivedMail, reply_subject};
 use crate::mailtext::{self, TextMail};
 use crate::plant::runtime::PlantRuntime;
 use crate::plant::{Plant, STORE_KEY};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Replies are written in the original's language.
 const LANG: Lang = Lang::Ja;
@@ -25,7 +28,18 @@ const LANG: Lang = Lang::Ja;
 /// Executes command mails on the plant.
 pub struct PlantCommands {
     plant: PlantRuntime,
-    prepared: Mutex<Option<Plant>>,
+    prepared: Mutex<Prepared>,
+}
+
+/// What the mails handled since the last commit did.
+#[derive(Default)]
+struct Prepared {
+    /// The copy they run on, so that each sees the ones before it.
+    copy: Option<Plant>,
+    /// Their successful SETs, in order.
+    sets: Vec<(String, Value)>,
+    /// The live plant with the SETs replayed, as stored; it goes live after the commit.
+    stored: Option<Plant>,
 }
 
 impl PlantCommands {
@@ -33,8 +47,15 @@ impl PlantCommands {
     pub fn new(plant: PlantRuntime) -> Self {
         PlantCommands {
             plant,
-            prepared: Mutex::new(None),
+            prepared: Mutex::default(),
         }
+    }
+
+    fn prepared(&self) -> MutexGuard<'_, Prepared> {
+        // A panic while holding the lock leaves plants that are still valid values.
+        self.prepared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -69,8 +90,10 @@ impl CommandLayer for PlantCommands {
                 ..Handling::default()
             };
         };
-        let mut plant = self.plant.copy();
-        let parsed = command::parse_mail(&mail.subject, &mail.text, &plant);
+        let mut prepared = self.prepared();
+        let Prepared { copy, sets, .. } = &mut *prepared;
+        let plant = copy.get_or_insert_with(|| self.plant.copy());
+        let parsed = command::parse_mail(&mail.subject, &mail.text, plant);
         // No reply to strangers or wrong PINs: that would be backscatter and a PIN oracle.
         if let Some(why) = refusal(sender, settings, parsed.pin.as_deref()) {
             return Handling {
@@ -88,7 +111,7 @@ impl CommandLayer for PlantCommands {
         for line in &parsed.commands {
             body.push_str(&format!("> {}\n", line.line));
             let result = match &line.result {
-                Ok(command) => run(&mut plant, command),
+                Ok(command) => run(plant, command, sets),
                 Err(err) => error_text(err),
             };
             body.push_str(&result);
@@ -116,30 +139,47 @@ impl CommandLayer for PlantCommands {
             charset,
             extra_headers: &headers,
         });
-        let state = plant.snapshot();
-        if let Ok(mut prepared) = self.prepared.lock() {
-            *prepared = Some(plant);
-        }
         Handling {
             replies: vec![NewMail {
                 from: settings.address.clone(),
                 to,
                 message,
             }],
-            commit: Some(Box::new(move |txn| Store::save_in(txn, STORE_KEY, &state))),
             notice: None,
         }
     }
 
+    fn store(&self, txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+        let mut prepared = self.prepared();
+        if prepared.sets.is_empty() {
+            return Ok(());
+        }
+        let mut live = self.plant.copy();
+        for (point, value) in &prepared.sets {
+            // Checked on a copy of the same points already, so this only fails if they changed.
+            if let Err(err) = live.set(point, *value) {
+                tracing::warn!(%err, point, "command SET not replayed on the live plant");
+            }
+        }
+        Store::save_in(txn, STORE_KEY, &live.snapshot())?;
+        prepared.stored = Some(live);
+        Ok(())
+    }
+
     fn committed(&self) {
-        if let Some(plant) = self.prepared.lock().ok().and_then(|mut p| p.take()) {
+        let stored = std::mem::take(&mut *self.prepared()).stored;
+        if let Some(plant) = stored {
             self.plant.replace(plant);
         }
     }
+
+    fn abandoned(&self) {
+        *self.prepared() = Prepared::default();
+    }
 }
 
-/// Runs one command on the plant copy and says what happened.
-fn run(plant: &mut Plant, command: &Command) -> String {
+/// Runs one command on the plant copy and says what happened; a successful SET is noted in `sets`.
+fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) -> String {
     match command {
         Command::Help => command::help_text(LANG),
         Command::List => plant
@@ -165,11 +205,14 @@ fn run(plant: &mut Plant, command: &Command) -> String {
                 .map(|p| (p.unit, p.decimals))
                 .unwrap_or_default();
             match plant.set(point, *value) {
-                Ok((old, new)) => format!(
-                    "OK {point}: {} → {}",
-                    old.display(&unit.0, unit.1),
-                    new.display(&unit.0, unit.1)
-                ),
+                Ok((old, new)) => {
+                    sets.push((point.clone(), *value));
+                    format!(
+                        "OK {point}: {} → {}",
+                        old.display(&unit.0, unit.1),
+                        new.display(&unit.0, unit.1)
+                    )
+                }
                 Err(err) => format!("エラー: {}", err.message(LANG)),
             }
         }
@@ -201,7 +244,75 @@ fn error_text(err: &CommandError) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio_util::sync::CancellationToken;
+
     use super::*;
+    use crate::engine::mail;
+
+    fn command_mail(text: &str) -> ReceivedMail {
+        ReceivedMail {
+            from: Some("operator@sandbox.test".into()),
+            subject: "cmd".into(),
+            text: text.into(),
+            message_id: None,
+            references: Vec::new(),
+            charset: None,
+        }
+    }
+
+    fn pump_on(plant: &Plant) -> bool {
+        plant
+            .point("PUMP1")
+            .is_some_and(|p| p.value == Value::Digital(true))
+    }
+
+    /// The old and the new value in a reply's `OK PUMP1: old → new`.
+    fn change(handling: &Handling) -> (String, String) {
+        let text = mail::parse(&handling.replies[0].message).unwrap().text;
+        let line = text.lines().find(|l| l.starts_with("OK PUMP1: ")).unwrap();
+        let (old, new) = line["OK PUMP1: ".len()..].split_once(" → ").unwrap();
+        (old.to_string(), new.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_batch_builds_on_itself_and_goes_live_only_once_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let cancel = CancellationToken::new();
+        let plant = Plant::default_plant();
+        let runtime =
+            PlantRuntime::start(plant, store.clone(), 1, Arc::new(|_| {}), cancel.clone());
+        let commands = PlantCommands::new(runtime.clone());
+        let settings = MailSettings::sandbox_demo();
+
+        let first = commands.handle(&command_mail("SET PUMP1 ON"), &settings);
+        let second = commands.handle(&command_mail("SET PUMP1 OFF"), &settings);
+        let (off, on) = change(&first);
+        assert_eq!(change(&second), (on, off), "the second mail sees the first");
+        assert!(
+            !pump_on(&runtime.copy()),
+            "nothing is live before the record"
+        );
+        commands.abandoned();
+        commands.committed();
+        assert!(!pump_on(&runtime.copy()), "an abandoned batch is forgotten");
+
+        commands.handle(&command_mail("SET PUMP1 ON"), &settings);
+        commands.handle(&command_mail("GET PUMP1"), &settings);
+        let db = store.database();
+        let txn = db.begin_write().unwrap();
+        commands.store(&txn).unwrap();
+        txn.commit().unwrap();
+        assert!(!pump_on(&runtime.copy()), "live only after the commit");
+        commands.committed();
+        assert!(pump_on(&runtime.copy()));
+        let mut restored = Plant::default_plant();
+        restored.restore(&store.load(STORE_KEY).unwrap().unwrap());
+        assert!(pump_on(&restored), "the stored state has the SET");
+        cancel.cancel();
+    }
 
     #[test]
     fn senders_are_checked_against_addresses_domains_and_the_pin() {

@@ -2,8 +2,11 @@
 //! already executed. Recording an execution and queueing its reply happen in one transaction,
 //! so a crash either loses both (the mail is executed again, as if never read) or keeps both
 //! (the mail is only deleted next time, and the reply is still sent): exactly once, at least once.
+//! Executions are recorded in batches, one transaction each: a durable commit costs a sync to
+//! disk, which would otherwise dominate a cycle.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -23,6 +26,8 @@ const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("engine_counte
 /// Executed ids are forgotten after this long; a server keeping a mail longer would get it
 /// executed again, which only a broken server does.
 const KEEP_EXECUTED_SECS: u64 = 30 * 24 * 3600;
+/// Forgetting old ids scans the whole executed set, so it runs at most this often.
+const PRUNE_EVERY_SECS: u64 = 3600;
 
 /// A mail waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,10 +53,21 @@ pub struct NewMail {
     pub message: Vec<u8>,
 }
 
+/// One executed mail: the ids it is known by and its replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Execution {
+    /// `uidl:…` and, when the mail has one, `msgid:…`.
+    pub ids: Vec<String>,
+    /// Mails to queue with it.
+    pub replies: Vec<NewMail>,
+}
+
 /// The outbox and the executed set. Cheap to clone.
 #[derive(Clone)]
 pub struct Ledger {
     db: Arc<Database>,
+    /// When stale executed ids were last forgotten (Unix seconds).
+    pruned_at: Arc<AtomicU64>,
 }
 
 /// Now, in Unix seconds.
@@ -70,7 +86,10 @@ impl Ledger {
         txn.open_table(EXECUTED)?;
         txn.open_table(COUNTERS)?;
         txn.commit()?;
-        Ok(Ledger { db })
+        Ok(Ledger {
+            db,
+            pruned_at: Arc::default(),
+        })
     }
 
     /// True if a mail with any of these ids was executed.
@@ -85,37 +104,34 @@ impl Ledger {
         Ok(false)
     }
 
-    /// Records a mail as executed under all its ids and queues its replies, atomically.
-    /// `documents` are stored in the same transaction (e.g. the plant's new state).
-    pub fn record_execution(
+    /// Records mails as executed under all their ids and queues their replies, atomically.
+    /// `store_documents` writes in the same transaction (e.g. the plant's new state).
+    pub fn record_executions(
         &self,
-        ids: &[String],
-        replies: &[NewMail],
+        executions: &[Execution],
         store_documents: impl FnOnce(&redb::WriteTransaction) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let now = now_unix();
         let txn = self.db.begin_write()?;
         {
             let mut executed = txn.open_table(EXECUTED)?;
-            for id in ids {
+            for id in executions.iter().flat_map(|e| &e.ids) {
                 executed.insert(id.as_str(), now)?;
-            }
-            let stale: Vec<String> = executed
-                .iter()?
-                .filter_map(Result::ok)
-                .filter(|(_, at)| now.saturating_sub(at.value()) > KEEP_EXECUTED_SECS)
-                .map(|(id, _)| id.value().to_string())
-                .collect();
-            for id in stale {
-                executed.remove(id.as_str())?;
             }
             let mut counters = txn.open_table(COUNTERS)?;
             let count = counters.get("executed")?.map_or(0, |v| v.value());
-            counters.insert("executed", count + 1)?;
+            counters.insert("executed", count + executions.len() as u64)?;
         }
-        queue_in(&txn, replies)?;
+        queue_in(&txn, executions.iter().flat_map(|e| &e.replies))?;
+        let prune = now.saturating_sub(self.pruned_at.load(Ordering::Relaxed)) >= PRUNE_EVERY_SECS;
+        if prune {
+            prune_executed(&txn, now)?;
+        }
         store_documents(&txn)?;
         txn.commit()?;
+        if prune {
+            self.pruned_at.store(now, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -171,11 +187,17 @@ impl Ledger {
         Ok(table.get(id)?.map(|b| b.value().to_vec()))
     }
 
-    /// Removes a sent mail.
-    pub fn sent(&self, id: u64) -> Result<(), StoreError> {
+    /// Removes sent mails.
+    pub fn sent(&self, ids: &[u64]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        txn.open_table(OUTBOX_META)?.remove(id)?;
-        txn.open_table(OUTBOX_BODY)?.remove(id)?;
+        {
+            let mut meta = txn.open_table(OUTBOX_META)?;
+            let mut body = txn.open_table(OUTBOX_BODY)?;
+            for &id in ids {
+                meta.remove(id)?;
+                body.remove(id)?;
+            }
+        }
         txn.commit()?;
         Ok(())
     }
@@ -208,13 +230,32 @@ impl Ledger {
     }
 }
 
-fn queue_in(txn: &redb::WriteTransaction, mails: &[NewMail]) -> Result<(), StoreError> {
+/// Forgets executed ids older than [`KEEP_EXECUTED_SECS`].
+fn prune_executed(txn: &redb::WriteTransaction, now: u64) -> Result<(), StoreError> {
+    let mut executed = txn.open_table(EXECUTED)?;
+    let stale: Vec<String> = executed
+        .iter()?
+        .filter_map(Result::ok)
+        .filter(|(_, at)| now.saturating_sub(at.value()) > KEEP_EXECUTED_SECS)
+        .map(|(id, _)| id.value().to_string())
+        .collect();
+    for id in stale {
+        executed.remove(id.as_str())?;
+    }
+    Ok(())
+}
+
+fn queue_in<'a>(
+    txn: &redb::WriteTransaction,
+    mails: impl IntoIterator<Item = &'a NewMail>,
+) -> Result<(), StoreError> {
     let mut counters = txn.open_table(COUNTERS)?;
     let mut meta = txn.open_table(OUTBOX_META)?;
     let mut body = txn.open_table(OUTBOX_BODY)?;
+    let last = counters.get("outbox_seq")?.map_or(0, |v| v.value());
+    let mut id = last;
     for mail in mails {
-        let id = counters.get("outbox_seq")?.map_or(0, |v| v.value()) + 1;
-        counters.insert("outbox_seq", id)?;
+        id += 1;
         let entry = OutboxMeta {
             from: mail.from.clone(),
             to: mail.to.clone(),
@@ -224,6 +265,9 @@ fn queue_in(txn: &redb::WriteTransaction, mails: &[NewMail]) -> Result<(), Store
         let json = serde_json::to_string(&entry).expect("outbox entries serialize");
         meta.insert(id, json.as_str())?;
         body.insert(id, mail.message.as_slice())?;
+    }
+    if id != last {
+        counters.insert("outbox_seq", id)?;
     }
     Ok(())
 }
@@ -247,31 +291,64 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_execution_and_its_reply_are_recorded_together() {
-        let (_dir, ledger) = ledger();
-        let ids = vec!["uidl:sb1".to_string(), "msgid:<a@b>".to_string()];
-        assert!(!ledger.was_executed(&ids).unwrap());
-        ledger
-            .record_execution(&ids, &[mail("reply")], |_| Ok(()))
-            .unwrap();
-        assert!(ledger.was_executed(&["msgid:<a@b>".to_string()]).unwrap());
-        assert_eq!(ledger.counts().unwrap(), (1, 1));
-        let due = ledger.due(now_unix(), 10).unwrap();
-        assert_eq!(due.len(), 1);
-        assert_eq!(ledger.body(due[0].0).unwrap().unwrap(), b"reply");
+    fn execution(ids: &[&str], replies: &[&str]) -> Execution {
+        Execution {
+            ids: ids.iter().map(|id| id.to_string()).collect(),
+            replies: replies.iter().map(|text| mail(text)).collect(),
+        }
     }
 
     #[test]
-    fn a_failed_document_write_rolls_the_execution_back() {
+    fn executions_and_their_replies_are_recorded_together() {
         let (_dir, ledger) = ledger();
-        let ids = vec!["uidl:sb9".to_string()];
-        let result = ledger.record_execution(&ids, &[mail("reply")], |_| {
+        let ids = vec!["uidl:sb1".to_string(), "msgid:<a@b>".to_string()];
+        assert!(!ledger.was_executed(&ids).unwrap());
+        let batch = [
+            execution(&["uidl:sb1", "msgid:<a@b>"], &["reply 1"]),
+            execution(&["uidl:sb2"], &[]),
+            execution(&["uidl:sb3"], &["reply 3"]),
+        ];
+        ledger.record_executions(&batch, |_| Ok(())).unwrap();
+        assert!(ledger.was_executed(&["msgid:<a@b>".to_string()]).unwrap());
+        assert!(ledger.was_executed(&["uidl:sb2".to_string()]).unwrap());
+        assert_eq!(ledger.counts().unwrap(), (2, 3));
+        let due = ledger.due(now_unix(), 10).unwrap();
+        assert_eq!(due.len(), 2);
+        assert_eq!(ledger.body(due[0].0).unwrap().unwrap(), b"reply 1");
+        assert_eq!(ledger.body(due[1].0).unwrap().unwrap(), b"reply 3");
+    }
+
+    #[test]
+    fn a_failed_document_write_rolls_the_batch_back() {
+        let (_dir, ledger) = ledger();
+        let batch = [
+            execution(&["uidl:sb8"], &["reply"]),
+            execution(&["uidl:sb9"], &["reply"]),
+        ];
+        let result = ledger.record_executions(&batch, |_| {
             Err(StoreError::Database(redb::Error::Corrupted("test".into())))
         });
         assert!(result.is_err());
-        assert!(!ledger.was_executed(&ids).unwrap());
+        assert!(!ledger.was_executed(&["uidl:sb8".to_string()]).unwrap());
         assert_eq!(ledger.counts().unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn old_executed_ids_are_forgotten() {
+        let (_dir, ledger) = ledger();
+        let now = now_unix();
+        let txn = ledger.db.begin_write().unwrap();
+        {
+            let mut executed = txn.open_table(EXECUTED).unwrap();
+            executed
+                .insert("uidl:old", now - KEEP_EXECUTED_SECS - 1)
+                .unwrap();
+            executed.insert("uidl:new", now - 1).unwrap();
+        }
+        prune_executed(&txn, now).unwrap();
+        txn.commit().unwrap();
+        assert!(!ledger.was_executed(&["uidl:old".to_string()]).unwrap());
+        assert!(ledger.was_executed(&["uidl:new".to_string()]).unwrap());
     }
 
     #[test]
@@ -288,7 +365,9 @@ mod tests {
         assert_eq!(due_now.len(), 1);
         let later = ledger.due(now_unix() + 61, 10).unwrap();
         assert_eq!(later[0].1.attempts, 1);
-        ledger.sent(due_now[0].0).unwrap();
+        ledger.sent(&[due_now[0].0]).unwrap();
         assert_eq!(ledger.counts().unwrap().0, 1);
+        ledger.sent(&[first]).unwrap();
+        assert_eq!(ledger.counts().unwrap().0, 0);
     }
 }

@@ -7,6 +7,7 @@
 //! differ. Crash safety comes from the [`ledger`]: see there.
 
 pub mod alarms;
+mod batch;
 pub mod commands;
 mod cycle;
 pub mod executor;
