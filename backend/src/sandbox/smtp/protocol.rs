@@ -333,7 +333,22 @@ impl DataReader {
     /// Reads message text from `input`. Returns how many octets were taken and, once the
     /// end-of-data line has been read, the message. Octets after it are not taken.
     pub fn feed(&mut self, input: &[u8]) -> (usize, Option<Received>) {
-        for (i, &b) in input.iter().enumerate() {
+        let mut i = 0;
+        while i < input.len() {
+            if self.state == DataState::InLine {
+                // Inside a line only CR and LF matter: take the octets up to them at once.
+                let run = input[i..]
+                    .iter()
+                    .position(|&b| b == b'\r' || b == b'\n')
+                    .unwrap_or(input.len() - i);
+                if run > 0 {
+                    self.store_run(&input[i..i + run]);
+                    i += run;
+                    continue;
+                }
+            }
+            let b = input[i];
+            i += 1;
             if self.step(b) {
                 let too_large = self.seen > self.limit as u64;
                 let received = Received {
@@ -346,7 +361,7 @@ impl DataReader {
                     too_large,
                     long_line: self.long_line,
                 };
-                return (i + 1, Some(received));
+                return (i, Some(received));
             }
         }
         (input.len(), None)
@@ -417,6 +432,23 @@ impl DataReader {
             self.long_line = true;
         }
         self.store_raw(b);
+    }
+
+    /// Ordinary octets of a line (no CR, LF or pending dot), as [`Self::store`] would each.
+    fn store_run(&mut self, run: &[u8]) {
+        self.line_len += run.len();
+        if self.line_len > MAX_TEXT_LINE - 2 {
+            self.long_line = true;
+        }
+        self.seen += run.len() as u64;
+        let take = run.len().min(self.limit.saturating_sub(self.body.len()));
+        if take > self.body.capacity() - self.body.len() {
+            // Grow by doubling, but never past the limit.
+            let extra = self.body.capacity().max(4096).max(take);
+            self.body
+                .reserve_exact(extra.min(self.limit - self.body.len()));
+        }
+        self.body.extend_from_slice(&run[..take]);
     }
 
     fn store_raw(&mut self, b: u8) {
