@@ -74,6 +74,8 @@ ensure_mail_servers() {
   command -v openssl >/dev/null || apt_install openssl
 }
 
+# The wasm32 rustflags (Leptos's type-erased views) come from .cargo/config.toml; Trunk's
+# post-build hook then writes the Brotli and gzip copies the back end serves.
 build_frontend() {
   step "building the front end (release)"
   trunk build --release

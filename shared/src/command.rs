@@ -24,7 +24,6 @@
 //! sender and the PIN, and writing the reply are the engine's.
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::Lang;
 use crate::points::{PointKind, PointSnapshot, Value};
@@ -296,7 +295,7 @@ impl PointLookup for [(&str, &str, PointKind)] {
 /// True when `word` (any case, any width) is a keyword or value word of the language, which a
 /// point id or name must not be.
 pub fn is_reserved(word: &str) -> bool {
-    let normal: String = word.nfkc().collect();
+    let normal = nfkc(word);
     let normal = normal.trim();
     RESERVED.iter().any(|r| r.eq_ignore_ascii_case(normal))
 }
@@ -640,8 +639,25 @@ fn too_long(text: &str) -> bool {
 
 /// NFKC, without the invisible characters some phones insert, trimmed.
 fn normalise(text: &str) -> String {
-    let normal: String = text.nfkc().filter(|&c| !is_invisible(c)).collect();
+    let mut normal = nfkc(text);
+    normal.retain(|c| !is_invisible(c));
     normal.trim().to_string()
+}
+
+/// Unicode Normalization Form KC (compatibility decomposition, then canonical composition).
+#[cfg(not(target_arch = "wasm32"))]
+fn nfkc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect()
+}
+
+/// Unicode Normalization Form KC, by the browser's own `String.prototype.normalize("NFKC")`:
+/// the same algorithm as the back end's, without shipping its tables (about 130 KB) in the
+/// page's WASM. Normalisation of an assigned character never changes between Unicode versions,
+/// so the two agree on everything but characters newer than the browser.
+#[cfg(target_arch = "wasm32")]
+fn nfkc(text: &str) -> String {
+    js_sys::JsString::from(text).normalize("NFKC").into()
 }
 
 /// The line as written, but without a byte-order mark or zero-width characters, which would

@@ -3,7 +3,7 @@
 mod access;
 mod ws;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -47,7 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }));
     let router = if index.is_file() {
-        router.fallback_service(ServeDir::new(&state.static_dir).fallback(ServeFile::new(index)))
+        router.fallback_service(files(&state.static_dir, &index))
     } else {
         tracing::warn!(dir = %state.static_dir.display(), "front end not built");
         router.fallback(not_built)
@@ -65,6 +65,27 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The front end's files, with `index.html` for any other path. The build leaves a Brotli
+/// (`.br`) and a gzip (`.gz`) copy next to each file (frontend/precompress.mjs); the copy the
+/// browser accepts is sent as it is, so the smallest encoding costs no time per request.
+/// Without a copy, [`CompressionLayer`] compresses on the fly.
+fn files(dir: &Path, index: &Path) -> Router {
+    let index = ServeFile::new(index)
+        .precompressed_br()
+        .precompressed_gzip();
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    Router::new()
+        .fallback_service(files)
+        // The body depends on Accept-Encoding, also when it is a precompressed copy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
+}
+
 async fn not_built() -> impl IntoResponse {
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -74,4 +95,85 @@ async fn not_built() -> impl IntoResponse {
              <p>The front end is not built. Start with <code>scripts/run</code>.</p>",
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+
+    /// One plain HTTP/1.1 GET: the response's head (lower-cased) and body.
+    async fn get(router: Router, path: &str, accept_encoding: Option<&str>) -> (String, Vec<u8>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let accept = accept_encoding.map_or(String::new(), |a| format!("Accept-Encoding: {a}\r\n"));
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: test\r\n{accept}Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        server.abort();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(response[..split].to_vec()).unwrap();
+        (head.to_ascii_lowercase(), response[split + 4..].to_vec())
+    }
+
+    /// A built front end with compressed copies (whose bytes only need to be told apart).
+    fn dist() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [
+            ("index.html", "<!doctype html>"),
+            ("index.html.br", "index-br"),
+            ("index.html.gz", "index-gz"),
+            ("app-0123456789abcdef.js", "let app;"),
+            ("app-0123456789abcdef.js.br", "app-br"),
+            ("app-0123456789abcdef.js.gz", "app-gz"),
+            ("style.css", "body{}"),
+        ] {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        dir
+    }
+
+    fn router(dir: &tempfile::TempDir) -> Router {
+        files(dir.path(), &dir.path().join("index.html"))
+    }
+
+    #[tokio::test]
+    async fn the_copy_the_browser_accepts_is_sent_as_it_is() {
+        let dir = dist();
+        let chromium = Some("gzip, deflate, br, zstd");
+        let (head, body) = get(router(&dir), "/app-0123456789abcdef.js", chromium).await;
+        assert!(head.contains("content-encoding: br"), "{head}");
+        assert!(head.contains("content-type: text/javascript"), "{head}");
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert_eq!(body, b"app-br");
+
+        let (head, body) = get(router(&dir), "/app-0123456789abcdef.js", Some("gzip")).await;
+        assert!(head.contains("content-encoding: gzip"), "{head}");
+        assert_eq!(body, b"app-gz");
+
+        let (head, body) = get(router(&dir), "/app-0123456789abcdef.js", None).await;
+        assert!(!head.contains("content-encoding"), "{head}");
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert_eq!(body, b"let app;");
+    }
+
+    #[tokio::test]
+    async fn other_paths_get_the_index_and_files_without_copies_are_sent_plain() {
+        let dir = dist();
+        let (head, body) = get(router(&dir), "/settings", Some("gzip, br")).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("content-type: text/html"), "{head}");
+        assert!(head.contains("content-encoding: br"), "{head}");
+        assert_eq!(body, b"index-br");
+
+        let (head, body) = get(router(&dir), "/style.css", Some("br")).await;
+        assert!(!head.contains("content-encoding"), "{head}");
+        assert_eq!(body, b"body{}");
+    }
 }
