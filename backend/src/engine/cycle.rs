@@ -240,11 +240,7 @@ impl Engine {
             Ok(session) => session,
             Err(err) => {
                 let (id, meta) = due.into_iter().next().expect("due is not empty");
-                let backoff = self.backoff_secs(meta.attempts);
-                self.inner
-                    .ledger
-                    .failed(id, meta, backoff)
-                    .map_err(store_failed)?;
+                self.back_off(id, meta)?;
                 return Err(err);
             }
         };
@@ -268,6 +264,15 @@ impl Engine {
         }
         session.quit().await;
         Ok(())
+    }
+
+    /// Records a failed attempt at mail `id`, which waits out its backoff before the next.
+    fn back_off(&self, id: u64, meta: OutboxMeta) -> Result<(), ClientError> {
+        let backoff = self.backoff_secs(meta.attempts);
+        self.inner
+            .ledger
+            .failed(id, meta, backoff)
+            .map_err(store_failed)
     }
 
     /// Sends `due`, the `done`+1st … of `total` mails. Sent mails leave the outbox together, at
@@ -300,11 +305,7 @@ impl Engine {
             };
             if let Err(err) = session.send(mail, Some(transcript)).await {
                 self.mark_sent(&sent)?;
-                let backoff = self.backoff_secs(meta.attempts);
-                self.inner
-                    .ledger
-                    .failed(id, meta, backoff)
-                    .map_err(store_failed)?;
+                self.back_off(id, meta)?;
                 // The server's problem is everyone's: the rest waits for the next cycle.
                 return Err(err);
             }
