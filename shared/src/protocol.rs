@@ -162,8 +162,11 @@ pub struct BackendStatus {
 pub struct ProtocolError {
     /// What kind of problem.
     pub code: ErrorCode,
-    /// A sentence for people: what was wrong and what is expected.
+    /// A sentence for people: what was wrong and what is expected (English).
     pub message: String,
+    /// The same in Japanese, where the back end has it (errors the UI shows to trainees).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_ja: Option<String>,
 }
 
 /// The kinds of [`ProtocolError`].
@@ -187,11 +190,13 @@ pub enum ErrorCode {
 impl ClientMsg {
     /// Parses one text frame, explaining what is wrong when it cannot.
     pub fn decode(text: &str) -> Result<Self, ProtocolError> {
-        serde_json::from_str(text).map_err(|err| ProtocolError {
-            code: ErrorCode::MalformedMessage,
-            message: format!(
-                "not a client message ({err}); expected JSON such as {{\"type\":\"hello\",\"protocol\":{PROTOCOL_VERSION}}}"
-            ),
+        serde_json::from_str(text).map_err(|err| {
+            ProtocolError::english(
+                ErrorCode::MalformedMessage,
+                format!(
+                    "not a client message ({err}); expected JSON such as {{\"type\":\"hello\",\"protocol\":{PROTOCOL_VERSION}}}"
+                ),
+            )
         })
     }
 
@@ -228,45 +233,62 @@ impl ServerMsg {
 }
 
 impl ProtocolError {
+    /// An error said in English only.
+    fn english(code: ErrorCode, message: String) -> Self {
+        ProtocolError {
+            code,
+            message,
+            message_ja: None,
+        }
+    }
+
     /// The error for a client that speaks another protocol version.
     pub fn unsupported_protocol(client: u32) -> Self {
-        ProtocolError {
-            code: ErrorCode::UnsupportedProtocol,
-            message: format!(
+        Self::english(
+            ErrorCode::UnsupportedProtocol,
+            format!(
                 "client speaks protocol {client}, this back end speaks {PROTOCOL_VERSION}; reload the page"
             ),
-        }
+        )
     }
 
     /// The error for a request whose part is not running.
     pub fn not_available(what: &str) -> Self {
-        ProtocolError {
-            code: ErrorCode::NotAvailable,
-            message: what.to_string(),
-        }
+        Self::english(ErrorCode::NotAvailable, what.to_string())
     }
 
     /// The error for a request with values out of range.
     pub fn invalid(why: &str) -> Self {
+        Self::english(ErrorCode::InvalidRequest, why.to_string())
+    }
+
+    /// The error for a request with values out of range, said in both languages.
+    pub fn invalid_in(ja: String, en: String) -> Self {
         ProtocolError {
             code: ErrorCode::InvalidRequest,
-            message: why.to_string(),
+            message: en,
+            message_ja: Some(ja),
         }
     }
 
     /// The error for a request that failed in the back end.
     pub fn failed(why: &str) -> Self {
-        ProtocolError {
-            code: ErrorCode::Failed,
-            message: why.to_string(),
-        }
+        Self::english(ErrorCode::Failed, why.to_string())
     }
 
     /// The error for a binary frame.
     pub fn binary_frame() -> Self {
-        ProtocolError {
-            code: ErrorCode::BinaryFrame,
-            message: "binary frames are not part of the protocol; send JSON text".into(),
+        Self::english(
+            ErrorCode::BinaryFrame,
+            "binary frames are not part of the protocol; send JSON text".into(),
+        )
+    }
+
+    /// The message in `lang`: the Japanese one where there is one, else the English.
+    pub fn text(&self, lang: crate::Lang) -> &str {
+        match (lang, &self.message_ja) {
+            (crate::Lang::Ja, Some(ja)) => ja,
+            _ => &self.message,
         }
     }
 }

@@ -5,6 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::Lang;
+
 /// A mail service of the ISP, named as in `/etc/services`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,6 +106,53 @@ pub enum Op25b {
     Timeout,
     /// Port 25 closes the connection at once.
     Refuse,
+}
+
+/// A policy value out of range: nothing is changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyInvalid {
+    /// The PopBeforeSmtp window, in minutes, is not 1 to 1440.
+    PopBeforeSmtpWindow(u32),
+    /// The reply delay, in ms, is over [`MAX_SLOW_MS`].
+    SlowMs(u32),
+    /// The injected SMTP code is not 4xx or 5xx.
+    SmtpErrorCode(u16),
+}
+
+impl PolicyInvalid {
+    /// What to tell the trainer.
+    pub fn message(self, lang: Lang) -> String {
+        match (self, lang) {
+            (PolicyInvalid::PopBeforeSmtpWindow(n), Lang::Ja) => {
+                format!("PopBeforeSmtp の有効時間は 1〜1440 分です（{n} 分は指定できません）。")
+            }
+            (PolicyInvalid::PopBeforeSmtpWindow(n), Lang::En) => {
+                format!("the PopBeforeSmtp window must be 1 to 1440 minutes, not {n}")
+            }
+            (PolicyInvalid::SlowMs(ms), Lang::Ja) => {
+                format!(
+                    "応答の遅延は {MAX_SLOW_MS} ミリ秒までです（{ms} ミリ秒は指定できません）。"
+                )
+            }
+            (PolicyInvalid::SlowMs(ms), Lang::En) => {
+                format!("a reply delay of {ms} ms is over the limit of {MAX_SLOW_MS} ms")
+            }
+            (PolicyInvalid::SmtpErrorCode(code), Lang::Ja) => {
+                format!(
+                    "注入する SMTP エラーは 4xx か 5xx のコードです（{code} は指定できません）。"
+                )
+            }
+            (PolicyInvalid::SmtpErrorCode(code), Lang::En) => {
+                format!("an injected SMTP error must be a 4xx or 5xx code, not {code}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyInvalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
 }
 
 /// Which clients OP25B blocks. Clients are told apart by source address: the whole
@@ -237,25 +286,19 @@ pub const MAX_SLOW_MS: u32 = 60_000;
 
 impl SandboxPolicy {
     /// Checks the values a trainer can get wrong, naming the problem.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PolicyInvalid> {
         if !(1..=1440).contains(&self.pop_before_smtp_minutes) {
-            return Err(format!(
-                "the PopBeforeSmtp window must be 1 to 1440 minutes, not {}",
-                self.pop_before_smtp_minutes
+            return Err(PolicyInvalid::PopBeforeSmtpWindow(
+                self.pop_before_smtp_minutes,
             ));
         }
         if self.faults.slow_ms > MAX_SLOW_MS {
-            return Err(format!(
-                "a reply delay of {} ms is over the limit of {MAX_SLOW_MS} ms",
-                self.faults.slow_ms
-            ));
+            return Err(PolicyInvalid::SlowMs(self.faults.slow_ms));
         }
         if let Some((_, code)) = self.faults.smtp_error
             && !(400..=599).contains(&code)
         {
-            return Err(format!(
-                "an injected SMTP error must be a 4xx or 5xx code, not {code}"
-            ));
+            return Err(PolicyInvalid::SmtpErrorCode(code));
         }
         Ok(())
     }
@@ -341,7 +384,9 @@ mod tests {
         assert_eq!(policy.validate(), Ok(()));
         let mut bad = policy.clone();
         bad.faults.smtp_error = Some((SmtpStage::Rcpt, 250));
-        assert!(bad.validate().unwrap_err().contains("250"));
+        let why = bad.validate().unwrap_err();
+        assert!(why.message(Lang::En).contains("250"));
+        assert!(why.message(Lang::Ja).contains("250"));
         bad.faults.smtp_error = Some((SmtpStage::Rcpt, 451));
         bad.pop_before_smtp_minutes = 0;
         assert!(bad.validate().is_err());

@@ -26,8 +26,12 @@ test('OP25B switched in the ISP panel stays switched after a reload', async ({ p
     await page.getByTestId('policy-pbs-minutes').fill('0');
     await page.getByTestId('apply-policy').click();
     await expect(page.getByTestId('policy-outcome')).toContainText('ISP の設定は変更されませんでした');
-    await expect(page.getByTestId('policy-outcome')).toContainText('1 to 1440 minutes');
+    await expect(page.getByTestId('policy-outcome')).toContainText('PopBeforeSmtp の有効時間は 1〜1440 分です');
     await page.screenshot({ path: `${SHOTS}/isp-refused.png`, fullPage: true });
+    // The back end's reason comes in both languages; the switch picks it.
+    await page.getByTestId('lang-switch').click();
+    await expect(page.getByTestId('policy-outcome')).toContainText('The ISP was not changed: the PopBeforeSmtp window must be 1 to 1440 minutes, not 0');
+    await page.getByTestId('lang-switch').click();
 
     await page.reload();
     await waitLive(page);

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use shared::ServerMsg;
 use shared::protocol::{BackendStatus, ErrorCode, PROTOCOL_VERSION};
+use shared::{Lang, ServerMsg};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::timeout;
@@ -397,4 +397,46 @@ async fn the_sandbox_is_described_switched_and_its_dialogue_streamed_masked() {
     .await;
     assert_eq!(again, policy);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn refused_requests_are_explained_in_japanese_and_english() {
+    use shared::points::Value;
+
+    let server = Server::start(None).await;
+    let origin = format!("http://{}", server.addr);
+    let mut socket = server.connect_with_origin(&origin).await.unwrap();
+    let info = wait_for(&mut socket, |m| match m {
+        ServerMsg::Sandbox(info) => Some(info),
+        _ => None,
+    })
+    .await;
+    let refused = |m| match m {
+        ServerMsg::Error(e) if e.code == ErrorCode::InvalidRequest => Some(e),
+        _ => None,
+    };
+
+    let mut policy = info.policy;
+    policy.pop_before_smtp_minutes = 0;
+    let set = shared::ClientMsg::SetSandboxPolicy { policy };
+    socket.send(Message::text(set.encode())).await.unwrap();
+    let error = wait_for(&mut socket, refused).await;
+    assert!(
+        error.text(Lang::En).contains("1 to 1440 minutes, not 0"),
+        "{error:?}"
+    );
+    assert!(error.text(Lang::Ja).contains("1〜1440 分"), "{error:?}");
+
+    let operate = shared::ClientMsg::OperatePoint {
+        id: "NOSUCH1".into(),
+        value: Value::Digital(true),
+    };
+    socket.send(Message::text(operate.encode())).await.unwrap();
+    let error = wait_for(&mut socket, refused).await;
+    assert!(error.text(Lang::En).contains("NOSUCH1"), "{error:?}");
+    assert!(
+        error.text(Lang::Ja).contains("点「NOSUCH1」はありません"),
+        "{error:?}"
+    );
+    assert_ne!(error.text(Lang::Ja), error.text(Lang::En));
 }

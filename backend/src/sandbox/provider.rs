@@ -55,7 +55,7 @@ const SMTP_SERVICES: [MailService; 3] = [
 pub enum PolicyError {
     /// A value out of its range.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(shared::sandbox::PolicyInvalid),
     /// Storing it failed; nothing was applied.
     #[error(transparent)]
     Store(#[from] StoreError),

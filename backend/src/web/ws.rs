@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use shared::ServerMsg;
 use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
 use shared::transcript::DialogueLine;
+use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::{AppState, Refusal};
@@ -179,9 +179,12 @@ fn point_change(
 ) -> Option<ServerMsg> {
     match simulation.plant() {
         None => Some(ServerMsg::Error(ProtocolError::not_available("no plant"))),
-        Some(plant) => change(plant)
-            .err()
-            .map(|err| ServerMsg::Error(ProtocolError::invalid(&err.message(shared::Lang::Ja)))),
+        Some(plant) => change(plant).err().map(|err| {
+            ServerMsg::Error(ProtocolError::invalid_in(
+                err.message(Lang::Ja),
+                err.message(Lang::En),
+            ))
+        }),
     }
 }
 
@@ -281,7 +284,10 @@ fn answer(
                 )),
                 Some(sandbox) => match sandbox.set_policy(policy) {
                     Ok(()) => None,
-                    Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid(&why)),
+                    Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid_in(
+                        why.message(Lang::Ja),
+                        why.message(Lang::En),
+                    )),
                     Err(err) => {
                         tracing::error!(%err, "storing the sandbox policy failed");
                         error(ProtocolError::failed(&err.to_string()))

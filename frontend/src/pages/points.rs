@@ -40,7 +40,7 @@ pub fn PointsPage() -> impl IntoView {
                         ErrorCode::InvalidRequest | ErrorCode::Failed | ErrorCode::NotAvailable
                     )
                 })
-                .map(|e| e.message.clone())
+                .map(|e| e.text(lang.get()).to_string())
         })
     };
     let outcome = move || {

@@ -92,7 +92,7 @@ pub fn SandboxPage() -> impl IntoView {
                         || e.code == ErrorCode::Failed
                         || e.code == ErrorCode::NotAvailable
                 })
-                .map(|e| e.message.clone())
+                .map(|e| e.text(lang.get()).to_string())
         })
     };
     let message = move || {
