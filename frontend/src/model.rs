@@ -3,15 +3,15 @@
 
 use std::collections::VecDeque;
 
-use shared::ServerMsg;
 use shared::engine::{EngineState, SettingsView};
 use shared::phone::PhoneMessage;
 use shared::points::PointSnapshot;
-use shared::protocol::{BackendStatus, ProtocolError, ServerInfo};
+use shared::protocol::{BackendStatus, ErrorCode, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
 use shared::status::MailError;
 use shared::transcript::DialogueLine;
+use shared::{Lang, ServerMsg};
 
 /// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
 pub const FIRST_RETRY_MS: u32 = 500;
@@ -215,6 +215,20 @@ impl Model {
     pub fn is_live(&self) -> bool {
         self.link == LinkState::Open
     }
+
+    /// Why the back end refused the last request (out of range, failed, or a part not
+    /// running), in `lang`; protocol errors of the page itself are not shown to people.
+    pub fn refusal(&self, lang: Lang) -> Option<String> {
+        self.last_error
+            .as_ref()
+            .filter(|e| {
+                matches!(
+                    e.code,
+                    ErrorCode::InvalidRequest | ErrorCode::Failed | ErrorCode::NotAvailable
+                )
+            })
+            .map(|e| e.text(lang).to_string())
+    }
 }
 
 /// Exponential backoff: 0.5 s, 1 s, 2 s, 4 s, then 5 s.
@@ -233,6 +247,25 @@ pub fn format_duration(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_shown_in_the_ui_language_and_page_errors_are_not() {
+        let mut model = Model::default();
+        model.apply(Event::Message(ServerMsg::Error(
+            ProtocolError::binary_frame(),
+        )));
+        assert_eq!(model.refusal(Lang::Ja), None);
+        model.apply(Event::Message(ServerMsg::Error(ProtocolError::invalid_in(
+            "範囲外".into(),
+            "out of range".into(),
+        ))));
+        assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("範囲外"));
+        assert_eq!(model.refusal(Lang::En).as_deref(), Some("out of range"));
+        model.apply(Event::Message(ServerMsg::Error(ProtocolError::failed(
+            "disk",
+        ))));
+        assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("disk"));
+    }
 
     fn welcome(instance: &str) -> Event {
         Event::Message(ServerMsg::Welcome {

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::points::{PointKind, PointSnapshot, Value};
-use shared::protocol::ErrorCode;
 
 use crate::components::{ScreenBar, Window};
 use crate::point_form::{alarm_count, analog_value, range_text};
@@ -30,19 +29,7 @@ pub fn PointsPage() -> impl IntoView {
             .with(|m| m.points.iter().map(|p| p.id.clone()).collect::<Vec<_>>())
     });
     let alarms = Memo::new(move |_| ui.model.with(|m| alarm_count(&m.points)));
-    let server_error = move || {
-        ui.model.with(|m| {
-            m.last_error
-                .as_ref()
-                .filter(|e| {
-                    matches!(
-                        e.code,
-                        ErrorCode::InvalidRequest | ErrorCode::Failed | ErrorCode::NotAvailable
-                    )
-                })
-                .map(|e| e.text(lang.get()).to_string())
-        })
-    };
+    let server_error = move || ui.model.with(|m| m.refusal(lang.get()));
     let outcome = move || {
         let l = lang.get();
         let request = last.get()?;

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use shared::ClientMsg;
-use shared::protocol::ErrorCode;
 
 use crate::components::{ChoiceSelect, ScreenBar, Window};
 use crate::policy_form::PolicyDraft;
@@ -83,18 +82,7 @@ pub fn SandboxPage() -> impl IntoView {
         }
         true
     });
-    let server_error = move || {
-        ui.model.with(|m| {
-            m.last_error
-                .as_ref()
-                .filter(|e| {
-                    e.code == ErrorCode::InvalidRequest
-                        || e.code == ErrorCode::Failed
-                        || e.code == ErrorCode::NotAvailable
-                })
-                .map(|e| e.text(lang.get()).to_string())
-        })
-    };
+    let server_error = move || ui.model.with(|m| m.refusal(lang.get()));
     let message = move || {
         let l = lang.get();
         if let Some(bad) = local_error.get() {
