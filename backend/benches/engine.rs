@@ -3,21 +3,21 @@
 //! sender's mailbox), and the throughput of one cycle over 10 … 10,000 queued command mails.
 //! Prints a Markdown table for BENCHMARKS.md.
 
+#[path = "../../tests/tests/common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backend::config::SandboxArgs;
 use backend::engine::executor::PlantCommands;
 use backend::engine::{Engine, EngineOptions};
 use backend::plant::Plant;
 use backend::plant::runtime::PlantRuntime;
-use backend::sandbox::SandboxProvider;
-use backend::store::Store;
+use common::Sandbox;
 use shared::engine::EngineState;
-use shared::sandbox::{Op25b, SandboxPolicy};
+use shared::sandbox::Op25b;
 use shared::settings::{MailSettings, PasswordChange};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 const SYSTEM: &str = "karacrix@sandbox.test";
 const PHONE: &str = "operator@sandbox.test";
@@ -53,23 +53,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let cancel = CancellationToken::new();
-    let store = Store::open(dir.path()).unwrap();
-    let sandbox = SandboxProvider::start(
-        &SandboxArgs::ephemeral(),
-        &store,
-        &dir.path().join("tls"),
-        cancel.clone(),
-    )
-    .await
-    .unwrap();
-    sandbox
-        .set_policy(SandboxPolicy {
-            op25b: Op25b::Off,
-            ..SandboxPolicy::default()
-        })
-        .unwrap();
+    let isp = Sandbox::builder().op25b(Op25b::Off).isp().await;
+    let (store, sandbox, cancel) = (&isp.store, &isp.provider, &isp.cancel);
     let plant = PlantRuntime::start(
         Plant::default_plant(),
         store.clone(),
@@ -78,7 +63,7 @@ async fn main() {
         cancel.clone(),
     );
     let engine = Engine::start(
-        &store,
+        store,
         Some(sandbox.clone()),
         Arc::new(PlantCommands::new(plant)),
         EngineOptions::default(),

@@ -10,7 +10,9 @@ DOMAIN=sandbox.test
 MAIL_UID=5000   # owns the Maildirs; needs no passwd entry
 
 mkdir -p "$ROOT"/{tls,dovecot/run,dovecot/state,postfix/etc,postfix/spool,postfix/data,mail}
-chown "$MAIL_UID:$MAIL_UID" "$ROOT/mail"
+# The Maildirs exist from the start, so a test can watch them for deliveries (inotify).
+for user in karacrix operator; do mkdir -p "$ROOT/mail/$user"/{cur,new,tmp}; done
+chown -R "$MAIL_UID:$MAIL_UID" "$ROOT/mail"
 chown postfix:postfix "$ROOT/postfix/data"
 
 # A test CA and a server certificate for 127.0.0.1.
@@ -162,11 +164,9 @@ CONF
 # Daemons must not inherit our stdout: a caller waiting for it to close would wait forever.
 dovecot -c "$ROOT/dovecot/dovecot.conf" </dev/null >/dev/null 2>&1
 postfix -c "$ROOT/postfix/etc" start </dev/null >/dev/null 2>&1 || { tail -20 "$ROOT/postfix/maillog" >&2; exit 1; }
+# Both have bound their ports when these commands return: Dovecot listens before it detaches,
+# and `postfix start` waits (master -w) until the master daemon has opened its services.
 for port in "$POP3_PORT" "$POP3S_PORT" "$SMTP_PORT" "$SUBMISSION_PORT"; do
-  for _ in $(seq 1000); do
-    (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.01
-  done
-  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "port $port did not open" >&2; exit 1; }
+  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "port $port is not open" >&2; exit 1; }
 done
 echo ready

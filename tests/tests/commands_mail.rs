@@ -6,21 +6,17 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use common::{Backend, Client, python, sandbox_env};
-use shared::engine::EngineState;
+use common::{Backend, Client, Env, sandbox_env, sandbox_python};
 use shared::points::{PointSnapshot, Value};
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
 use shared::{ClientMsg, ServerMsg};
 
 const SEND: &str = r#"
-import os, smtplib, ssl, sys
+import os
 from email.message import EmailMessage
 from email.mime.text import MIMEText
 from email.header import Header
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
 
 def envelope(msg, n, sender="operator@sandbox.test"):
     msg["From"] = sender
@@ -54,9 +50,7 @@ mails.append(("operator@sandbox.test", envelope(m, 7).as_bytes()))
 m = MIMEText("SET LIGHT1 ON\n", "plain", "utf-8"); m["Subject"] = "hello"
 mails.append(("stranger@sandbox.test", envelope(m, 8, "stranger@sandbox.test").as_bytes()))
 only = os.environ.get("ONLY")
-s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SUBMISSION"]), timeout=10)
-s.starttls(context=ctx)
-s.login("operator", "operator-pass")
+s = submission("operator")
 for i, (sender, data) in enumerate(mails, 1):
     if only and str(i) not in only.split(","):
         continue
@@ -66,13 +60,10 @@ print("sent")
 "#;
 
 const READ: &str = r#"
-import os, poplib, ssl, json
+import json
 from email import policy
 from email.parser import BytesParser
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
-p = poplib.POP3("127.0.0.1", int(os.environ["PORT_POP3"]), timeout=10)
-p.stls(context=ctx)
-p.user("operator"); p.pass_("operator-pass")
+p = pop3("operator")
 count, _ = p.stat()
 for i in range(1, count + 1):
     _, lines, _ = p.retr(i)
@@ -95,8 +86,8 @@ struct Reply {
     body: String,
 }
 
-async fn phone_inbox(env: &HashMap<String, String>) -> Vec<Reply> {
-    python(READ, env)
+async fn phone_inbox(env: &Env) -> Vec<Reply> {
+    sandbox_python(READ, env)
         .await
         .lines()
         .map(|line| {
@@ -112,7 +103,7 @@ async fn phone_inbox(env: &HashMap<String, String>) -> Vec<Reply> {
         .collect()
 }
 
-async fn setup(time_scale: u32, pin: &str) -> (Backend, Client, HashMap<String, String>) {
+async fn setup(time_scale: u32, pin: &str) -> (Backend, Client, Env) {
     let backend = Backend::start(|c| {
         c.time_scale = time_scale;
         c.mail_timeout_secs = 5;
@@ -127,36 +118,14 @@ async fn setup(time_scale: u32, pin: &str) -> (Backend, Client, HashMap<String, 
     settings.pop_before_smtp = false;
     settings.command_pin = pin.into();
     client
-        .send(ClientMsg::SaveSettings {
-            settings,
-            password: PasswordChange::Set("karacrix-pass".into()),
-        })
+        .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .await;
     client
-        .wait_for("saved", |m| match m {
-            ServerMsg::Settings(v) if v.pending.password_set => Some(()),
-            _ => None,
+        .engine_until("run after RST", |s| {
+            matches!(s.status, MailStatus::Run { .. })
         })
         .await;
-    client.send(ClientMsg::Restart).await;
-    engine_until(&mut client, "run after RST", |s| {
-        matches!(s.status, MailStatus::Run { .. })
-    })
-    .await;
     (backend, client, env)
-}
-
-async fn engine_until(
-    client: &mut Client,
-    what: &str,
-    wanted: impl Fn(&EngineState) -> bool,
-) -> EngineState {
-    client
-        .wait_for(what, |m| match m {
-            ServerMsg::Engine(state) if wanted(&state) => Some(*state),
-            _ => None,
-        })
-        .await
 }
 
 async fn point(
@@ -175,13 +144,14 @@ async fn point(
 #[tokio::test]
 async fn every_encoding_is_understood_and_answered_in_kind() {
     let (backend, mut client, env) = setup(60, "").await;
-    assert!(python(SEND, &env).await.contains("sent"));
+    assert!(sandbox_python(SEND, &env).await.contains("sent"));
     client.send(ClientMsg::ReceiveNow).await;
     // A failure would show as an error status and never reach run with an empty outbox.
-    engine_until(&mut client, "8 mails executed, 7 replies sent, run", |s| {
-        s.executed == 8 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-    })
-    .await;
+    client
+        .engine_until("8 mails executed, 7 replies sent, run", |s| {
+            s.executed == 8 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+        })
+        .await;
 
     let replies = phone_inbox(&env).await;
     assert_eq!(replies.len(), 7, "no reply to the stranger: {replies:#?}");
@@ -245,31 +215,28 @@ async fn every_encoding_is_understood_and_answered_in_kind() {
 async fn a_wrong_or_missing_pin_executes_nothing_and_answers_nothing() {
     let (backend, mut client, mut env) = setup(60, "2468").await;
     env.insert("ONLY".into(), "1".into());
-    python(SEND, &env).await;
+    sandbox_python(SEND, &env).await;
     client.send(ClientMsg::ReceiveNow).await;
-    engine_until(&mut client, "the mail handled", |s| {
-        s.executed == 1 && !s.status.is_error()
-    })
-    .await;
+    client
+        .engine_until("the mail handled", |s| {
+            s.executed == 1 && !s.status.is_error()
+        })
+        .await;
     assert!(phone_inbox(&env).await.is_empty());
     point(&mut client, "PUMP1", |p| p.value == Value::Digital(false)).await;
 
     let with_pin = r#"
-import os, smtplib, ssl
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
-s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SUBMISSION"]), timeout=10)
-s.starttls(context=ctx); s.login("operator", "operator-pass")
+s = submission("operator")
 s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"],
     "From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\nSubject: go\r\n"
     "Message-ID: <pin@phone.sandbox.test>\r\n\r\n暗証 2468\r\nSET PUMP1 ON\r\n".encode("utf-8"))
 s.quit()
 "#;
-    python(with_pin, &env).await;
+    sandbox_python(with_pin, &env).await;
     client.send(ClientMsg::ReceiveNow).await;
-    engine_until(&mut client, "the reply sent", |s| {
-        s.executed == 2 && s.outbox == 0
-    })
-    .await;
+    client
+        .engine_until("the reply sent", |s| s.executed == 2 && s.outbox == 0)
+        .await;
     let replies = phone_inbox(&env).await;
     assert_eq!(replies.len(), 1);
     assert!(!replies[0].body.contains("2468"), "the PIN is never quoted");
@@ -299,7 +266,9 @@ async fn alarms_are_mailed_once_per_transition_not_per_wobble() {
     client.send(simulate("DOOR1", Value::Digital(true))).await;
     let mut door_mail = None;
     for _ in 0..50 {
-        engine_until(&mut client, "the outbox empty", |s| s.outbox == 0).await;
+        client
+            .engine_until("the outbox empty", |s| s.outbox == 0)
+            .await;
         let inbox = phone_inbox(&env).await;
         if inbox.iter().any(|r| r.subject.contains("DOOR1")) {
             door_mail = Some(inbox);

@@ -6,21 +6,19 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Backend, Client, python};
+use common::{Backend, Env, free_port, python};
 use shared::ServerMsg;
-use shared::engine::EngineState;
+use shared::points::Value;
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
-use shared::{ClientMsg, points::Value};
 
 /// The servers, stopped when dropped (also when the test fails).
 struct MailPeers {
     root: tempfile::TempDir,
-    env: HashMap<String, String>,
+    env: Env,
 }
 
 fn script(name: &str) -> PathBuf {
@@ -29,18 +27,10 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl MailPeers {
     fn start() -> MailPeers {
         let root = tempfile::tempdir().unwrap();
-        let env: HashMap<String, String> = [
+        let env: Env = [
             ("ROOT", root.path().display().to_string()),
             ("POP3_PORT", free_port().to_string()),
             ("POP3S_PORT", "995".to_string()),
@@ -88,20 +78,28 @@ s.quit()
 print("delivered")
 "#;
 
-/// Waits (polling STAT, delivery takes tens of milliseconds) until `USER` has `COUNT` messages,
-/// then prints their Subject and In-Reply-To headers. POP3S with the test CA.
+/// Waits until Postfix has delivered `COUNT` messages into `USER`'s Maildir (it delivers after its
+/// 250, tens of milliseconds later): inotify tells when a file lands in `new/` or `cur/`, so
+/// nothing sleeps. Then reads the mailbox over POP3S with the test CA and prints the count and
+/// every Subject and In-Reply-To header.
 const MAILBOX: &str = r#"
-import os, poplib, ssl, time
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
-deadline = time.time() + 20
-while True:
-    p = poplib.POP3_SSL("127.0.0.1", int(os.environ["POP3S_PORT"]), context=ctx, timeout=10)
-    p.user(os.environ["USER"]); p.pass_(os.environ["USER"] + "-pass")
-    count, _ = p.stat()
-    if count >= int(os.environ["COUNT"]) or time.time() > deadline:
+import ctypes, os, poplib, select, ssl
+maildir = os.path.join(os.environ["ROOT"], "mail", os.environ["USER"])
+folders = [os.path.join(maildir, f) for f in ("new", "cur")]
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+watch = libc.inotify_init1(os.O_NONBLOCK)
+IN_CREATE, IN_MOVED_TO = 0x100, 0x80
+for folder in folders:
+    assert libc.inotify_add_watch(watch, folder.encode(), IN_CREATE | IN_MOVED_TO) >= 0, folder
+# Watching before counting: a delivery between the two still wakes the select.
+while sum(len(os.listdir(f)) for f in folders) < int(os.environ["COUNT"]):
+    if not select.select([watch], [], [], 20)[0]:
         break
-    p.quit()
-    time.sleep(0.05)
+    os.read(watch, 65536)
+ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
+p = poplib.POP3_SSL("127.0.0.1", int(os.environ["POP3S_PORT"]), context=ctx, timeout=10)
+p.user(os.environ["USER"]); p.pass_(os.environ["USER"] + "-pass")
+count, _ = p.stat()
 print("count:", count)
 for i in range(1, count + 1):
     _, lines, _ = p.retr(i)
@@ -126,32 +124,6 @@ async fn deliver(peers: &MailPeers, command: &str, id: &str) {
     assert!(python(DELIVER, &env).await.contains("delivered"));
 }
 
-async fn engine_until(client: &mut Client, what: &str, wanted: impl Fn(&EngineState) -> bool) {
-    client
-        .wait_for(what, |m| match m {
-            ServerMsg::Engine(state) if wanted(&state) => Some(()),
-            _ => None,
-        })
-        .await;
-}
-
-async fn apply(client: &mut Client, settings: MailSettings) {
-    client
-        .send(ClientMsg::SaveSettings {
-            settings: settings.clone(),
-            password: PasswordChange::Set("karacrix-pass".into()),
-        })
-        .await;
-    client
-        .wait_for("saved", |m| match m {
-            ServerMsg::Settings(v) if v.pending.pop_server == settings.pop_server => Some(()),
-            ServerMsg::SettingsRejected { errors } => panic!("{errors:?}"),
-            _ => None,
-        })
-        .await;
-    client.send(ClientMsg::Restart).await;
-}
-
 #[tokio::test]
 async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
     let peers = MailPeers::start();
@@ -174,11 +146,17 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
     settings.smtp_service = "submission".into();
     settings.smtp_auth_login = true;
     settings.pop_before_smtp = false;
-    apply(&mut client, settings.clone()).await;
-    engine_until(&mut client, "the first mail done", |s| {
-        s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-    })
-    .await;
+    client
+        .save_and_restart(
+            settings.clone(),
+            PasswordChange::Set("karacrix-pass".into()),
+        )
+        .await;
+    client
+        .engine_until("the first mail done", |s| {
+            s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+        })
+        .await;
     let phone = mailbox(&peers, "operator", 1).await;
     assert!(phone.contains("Subject: Re: SET PUMP1 ON"), "{phone}");
     assert!(
@@ -203,11 +181,14 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
     deliver(&peers, "LIST", "real-2@phone.sandbox.test").await;
     assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
     settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
-    apply(&mut client, settings).await;
-    engine_until(&mut client, "the second mail done", |s| {
-        s.executed == 2 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-    })
-    .await;
+    client
+        .save_and_restart(settings, PasswordChange::Keep)
+        .await;
+    client
+        .engine_until("the second mail done", |s| {
+            s.executed == 2 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+        })
+        .await;
     let phone = mailbox(&peers, "operator", 2).await;
     assert!(phone.contains("Subject: Re: LIST"), "{phone}");
     backend.stop().await;

@@ -4,22 +4,15 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use common::{Backend, Client, python, sandbox_env};
+use common::{Backend, Env, Sandbox, sandbox_env, sandbox_python};
 use shared::ClientMsg;
-use shared::ServerMsg;
 use shared::engine::EngineState;
-use shared::sandbox::{Op25b, SandboxPolicy};
+use shared::sandbox::Op25b;
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::{MailError, MailStatus};
 
 const PHONE_SENDS: &str = r#"
-import os, smtplib, ssl
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
-s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SUBMISSION"]), timeout=10)
-s.starttls(context=ctx)
-s.login("operator", "operator-pass")
+s = submission("operator")
 s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"],
            b"From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\n"
            b"Subject: LIST\r\nMessage-ID: <cmd-1@phone.sandbox.test>\r\n\r\nLIST\r\n")
@@ -28,11 +21,7 @@ print("sent")
 "#;
 
 const PHONE_READS: &str = r#"
-import os, poplib, ssl
-ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
-p = poplib.POP3("127.0.0.1", int(os.environ["PORT_POP3"]), timeout=10)
-p.stls(context=ctx)
-p.user(os.environ["USER"]); p.pass_(os.environ["PASS"])
+p = pop3(os.environ["USER"])
 count, _ = p.stat()
 print("count:", count)
 for i in range(1, count + 1):
@@ -43,54 +32,10 @@ for i in range(1, count + 1):
 p.quit()
 "#;
 
-async fn mailbox(env: &HashMap<String, String>, user: &str) -> String {
+async fn mailbox(env: &Env, user: &str) -> String {
     let mut env = env.clone();
     env.insert("USER".into(), user.into());
-    env.insert("PASS".into(), format!("{user}-pass"));
-    python(PHONE_READS, &env).await
-}
-
-async fn engine_until(
-    client: &mut Client,
-    what: &str,
-    wanted: impl Fn(&EngineState) -> bool,
-) -> EngineState {
-    client
-        .wait_for(what, |m| match m {
-            ServerMsg::Engine(state) if wanted(&state) => Some(*state),
-            _ => None,
-        })
-        .await
-}
-
-async fn save_and_restart(client: &mut Client, settings: MailSettings, password: PasswordChange) {
-    client
-        .send(ClientMsg::SaveSettings {
-            settings: settings.clone(),
-            password,
-        })
-        .await;
-    client
-        .wait_for("the saved settings", |m| match m {
-            ServerMsg::Settings(view)
-                if view.pending.smtp_service == settings.smtp_service
-                    && view.pending.smtp_auth_login == settings.smtp_auth_login
-                    && view.pending.pop_before_smtp == settings.pop_before_smtp
-                    && view.pending.user == settings.user =>
-            {
-                Some(())
-            }
-            ServerMsg::SettingsRejected { errors } => panic!("rejected: {errors:?}"),
-            _ => None,
-        })
-        .await;
-    client.send(ClientMsg::Restart).await;
-    client
-        .wait_for("the applied settings", |m| match m {
-            ServerMsg::Settings(view) if !view.restart_needed() => Some(()),
-            _ => None,
-        })
-        .await;
+    sandbox_python(PHONE_READS, &env).await
 }
 
 fn is_error(state: &EngineState, error: MailError) -> bool {
@@ -110,18 +55,17 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
     // The trainee enters the account with 5.SMTP名 = smtp (the demo preset) and restarts.
     let mut settings = MailSettings::sandbox_demo();
     settings.receive_interval_min = 10;
-    save_and_restart(
-        &mut client,
-        settings.clone(),
-        PasswordChange::Set("karacrix-pass".into()),
-    )
-    .await;
-    assert!(python(PHONE_SENDS, &env).await.contains("sent"));
+    client
+        .save_and_restart(
+            settings.clone(),
+            PasswordChange::Set("karacrix-pass".into()),
+        )
+        .await;
+    assert!(sandbox_python(PHONE_SENDS, &env).await.contains("sent"));
     client.send(ClientMsg::ReceiveNow).await;
-    let state = engine_until(&mut client, "the OP25B timeout", |s| {
-        is_error(s, MailError::Timeout)
-    })
-    .await;
+    let state = client
+        .engine_until("the OP25B timeout", |s| is_error(s, MailError::Timeout))
+        .await;
     assert_eq!(state.executed, 1, "the command mail was executed once");
     assert_eq!(state.outbox, 1, "its reply waits in the outbox");
     assert!(
@@ -133,11 +77,14 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
     settings.smtp_service = "submission".into();
     settings.smtp_auth_login = true;
     settings.pop_before_smtp = false;
-    save_and_restart(&mut client, settings, PasswordChange::Keep).await;
-    let state = engine_until(&mut client, "run (N)", |s| {
-        matches!(s.status, MailStatus::Run { .. }) && s.outbox == 0
-    })
-    .await;
+    client
+        .save_and_restart(settings, PasswordChange::Keep)
+        .await;
+    let state = client
+        .engine_until("run (N)", |s| {
+            matches!(s.status, MailStatus::Run { .. }) && s.outbox == 0
+        })
+        .await;
     assert_eq!(state.executed, 1, "nothing ran twice");
     let phone = mailbox(&env, "operator").await;
     assert!(phone.contains("count: 1"), "{phone}");
@@ -160,28 +107,22 @@ async fn a_wrong_password_fails_the_pop_login_until_corrected() {
     client.sandbox().await;
     let mut settings = MailSettings::sandbox_demo();
     settings.receive_interval_min = 1;
-    save_and_restart(
-        &mut client,
-        settings.clone(),
-        PasswordChange::Set("wrong".into()),
-    )
-    .await;
-    let state = engine_until(&mut client, "POP login failed", |s| {
-        is_error(s, MailError::PopLoginFailed)
-    })
-    .await;
+    client
+        .save_and_restart(settings.clone(), PasswordChange::Set("wrong".into()))
+        .await;
+    let state = client
+        .engine_until("POP login failed", |s| {
+            is_error(s, MailError::PopLoginFailed)
+        })
+        .await;
     assert!(state.last_failure.is_some());
 
-    save_and_restart(
-        &mut client,
-        settings,
-        PasswordChange::Set("karacrix-pass".into()),
-    )
-    .await;
-    engine_until(&mut client, "run (N)", |s| {
-        matches!(s.status, MailStatus::Run { .. })
-    })
-    .await;
+    client
+        .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
+        .await;
+    client
+        .engine_until("run (N)", |s| matches!(s.status, MailStatus::Run { .. }))
+        .await;
     backend.stop().await;
 }
 
@@ -195,23 +136,8 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
 
     // The engine and the ISP on their own, so an alarm can be queued with no receive before it
     // (a receive's POP login would itself open PopBeforeSmtp).
-    let dir = tempfile::tempdir().unwrap();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let store = backend::store::Store::open(dir.path()).unwrap();
-    let sandbox = backend::sandbox::SandboxProvider::start(
-        &backend::config::SandboxArgs::ephemeral(),
-        &store,
-        &dir.path().join("tls"),
-        cancel.clone(),
-    )
-    .await
-    .unwrap();
-    sandbox
-        .set_policy(SandboxPolicy {
-            op25b: Op25b::Off,
-            ..SandboxPolicy::default()
-        })
-        .unwrap();
+    let isp = Sandbox::builder().op25b(Op25b::Off).isp().await;
+    let sandbox = &isp.provider;
     let mut options = EngineOptions {
         time_scale: 60,
         smtp_timeout: Duration::from_secs(2),
@@ -219,11 +145,11 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
     };
     options.pop3.reply_timeout = Duration::from_secs(2);
     let engine = Engine::start(
-        &store,
+        &isp.store,
         Some(sandbox.clone()),
         Arc::new(EchoLayer),
         options,
-        cancel.clone(),
+        isp.cancel.child_token(),
     )
     .unwrap();
     let mut state = engine.subscribe();
@@ -275,5 +201,4 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
         sandbox.mail().list("operator@sandbox.test").unwrap().len(),
         1
     );
-    cancel.cancel();
 }

@@ -2,31 +2,21 @@
 //! poplib (USER/PASS, APOP, STLS, implicit TLS), curl (pop3, pop3 with STLS, pop3s) and raw
 //! sockets for what well-behaved clients never send. Mailbox contents are checked afterwards.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use backend::sandbox::pop3::{self, FaultStage, Pop3Context, Pop3Faults};
-use backend::sandbox::{Accounts, Dialogue, MailStore, PopBeforeSmtp};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
-};
-use shared::transcript::{Direction, Party};
+use backend::sandbox::pop3::{FaultStage, Pop3Faults};
+use common::sandbox::wait_for_session_end;
+use common::{Env, Sandbox, WAIT, curl, python_args};
+use shared::transcript::Direction;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::JoinHandle;
 use tokio::time::timeout;
-use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName,
-};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
-use tokio_rustls::{TlsAcceptor, TlsConnector};
+use tokio_rustls::rustls::pki_types::ServerName;
 
-const WAIT: Duration = Duration::from_secs(20);
 const KARACRIX: &str = "karacrix@sandbox.test";
 const OPERATOR: &str = "operator@sandbox.test";
 
@@ -36,169 +26,6 @@ const MSG_DOTS: &[u8] =
     b"From: operator@sandbox.test\r\nSubject: dots\r\n\r\n.starts with a dot\r\n..two dots\r\n.\r\nend\r\n";
 const MSG_LF: &[u8] = b"From: operator@sandbox.test\nSubject: bare LF\n\nline one\nline two\n";
 
-/// One server with its own store, and what the test needs to look inside.
-struct Server {
-    addr: SocketAddr,
-    ctx: Pop3Context,
-    store: MailStore,
-    task: JoinHandle<std::io::Result<()>>,
-    ca: Option<(PathBuf, CertificateDer<'static>)>,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start(configure: impl FnOnce(&mut Pop3Context)) -> Server {
-        Self::start_with(false, false, configure).await
-    }
-
-    async fn start_with(
-        tls: bool,
-        implicit: bool,
-        configure: impl FnOnce(&mut Pop3Context),
-    ) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MailStore::open(&dir.path().join("store.redb")).unwrap();
-        let mut ctx = Pop3Context::new(
-            Accounts::training(),
-            store.clone(),
-            Dialogue::new(Party::Sandbox),
-            PopBeforeSmtp::default(),
-        );
-        let mut ca = None;
-        if tls {
-            let (acceptor, ca_path, ca_der) = tls_material(dir.path());
-            ctx.tls = Some(acceptor);
-            ctx.implicit_tls = implicit;
-            ca = Some((ca_path, ca_der));
-        }
-        configure(&mut ctx);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(pop3::serve(listener, ctx.clone()));
-        Server {
-            addr,
-            ctx,
-            store,
-            task,
-            ca,
-            dir,
-        }
-    }
-
-    fn port(&self) -> String {
-        self.addr.port().to_string()
-    }
-
-    fn ca(&self) -> String {
-        self.ca.as_ref().unwrap().0.display().to_string()
-    }
-
-    fn deliver(&self, mailbox: &str, message: &[u8]) -> String {
-        self.store.deliver(mailbox, message).unwrap().uid
-    }
-
-    fn uids(&self, mailbox: &str) -> Vec<String> {
-        self.store
-            .list(mailbox)
-            .unwrap()
-            .into_iter()
-            .map(|m| m.uid)
-            .collect()
-    }
-
-    /// Waits until no session holds `mailbox` (the server noticed the client is gone).
-    async fn wait_unlocked(&self, mailbox: &str) {
-        timeout(WAIT, async {
-            while self.store.try_lock(mailbox).is_none() {
-                tokio::task::yield_now().await;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-        .await
-        .expect("the server never released the mailbox");
-    }
-
-    async fn stop(self) {
-        self.ctx.shutdown.cancel();
-        timeout(WAIT, self.task)
-            .await
-            .expect("server did not stop")
-            .unwrap()
-            .unwrap();
-        drop(self.dir);
-    }
-}
-
-/// A CA, and a certificate for 127.0.0.1 and localhost signed by it; the CA's PEM is written
-/// to a file for the clients.
-fn tls_material(dir: &std::path::Path) -> (TlsAcceptor, PathBuf, CertificateDer<'static>) {
-    let mut ca = CertificateParams::default();
-    ca.distinguished_name
-        .push(DnType::CommonName, "POP3 test CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca, ca_key);
-
-    let mut server = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    server
-        .subject_alt_names
-        .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-    server
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    server.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-    ];
-    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let server_key = KeyPair::generate().unwrap();
-    let server_cert = server.signed_by(&server_key, &issuer).unwrap();
-
-    let ca_path = dir.join("ca.pem");
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone()];
-    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    (
-        TlsAcceptor::from(Arc::new(config)),
-        ca_path,
-        ca_cert.der().clone(),
-    )
-}
-
-/// Runs a Python script with arguments; returns its stdout, failing the test on a non-zero exit.
-async fn python(script: &str, args: &[&str]) -> String {
-    run("python3", &[&["-c", script], args].concat()).await
-}
-
-async fn run(program: &str, args: &[&str]) -> String {
-    let output = timeout(
-        WAIT,
-        tokio::process::Command::new(program)
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{program} did not finish"))
-    .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{program} failed: {}\nstdout: {stdout}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
 /// A line-oriented raw client.
 struct Raw {
     reader: BufReader<OwnedReadHalf>,
@@ -206,15 +33,13 @@ struct Raw {
 }
 
 impl Raw {
-    async fn connect(addr: SocketAddr) -> Raw {
-        Self::from_stream(TcpStream::connect(addr).await.unwrap())
+    async fn connect(server: &Sandbox) -> Raw {
+        Self::from_stream(server.connect().await)
     }
 
     /// Connects from another loopback address, as a different client machine would.
-    async fn connect_from(local: Ipv4Addr, addr: SocketAddr) -> Raw {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.bind(SocketAddr::new(local.into(), 0)).unwrap();
-        Self::from_stream(socket.connect(addr).await.unwrap())
+    async fn connect_from(local: Ipv4Addr, server: &Sandbox) -> Raw {
+        Self::from_stream(server.connect_from(local.into()).await)
     }
 
     fn from_stream(stream: TcpStream) -> Raw {
@@ -258,6 +83,12 @@ impl Raw {
     async fn cmd(&mut self, command: &str) -> String {
         self.send(format!("{command}\r\n").as_bytes()).await;
         self.line().await
+    }
+
+    /// Logs in with the training password, which must work.
+    async fn logged_in(&mut self, user: &str) {
+        let reply = self.login(user, &format!("{user}-pass")).await;
+        assert!(reply.starts_with("+OK "), "{reply}");
     }
 
     async fn login(&mut self, user: &str, password: &str) -> String {
@@ -321,14 +152,14 @@ fn json_field<'a>(json: &'a str, key: &str) -> &'a str {
 
 #[tokio::test]
 async fn poplib_reads_lists_tops_and_deletes_with_user_pass() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     let u1 = server.deliver(KARACRIX, MSG_PLAIN);
     let u2 = server.deliver(KARACRIX, MSG_DOTS);
     let u3 = server.deliver(KARACRIX, MSG_LF);
     server.deliver(OPERATOR, b"Subject: not yours\r\n\r\nx\r\n");
     let total = MSG_PLAIN.len() + MSG_DOTS.len() + MSG_LF.len();
 
-    let out = python(POPLIB_SESSION, &[&server.port()]).await;
+    let out = python_args(POPLIB_SESSION, &[&server.port()], &Env::new()).await;
     assert!(json_field(&out, "welcome").contains("<"), "{out}");
     assert_eq!(
         json_field(&out, "pass"),
@@ -379,7 +210,7 @@ async fn poplib_reads_lists_tops_and_deletes_with_user_pass() {
     assert_eq!(server.uids(KARACRIX), vec![u2, u3]);
     assert_eq!(server.uids(OPERATOR).len(), 1);
     // The login opened the PopBeforeSmtp window for this address.
-    assert!(server.ctx.pop_before_smtp.allows(
+    assert!(server.pop.allows(
         IpAddr::V4(Ipv4Addr::LOCALHOST),
         Duration::from_secs(60),
         std::time::Instant::now()
@@ -389,7 +220,7 @@ async fn poplib_reads_lists_tops_and_deletes_with_user_pass() {
 
 #[tokio::test]
 async fn poplib_apop_works_and_wrong_secrets_get_auth_codes() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     server.deliver(OPERATOR, MSG_PLAIN);
     let script = r#"
 import poplib, sys
@@ -412,7 +243,7 @@ def ok(p):
     return r + " / " + str(count)
 print(attempt(ok))
 "#;
-    let out = python(script, &[&server.port()]).await;
+    let out = python_args(script, &[&server.port()], &Env::new()).await;
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines,
@@ -432,7 +263,7 @@ print(attempt(ok))
 
 #[tokio::test]
 async fn poplib_upgrades_with_stls_and_speaks_pop3_ssl() {
-    let plain = Server::start_with(true, false, |_| {}).await;
+    let plain = Sandbox::builder().tls().pop3().await;
     plain.deliver(KARACRIX, MSG_DOTS);
     let script = r#"
 import poplib, ssl, sys
@@ -449,7 +280,7 @@ print(pop.retr(1)[1][3].decode())
 pop.dele(1)
 print(pop.quit().decode())
 "#;
-    let out = python(script, &[&plain.port(), &plain.ca()]).await;
+    let out = python_args(script, &[&plain.port(), &plain.ca_file()], &Env::new()).await;
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "True");
     assert_eq!(lines[1], "+OK begin TLS negotiation");
@@ -460,7 +291,7 @@ print(pop.quit().decode())
     assert!(plain.uids(KARACRIX).is_empty());
     plain.stop().await;
 
-    let implicit = Server::start_with(true, true, |_| {}).await;
+    let implicit = Sandbox::builder().implicit_tls().pop3().await;
     implicit.deliver(KARACRIX, MSG_PLAIN);
     let script = r#"
 import poplib, ssl, sys
@@ -473,7 +304,12 @@ pop.pass_("karacrix-pass")
 print(pop.stat()[0])
 print(pop.quit().decode())
 "#;
-    let out = python(script, &[&implicit.port(), &implicit.ca()]).await;
+    let out = python_args(
+        script,
+        &[&implicit.port(), &implicit.ca_file()],
+        &Env::new(),
+    )
+    .await;
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         vec!["False", "1", "+OK sandbox.test POP3 server signing off"]
@@ -488,7 +324,9 @@ except ssl.SSLCertVerificationError:
     print("rejected")
 "#;
     assert_eq!(
-        python(untrusting, &[&implicit.port()]).await.trim(),
+        python_args(untrusting, &[&implicit.port()], &Env::new())
+            .await
+            .trim(),
         "rejected"
     );
     assert_eq!(implicit.uids(KARACRIX).len(), 1);
@@ -497,8 +335,8 @@ except ssl.SSLCertVerificationError:
 
 #[tokio::test]
 async fn commands_pipelined_behind_stls_are_discarded_not_obeyed() {
-    let server = Server::start_with(true, false, |_| {}).await;
-    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let server = Sandbox::builder().tls().pop3().await;
+    let mut stream = server.connect().await;
     // Byte by byte, so nothing after the greeting is consumed by the test.
     let mut greeting = Vec::new();
     while greeting.last() != Some(&b'\n') {
@@ -514,14 +352,8 @@ async fn commands_pipelined_behind_stls_are_discarded_not_obeyed() {
         .unwrap();
     assert_eq!(&reply, b"+OK begin TLS negotiation\r\n");
 
-    let mut roots = RootCertStore::empty();
-    roots.add(server.ca.as_ref().unwrap().1.clone()).unwrap();
-    let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let tls = TlsConnector::from(Arc::new(config))
+    let tls = server
+        .tls_connector()
         .connect(ServerName::from(IpAddr::V4(Ipv4Addr::LOCALHOST)), stream)
         .await
         .expect("TLS handshake after STLS");
@@ -542,21 +374,15 @@ async fn commands_pipelined_behind_stls_are_discarded_not_obeyed() {
 
 #[tokio::test]
 async fn curl_retrieves_and_lists_in_clear_with_stls_and_over_pop3s() {
-    let plain = Server::start_with(true, false, |_| {}).await;
+    let plain = Sandbox::builder().tls().pop3().await;
     plain.deliver(KARACRIX, MSG_PLAIN);
     plain.deliver(KARACRIX, MSG_DOTS);
     let base = format!("pop3://127.0.0.1:{}", plain.port());
     let curl = |extra: Vec<String>| async move {
-        let mut args = vec![
-            "-sS".to_string(),
-            "--max-time".into(),
-            "15".into(),
-            "-u".into(),
-            "karacrix:karacrix-pass".into(),
-        ];
+        let mut args = vec!["-u".to_string(), "karacrix:karacrix-pass".into()];
         args.extend(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run("curl", &args).await
+        curl(&args).await.success()
     };
     let message = curl(vec![format!("{base}/2")]).await;
     assert_eq!(message.as_bytes(), MSG_DOTS);
@@ -568,7 +394,7 @@ async fn curl_retrieves_and_lists_in_clear_with_stls_and_over_pop3s() {
     let over_stls = curl(vec![
         "--ssl-reqd".into(),
         "--cacert".into(),
-        plain.ca(),
+        plain.ca_file(),
         format!("{base}/1"),
     ])
     .await;
@@ -576,11 +402,11 @@ async fn curl_retrieves_and_lists_in_clear_with_stls_and_over_pop3s() {
     assert_eq!(plain.uids(KARACRIX).len(), 2, "retrieving deletes nothing");
     plain.stop().await;
 
-    let implicit = Server::start_with(true, true, |_| {}).await;
+    let implicit = Sandbox::builder().implicit_tls().pop3().await;
     implicit.deliver(KARACRIX, MSG_LF);
     let message = curl(vec![
         "--cacert".into(),
-        implicit.ca(),
+        implicit.ca_file(),
         format!("pop3s://127.0.0.1:{}/1", implicit.port()),
     ])
     .await;
@@ -594,8 +420,8 @@ async fn curl_retrieves_and_lists_in_clear_with_stls_and_over_pop3s() {
 
 #[tokio::test]
 async fn an_over_long_line_and_nul_bytes_are_refused_and_the_session_goes_on() {
-    let server = Server::start(|_| {}).await;
-    let mut raw = Raw::connect(server.addr).await;
+    let server = Sandbox::builder().pop3().await;
+    let mut raw = Raw::connect(&server).await;
     assert!(
         raw.line()
             .await
@@ -644,9 +470,9 @@ async fn an_over_long_line_and_nul_bytes_are_refused_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn commands_out_of_state_are_refused() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     let uid = server.deliver(KARACRIX, MSG_PLAIN);
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     raw.line().await;
     for command in [
         "STAT", "LIST", "RETR 1", "DELE 1", "NOOP", "RSET", "TOP 1 0", "UIDL",
@@ -692,7 +518,8 @@ async fn commands_out_of_state_are_refused() {
 
 #[tokio::test]
 async fn a_client_vanishing_mid_retr_leaves_the_mailbox_intact() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
+    let mut log = server.dialogue.subscribe();
     let mut big = b"Subject: big\r\n\r\n".to_vec();
     for i in 0..40_000 {
         big.extend_from_slice(format!(".line {i:06} of a long message body\r\n").as_bytes());
@@ -701,12 +528,8 @@ async fn a_client_vanishing_mid_retr_leaves_the_mailbox_intact() {
         server.deliver(KARACRIX, &big),
         server.deliver(KARACRIX, MSG_PLAIN),
     ];
-    let mut raw = Raw::connect(server.addr).await;
-    assert!(
-        raw.login("karacrix", "karacrix-pass")
-            .await
-            .starts_with("+OK ")
-    );
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
     assert_eq!(raw.cmd("DELE 2").await, "+OK message 2 deleted\r\n");
     assert_eq!(
         raw.cmd("RETR 1").await,
@@ -714,11 +537,11 @@ async fn a_client_vanishing_mid_retr_leaves_the_mailbox_intact() {
     );
     assert_eq!(raw.line().await, "Subject: big\r\n");
     drop(raw);
-    server.wait_unlocked(KARACRIX).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
     assert_eq!(server.uids(KARACRIX), before);
 
     // The mailbox is free again and whole.
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     assert_eq!(
         raw.login("karacrix", "karacrix-pass").await,
         format!(
@@ -738,10 +561,10 @@ async fn a_client_vanishing_mid_retr_leaves_the_mailbox_intact() {
 
 #[tokio::test]
 async fn a_pipelined_burst_in_one_write_is_answered_in_order() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     let u1 = server.deliver(KARACRIX, MSG_PLAIN);
     let u2 = server.deliver(KARACRIX, MSG_DOTS);
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     raw.line().await;
     raw.send(
         b"CAPA\r\nUSER karacrix\r\nPASS karacrix-pass\r\nSTAT\r\nLIST\r\nUIDL 2\r\nTOP 2 1\r\n\
@@ -802,10 +625,10 @@ async fn a_pipelined_burst_in_one_write_is_answered_in_order() {
 
 #[tokio::test]
 async fn a_flood_of_failed_logins_locks_out_that_address_only() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     server.deliver(KARACRIX, MSG_PLAIN);
     let attacker = Ipv4Addr::new(127, 0, 0, 2);
-    let mut raw = Raw::connect_from(attacker, server.addr).await;
+    let mut raw = Raw::connect_from(attacker, &server).await;
     raw.line().await;
     for _ in 0..5 {
         assert_eq!(raw.cmd("USER karacrix").await, "+OK send PASS\r\n");
@@ -818,12 +641,12 @@ async fn a_flood_of_failed_logins_locks_out_that_address_only() {
     assert_eq!(raw.cmd("USER karacrix").await, "+OK send PASS\r\n");
     assert_eq!(raw.cmd("PASS karacrix-pass").await, locked);
     // A new connection from the same address is served but still locked out.
-    let mut again = Raw::connect_from(attacker, server.addr).await;
+    let mut again = Raw::connect_from(attacker, &server).await;
     assert_eq!(again.login("karacrix", "karacrix-pass").await, locked);
     assert_eq!(again.cmd("CAPA").await, "+OK capability list follows\r\n");
     again.body().await;
     // Everyone else is served as usual.
-    let mut other = Raw::connect_from(Ipv4Addr::new(127, 0, 0, 3), server.addr).await;
+    let mut other = Raw::connect_from(Ipv4Addr::new(127, 0, 0, 3), &server).await;
     assert_eq!(
         other.login("karacrix", "karacrix-pass").await,
         format!(
@@ -841,15 +664,11 @@ async fn a_flood_of_failed_logins_locks_out_that_address_only() {
 
 #[tokio::test]
 async fn a_mailbox_has_one_session_at_a_time() {
-    let server = Server::start(|_| {}).await;
-    let mut first = Raw::connect(server.addr).await;
-    assert!(
-        first
-            .login("operator", "operator-pass")
-            .await
-            .starts_with("+OK ")
-    );
-    let mut second = Raw::connect(server.addr).await;
+    let server = Sandbox::builder().pop3().await;
+    let mut log = server.dialogue.subscribe();
+    let mut first = Raw::connect(&server).await;
+    first.logged_in("operator").await;
+    let mut second = Raw::connect(&server).await;
     assert_eq!(
         second.login("operator@sandbox.test", "operator-pass").await,
         "-ERR [IN-USE] mailbox is in use by another session\r\n"
@@ -859,7 +678,7 @@ async fn a_mailbox_has_one_session_at_a_time() {
         "+OK sandbox.test POP3 server signing off\r\n"
     );
     first.rest().await;
-    server.wait_unlocked(OPERATOR).await;
+    wait_for_session_end(&mut log, OPERATOR).await;
     assert_eq!(second.cmd("USER operator").await, "+OK send PASS\r\n");
     assert!(
         second
@@ -872,18 +691,19 @@ async fn a_mailbox_has_one_session_at_a_time() {
 
 #[tokio::test]
 async fn faults_refuse_err_and_drop_mid_transfer() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
+    let mut log = server.dialogue.subscribe();
     let uids = vec![
         server.deliver(KARACRIX, MSG_DOTS),
         server.deliver(KARACRIX, MSG_PLAIN),
     ];
-    let switch = server.ctx.faults.clone();
+    let switch = server.pop3_faults().clone();
 
     switch.set(Pop3Faults {
         down: true,
         ..Pop3Faults::default()
     });
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     assert!(
         raw.rest().await.is_empty(),
         "down: closed without a greeting"
@@ -893,7 +713,7 @@ async fn faults_refuse_err_and_drop_mid_transfer() {
         error_at: Some(FaultStage::Greeting),
         ..Pop3Faults::default()
     });
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     assert_eq!(
         raw.rest().await,
         b"-ERR [SYS/TEMP] service temporarily unavailable\r\n"
@@ -903,7 +723,7 @@ async fn faults_refuse_err_and_drop_mid_transfer() {
         error_at: Some(FaultStage::Auth),
         ..Pop3Faults::default()
     });
-    let mut raw = Raw::connect(server.addr).await;
+    let mut raw = Raw::connect(&server).await;
     assert_eq!(
         raw.login("karacrix", "karacrix-pass").await,
         "-ERR [SYS/TEMP] service temporarily unavailable\r\n"
@@ -914,12 +734,8 @@ async fn faults_refuse_err_and_drop_mid_transfer() {
         slow: Some(Duration::from_millis(1)),
         ..Pop3Faults::default()
     });
-    let mut raw = Raw::connect(server.addr).await;
-    assert!(
-        raw.login("karacrix", "karacrix-pass")
-            .await
-            .starts_with("+OK ")
-    );
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
     assert_eq!(
         raw.cmd("RETR 1").await,
         "-ERR [SYS/TEMP] service temporarily unavailable\r\n"
@@ -929,25 +745,21 @@ async fn faults_refuse_err_and_drop_mid_transfer() {
         format!("+OK 1 {}\r\n", MSG_DOTS.len())
     );
     drop(raw);
-    server.wait_unlocked(KARACRIX).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
 
     switch.set(Pop3Faults {
         drop_retr_after: Some(30),
         ..Pop3Faults::default()
     });
-    let mut raw = Raw::connect(server.addr).await;
-    assert!(
-        raw.login("karacrix", "karacrix-pass")
-            .await
-            .starts_with("+OK ")
-    );
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
     assert_eq!(raw.cmd("DELE 2").await, "+OK message 2 deleted\r\n");
     assert_eq!(
         raw.cmd("RETR 1").await,
         format!("+OK {} octets\r\n", MSG_DOTS.len())
     );
     assert_eq!(raw.rest().await, &MSG_DOTS[..30]);
-    server.wait_unlocked(KARACRIX).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
     assert_eq!(
         server.uids(KARACRIX),
         uids,
@@ -955,38 +767,34 @@ async fn faults_refuse_err_and_drop_mid_transfer() {
     );
 
     switch.set(Pop3Faults::default());
-    let mut raw = Raw::connect(server.addr).await;
-    assert!(
-        raw.login("karacrix", "karacrix-pass")
-            .await
-            .starts_with("+OK ")
-    );
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
     server.stop().await;
 }
 
 #[tokio::test]
 async fn an_idle_client_is_logged_out_without_deleting() {
-    let server = Server::start(|ctx| ctx.idle_timeout = Duration::from_millis(300)).await;
+    let server = Sandbox::builder()
+        .idle_timeout(Duration::from_millis(300))
+        .pop3()
+        .await;
+    let mut log = server.dialogue.subscribe();
     let uid = server.deliver(KARACRIX, MSG_PLAIN);
-    let mut raw = Raw::connect(server.addr).await;
-    assert!(
-        raw.login("karacrix", "karacrix-pass")
-            .await
-            .starts_with("+OK ")
-    );
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
     assert_eq!(raw.cmd("DELE 1").await, "+OK message 1 deleted\r\n");
     // Half a command does not keep the session alive.
     raw.send(b"NO").await;
     assert_eq!(raw.rest().await, b"-ERR idle for too long, closing\r\n");
-    server.wait_unlocked(KARACRIX).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
     assert_eq!(server.uids(KARACRIX), vec![uid]);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn the_transcript_shows_commands_and_replies_with_secrets_masked() {
-    let server = Server::start(|_| {}).await;
-    let mut lines = server.ctx.dialogue.subscribe();
+    let server = Sandbox::builder().pop3().await;
+    let mut lines = server.dialogue.subscribe();
     let script = r#"
 import poplib, sys
 pop = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=15)
@@ -997,7 +805,7 @@ pop.user("operator")
 pop.pass_("operator-pass")
 pop.quit()
 "#;
-    python(script, &[&server.port()]).await;
+    python_args(script, &[&server.port()], &Env::new()).await;
     // The client may be gone before the server has published its last notes: wait for them.
     let mut seen = Vec::new();
     let mut sessions_closed = 0;

@@ -2,212 +2,28 @@
 //! smtplib, curl and lettre, plus raw sockets for input no polite client sends. Every check of
 //! what was accepted reads the mail store afterwards.
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use backend::sandbox::smtp::{
-    Op25b, Op25bClients, ReplyFault, Requirement, SmtpContext, SmtpFaults, SmtpPolicy,
-    SmtpSettings, Stage, StartTls, serve,
+    Op25b, Op25bClients, ReplyFault, Requirement, SmtpFaults, SmtpPolicy, Stage, StartTls,
 };
-use backend::sandbox::{Dialogue, MailStore, PopBeforeSmtp};
+use common::sandbox::wait_for_line;
+use common::{Ran, Sandbox, WAIT, curl, python_args};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, SanType,
-};
 use shared::sandbox::{PHONE_CLIENT, SYSTEM_CLIENT};
-use shared::transcript::{DialogueLine, Direction, Party};
+use shared::transcript::{DialogueLine, Direction};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{broadcast, watch};
+use tokio::net::TcpStream;
+use tokio::sync::broadcast;
 use tokio::time::timeout;
-use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
-use tokio_rustls::{TlsAcceptor, TlsConnector};
+use tokio_rustls::rustls::pki_types::ServerName;
 
-const WAIT: Duration = Duration::from_secs(20);
 const SYSTEM: &str = "karacrix@sandbox.test";
 const PHONE: &str = "operator@sandbox.test";
-
-/// A CA and a server certificate for 127.0.0.1, made fresh for each test.
-struct TestCa {
-    ca_pem: String,
-    acceptor: TlsAcceptor,
-    ca_der: CertificateDer<'static>,
-}
-
-impl TestCa {
-    fn new() -> TestCa {
-        // Distinct names: a leaf whose issuer name equals its subject looks self-signed.
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.distinguished_name = DistinguishedName::new();
-        ca.distinguished_name
-            .push(DnType::CommonName, "sandbox SMTP test CA");
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca_key = KeyPair::generate().unwrap();
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let mut server = CertificateParams::new(vec![
-            "mail.sandbox.test".to_string(),
-            "localhost".to_string(),
-        ])
-        .unwrap();
-        server
-            .subject_alt_names
-            .push(SanType::IpAddress([127, 0, 0, 1].into()));
-        server.distinguished_name = DistinguishedName::new();
-        server
-            .distinguished_name
-            .push(DnType::CommonName, "mail.sandbox.test");
-        let server_key = KeyPair::generate().unwrap();
-        let issuer = Issuer::new(ca, &ca_key);
-        let server_cert = server.signed_by(&server_key, &issuer).unwrap();
-        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![server_cert.der().clone()],
-                PrivateKeyDer::try_from(server_key.serialize_der()).unwrap(),
-            )
-            .unwrap();
-        TestCa {
-            ca_pem: ca_cert.pem(),
-            ca_der: ca_cert.der().clone(),
-            acceptor: TlsAcceptor::from(Arc::new(config)),
-        }
-    }
-
-    fn connector(&self) -> TlsConnector {
-        let mut roots = RootCertStore::empty();
-        roots.add(self.ca_der.clone()).unwrap();
-        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        TlsConnector::from(Arc::new(config))
-    }
-}
-
-/// One running listener with its own store.
-struct Sandbox {
-    addr: SocketAddr,
-    store: MailStore,
-    pop: PopBeforeSmtp,
-    dialogue: Dialogue,
-    settings: watch::Sender<SmtpSettings>,
-    ca_file: Option<PathBuf>,
-    dir: tempfile::TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Sandbox {
-    async fn start(settings: SmtpSettings, ca: Option<&TestCa>, implicit_tls: bool) -> Sandbox {
-        Sandbox::start_with(settings, ca, implicit_tls, |_| {}).await
-    }
-
-    async fn start_with(
-        settings: SmtpSettings,
-        ca: Option<&TestCa>,
-        implicit_tls: bool,
-        configure: impl FnOnce(&mut SmtpContext),
-    ) -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MailStore::open(&dir.path().join("mail.redb")).unwrap();
-        let pop = PopBeforeSmtp::default();
-        let dialogue = Dialogue::new(Party::Sandbox);
-        let (tx, rx) = watch::channel(settings);
-        let mut ctx = SmtpContext::new(store.clone(), pop.clone(), dialogue.clone(), rx);
-        ctx.tls = ca.map(|ca| ca.acceptor.clone());
-        ctx.implicit_tls = implicit_tls;
-        configure(&mut ctx);
-        let ca_file = ca.map(|ca| {
-            let path = dir.path().join("ca.pem");
-            std::fs::write(&path, &ca.ca_pem).unwrap();
-            path
-        });
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(serve(listener, ctx));
-        Sandbox {
-            addr,
-            store,
-            pop,
-            dialogue,
-            settings: tx,
-            ca_file,
-            dir,
-            task,
-        }
-    }
-
-    async fn plain(policy: SmtpPolicy) -> Sandbox {
-        Sandbox::start(
-            SmtpSettings {
-                policy,
-                ..SmtpSettings::default()
-            },
-            None,
-            false,
-        )
-        .await
-    }
-
-    fn port(&self) -> String {
-        self.addr.port().to_string()
-    }
-
-    fn ca_file(&self) -> String {
-        self.ca_file.as_ref().unwrap().display().to_string()
-    }
-
-    fn mailbox(&self, mailbox: &str) -> Vec<String> {
-        self.store
-            .list(mailbox)
-            .unwrap()
-            .iter()
-            .map(|info| {
-                let bytes = self.store.read(mailbox, &info.uid).unwrap().unwrap();
-                String::from_utf8(bytes).unwrap()
-            })
-            .collect()
-    }
-
-    fn set_faults(&self, faults: SmtpFaults) {
-        self.settings.send_modify(|s| s.faults = faults);
-    }
-
-    async fn raw(&self) -> Raw<TcpStream> {
-        Raw::new(
-            timeout(WAIT, TcpStream::connect(self.addr))
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-    }
-
-    async fn raw_from(&self, source: IpAddr) -> Raw<TcpStream> {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.bind(SocketAddr::new(source, 0)).unwrap();
-        Raw::new(
-            timeout(WAIT, socket.connect(self.addr))
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-    }
-}
 
 fn auth_policy(starttls: StartTls) -> SmtpPolicy {
     SmtpPolicy {
@@ -215,6 +31,17 @@ fn auth_policy(starttls: StartTls) -> SmtpPolicy {
         starttls,
         ..SmtpPolicy::default()
     }
+}
+
+fn starttls_offered() -> SmtpPolicy {
+    SmtpPolicy {
+        starttls: StartTls::Offered,
+        ..SmtpPolicy::default()
+    }
+}
+
+async fn raw(sandbox: &Sandbox) -> Raw<TcpStream> {
+    Raw::new(sandbox.connect().await)
 }
 
 /// A line-level SMTP client for what real clients never send.
@@ -266,6 +93,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
         self.expect(code).await
     }
 
+    /// MAIL FROM the system, RCPT TO the phone, DATA: ready for the message.
+    async fn envelope(&mut self) {
+        self.command("MAIL FROM:<karacrix@sandbox.test>", "250")
+            .await;
+        self.command("RCPT TO:<operator@sandbox.test>", "250").await;
+        self.command("DATA", "354").await;
+    }
+
     /// True once the server has closed the connection (EOF or reset).
     async fn closed(&mut self) -> bool {
         let mut line = String::new();
@@ -280,35 +115,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
     }
 }
 
-/// Runs a Python program; returns its stdout, failing the test if it fails.
-async fn python(script: &str, sandbox: &Sandbox) -> String {
-    python_with(script, sandbox, &[]).await
+/// Runs a Python program after [`PYTHON_PRELUDE`] against `sandbox`; returns its stdout.
+async fn smtplib(script: &str, sandbox: &Sandbox) -> String {
+    smtplib_args(script, sandbox, &[]).await
 }
 
-/// Runs `script` with `args` in `sys.argv[1:]`.
-async fn python_with(script: &str, sandbox: &Sandbox, args: &[&str]) -> String {
-    let mut command = tokio::process::Command::new("python3");
-    command
-        .arg("-c")
-        .arg(format!("{PYTHON_PRELUDE}\n{script}"))
-        .args(args)
-        .env("PORT", sandbox.port())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(ca) = &sandbox.ca_file {
-        command.env("CA_FILE", ca);
-    }
-    let output = timeout(WAIT, command.output())
-        .await
-        .expect("python did not finish")
-        .expect("python3 is needed for these tests");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+/// The same with `args` in `sys.argv[1:]`.
+async fn smtplib_args(script: &str, sandbox: &Sandbox, args: &[&str]) -> String {
+    python_args(&format!("{PYTHON_PRELUDE}\n{script}"), args, &sandbox.env()).await
 }
 
 const PYTHON_PRELUDE: &str = r#"
@@ -320,38 +134,11 @@ def tls_context():
 MESSAGE = "From: karacrix@sandbox.test\r\nTo: operator@sandbox.test\r\nSubject: {}\r\n\r\nbody line\r\n.starts with a dot\r\n"
 "#;
 
-/// Runs curl; returns (exit code, stderr).
-async fn curl(args: &[&str]) -> (i32, String) {
-    let output = timeout(
-        WAIT,
-        tokio::process::Command::new("curl")
-            .args(["-sS", "--max-time", "15"])
-            .args(args)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("curl did not finish")
-    .expect("curl is needed for these tests");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Waits until the protocol log shows a line containing `text`.
-async fn wait_for_line(lines: &mut broadcast::Receiver<DialogueLine>, text: &str) -> DialogueLine {
-    timeout(WAIT, async {
-        loop {
-            let line = lines.recv().await.unwrap();
-            if line.text.contains(text) {
-                return line;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no log line with {text:?}"))
+/// The phone's mailbox, which must hold `count` messages.
+fn phone_mails(sandbox: &Sandbox, count: usize) -> Vec<String> {
+    let mails = sandbox.mailbox(PHONE);
+    assert_eq!(mails.len(), count, "{mails:#?}");
+    mails
 }
 
 fn drain(lines: &mut broadcast::Receiver<DialogueLine>) -> Vec<DialogueLine> {
@@ -367,10 +154,10 @@ fn lettre_message(subject: &str) -> Message {
         .unwrap()
 }
 
-fn lettre_tls(ca: &TestCa) -> TlsParameters {
+fn lettre_tls(sandbox: &Sandbox) -> TlsParameters {
     TlsParameters::builder("127.0.0.1".into())
         .certificate_store(CertificateStore::None)
-        .add_root_certificate(Certificate::from_pem(ca.ca_pem.as_bytes()).unwrap())
+        .add_root_certificate(Certificate::from_pem(sandbox.ca_pem().as_bytes()).unwrap())
         .build_rustls()
         .unwrap()
 }
@@ -379,8 +166,8 @@ fn lettre_tls(ca: &TestCa) -> TlsParameters {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_smtplib_sends_in_plaintext_and_pipelines() {
-    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
-    let out = python(
+    let sandbox = Sandbox::builder().smtp().await;
+    let out = smtplib(
         r#"
 s = smtplib.SMTP(HOST, PORT, local_hostname="pc.example", timeout=10)
 code, features = s.ehlo()
@@ -402,8 +189,7 @@ s.quit()
     )
     .await;
     assert_eq!(out, "[250, 250, 354]\n250 250\n252\n");
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 2);
+    let mails = phone_mails(&sandbox, 2);
     assert!(mails[0].starts_with("Received: from pc.example ([127.0.0.1])\r\n"));
     assert!(mails[0].contains("with ESMTP id"));
     assert!(mails[0].ends_with("Subject: plain\r\n\r\nbody line\r\n.starts with a dot\r\n"));
@@ -412,18 +198,13 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_starttls_then_auth_plain_and_login() {
-    let ca = TestCa::new();
-    let sandbox = Sandbox::start(
-        SmtpSettings {
-            policy: auth_policy(StartTls::Required),
-            ..SmtpSettings::default()
-        },
-        Some(&ca),
-        false,
-    )
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(auth_policy(StartTls::Required))
+        .tls()
+        .smtp()
+        .await;
     let mut log = sandbox.dialogue.subscribe();
-    let out = python(
+    let out = smtplib(
         r#"
 for mechanism in ["PLAIN", "LOGIN", "LOGIN-no-initial"]:
     s = smtplib.SMTP(HOST, PORT, timeout=10)
@@ -463,8 +244,7 @@ s.quit()
          530 5.7.0 Must issue a STARTTLS command first\nLOGIN-no-initial 235\n\
          wrong password 535\n"
     );
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 3);
+    let mails = phone_mails(&sandbox, 3);
     assert!(mails.iter().all(|m| m.contains(
         "(Authenticated sender: karacrix@sandbox.test)\r\n\tby mail.sandbox.test (KaracrixBuilder sandbox) with ESMTPSA"
     )));
@@ -492,17 +272,12 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_smtp_ssl_implicit_tls() {
-    let ca = TestCa::new();
-    let sandbox = Sandbox::start(
-        SmtpSettings {
-            policy: auth_policy(StartTls::Off),
-            ..SmtpSettings::default()
-        },
-        Some(&ca),
-        true,
-    )
-    .await;
-    let out = python(
+    let sandbox = Sandbox::builder()
+        .smtp_policy(auth_policy(StartTls::Off))
+        .implicit_tls()
+        .smtp()
+        .await;
+    let out = smtplib(
         r#"
 s = smtplib.SMTP_SSL(HOST, PORT, context=tls_context(), timeout=10)
 s.ehlo()
@@ -516,26 +291,17 @@ s.quit()
     )
     .await;
     assert_eq!(out, "235\n554\n");
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 1);
+    let mails = phone_mails(&sandbox, 1);
     assert!(mails[0].contains("with ESMTPSA"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_sends_plain_with_starttls_and_with_auth() {
-    let ca = TestCa::new();
-    let sandbox = Sandbox::start(
-        SmtpSettings {
-            policy: SmtpPolicy {
-                starttls: StartTls::Offered,
-                ..SmtpPolicy::default()
-            },
-            ..SmtpSettings::default()
-        },
-        Some(&ca),
-        false,
-    )
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(starttls_offered())
+        .tls()
+        .smtp()
+        .await;
     let file = sandbox.dir.path().join("mail.eml");
     // LF line ends on purpose: they are stored as CRLF.
     std::fs::write(
@@ -548,30 +314,37 @@ async fn curl_sends_plain_with_starttls_and_with_auth() {
     let envelope = ["--mail-from", SYSTEM, "--mail-rcpt", PHONE, "-T", &file];
     let ca_file = sandbox.ca_file();
 
-    let (code, err) = curl(&[&[url.as_str()][..], &envelope].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&[url.as_str()][..], &envelope].concat()).await;
     assert_eq!(code, 0, "{err}");
     let tls = ["--ssl-reqd", "--cacert", &ca_file];
-    let (code, err) = curl(&[&[url.as_str()][..], &tls, &envelope].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&[url.as_str()][..], &tls, &envelope].concat()).await;
     assert_eq!(code, 0, "{err}");
 
     // Now the listener wants AUTH; LOGIN and PLAIN both work, a wrong password does not.
-    sandbox
-        .settings
-        .send_modify(|s| s.policy.requirement = Requirement::Auth);
-    let (code, err) = curl(&[&[url.as_str()][..], &envelope].concat()).await;
+    sandbox.switch_smtp(|s| s.policy.requirement = Requirement::Auth);
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&[url.as_str()][..], &envelope].concat()).await;
     assert_ne!(code, 0);
     assert!(err.contains("530"), "{err}");
     for mechanism in ["AUTH=LOGIN", "AUTH=PLAIN"] {
         let auth = ["-u", "karacrix:karacrix-pass", "--login-options", mechanism];
-        let (code, err) = curl(&[&[url.as_str()][..], &tls, &auth, &envelope].concat()).await;
+        let Ran {
+            code, stderr: err, ..
+        } = curl(&[&[url.as_str()][..], &tls, &auth, &envelope].concat()).await;
         assert_eq!(code, 0, "{mechanism}: {err}");
     }
     let wrong = ["-u", "karacrix:nope", "--login-options", "AUTH=LOGIN"];
-    let (code, err) = curl(&[&[url.as_str()][..], &tls, &wrong, &envelope].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&[url.as_str()][..], &tls, &wrong, &envelope].concat()).await;
     assert_eq!(code, 67, "{err}"); // CURLE_LOGIN_DENIED
 
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 4);
+    let mails = phone_mails(&sandbox, 4);
     assert!(mails[0].starts_with("Received: from client.name ([127.0.0.1])"));
     assert!(mails[0].contains("with ESMTP id"));
     assert!(mails[1].contains("with ESMTPS id"));
@@ -586,8 +359,7 @@ async fn curl_sends_plain_with_starttls_and_with_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_smtps_and_refusals() {
-    let ca = TestCa::new();
-    let sandbox = Sandbox::start(SmtpSettings::default(), Some(&ca), true).await;
+    let sandbox = Sandbox::builder().implicit_tls().smtp().await;
     let file = sandbox.dir.path().join("mail.eml");
     std::fs::write(&file, "Subject: smtps\r\n\r\nhi\r\n").unwrap();
     let file = file.display().to_string();
@@ -602,25 +374,31 @@ async fn curl_smtps_and_refusals() {
         "-T",
         &file,
     ];
-    let (code, err) = curl(&[&base[..], &["--mail-rcpt", PHONE]].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&base[..], &["--mail-rcpt", PHONE]].concat()).await;
     assert_eq!(code, 0, "{err}");
-    let (code, err) = curl(&[&base[..], &["--mail-rcpt", "someone@example.com"]].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&base[..], &["--mail-rcpt", "someone@example.com"]].concat()).await;
     assert_eq!(code, 55, "{err}");
     assert!(err.contains("550"), "{err}");
-    let (code, err) = curl(&[&base[..], &["--mail-rcpt", "ghost@sandbox.test"]].concat()).await;
+    let Ran {
+        code, stderr: err, ..
+    } = curl(&[&base[..], &["--mail-rcpt", "ghost@sandbox.test"]].concat()).await;
     assert_eq!(code, 55, "{err}");
     assert_eq!(sandbox.mailbox(PHONE).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
-    let ca = TestCa::new();
-    let settings = SmtpSettings {
-        policy: auth_policy(StartTls::Required),
-        ..SmtpSettings::default()
-    };
-    let submission = Sandbox::start(settings, Some(&ca), false).await;
-    let smtps = Sandbox::start(settings, Some(&ca), true).await;
+    let policy = auth_policy(StartTls::Required);
+    let submission = Sandbox::builder().smtp_policy(policy).tls().smtp().await;
+    let smtps = Sandbox::builder()
+        .smtp_policy(policy)
+        .implicit_tls()
+        .smtp()
+        .await;
     let credentials = Credentials::new("karacrix".into(), "karacrix-pass".into());
     for (sandbox, implicit, mechanism) in [
         (&submission, false, Mechanism::Login),
@@ -628,9 +406,9 @@ async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
         (&smtps, true, Mechanism::Plain),
     ] {
         let tls = if implicit {
-            Tls::Wrapper(lettre_tls(&ca))
+            Tls::Wrapper(lettre_tls(sandbox))
         } else {
-            Tls::Required(lettre_tls(&ca))
+            Tls::Required(lettre_tls(sandbox))
         };
         let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
             .port(sandbox.addr.port())
@@ -653,7 +431,7 @@ async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
     // Without credentials the server's 530 comes back as a permanent error.
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(submission.addr.port())
-        .tls(Tls::Required(lettre_tls(&ca)))
+        .tls(Tls::Required(lettre_tls(&submission)))
         .timeout(Some(WAIT))
         .build();
     let error = mailer.send(lettre_message("no auth")).await.unwrap_err();
@@ -663,7 +441,7 @@ async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
     let wrong = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(submission.addr.port())
         .credentials(Credentials::new("karacrix".into(), "wrong".into()))
-        .tls(Tls::Required(lettre_tls(&ca)))
+        .tls(Tls::Required(lettre_tls(&submission)))
         .timeout(Some(WAIT))
         .build();
     let error = wrong.send(lettre_message("wrong")).await.unwrap_err();
@@ -673,8 +451,11 @@ async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_required_without_auth_gets_530() {
-    let sandbox = Sandbox::plain(auth_policy(StartTls::Off)).await;
-    let out = python(
+    let sandbox = Sandbox::builder()
+        .smtp_policy(auth_policy(StartTls::Off))
+        .smtp()
+        .await;
+    let out = smtplib(
         r#"
 s = smtplib.SMTP(HOST, PORT, timeout=10)
 try:
@@ -691,13 +472,15 @@ except smtplib.SMTPSenderRefused as e:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pop_before_smtp_needs_a_recent_pop_login_from_the_same_address() {
-    let sandbox = Sandbox::plain(SmtpPolicy {
-        requirement: Requirement::PopBeforeSmtp {
-            window: Duration::from_secs(600),
-        },
-        ..SmtpPolicy::default()
-    })
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(SmtpPolicy {
+            requirement: Requirement::PopBeforeSmtp {
+                window: Duration::from_secs(600),
+            },
+            ..SmtpPolicy::default()
+        })
+        .smtp()
+        .await;
     let script = r#"
 s = smtplib.SMTP(HOST, PORT, timeout=10, source_address=(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1", 0))
 try:
@@ -707,7 +490,7 @@ except smtplib.SMTPRecipientsRefused as e:
     code, text = e.recipients["operator@sandbox.test"]
     print(code, text.decode())
 "#;
-    let refused = python(script, &sandbox).await;
+    let refused = smtplib(script, &sandbox).await;
     assert_eq!(
         refused,
         "554 5.7.1 <operator@sandbox.test>: Relay access denied\n"
@@ -717,11 +500,11 @@ except smtplib.SMTPRecipientsRefused as e:
     sandbox
         .pop
         .record("127.0.0.1".parse().unwrap(), Instant::now());
-    assert_eq!(python(script, &sandbox).await, "sent\n");
+    assert_eq!(smtplib(script, &sandbox).await, "sent\n");
     assert_eq!(sandbox.mailbox(PHONE).len(), 1);
 
     // Another loopback address is another client: it did not log in.
-    let mut other = sandbox.raw_from("127.0.0.2".parse().unwrap()).await;
+    let mut other = Raw::new(sandbox.connect_from("127.0.0.2".parse().unwrap()).await);
     other.expect("220").await;
     other.command("EHLO other", "250").await;
     other
@@ -735,8 +518,8 @@ except smtplib.SMTPRecipientsRefused as e:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_to_other_domains_is_refused_and_nothing_is_stored() {
-    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
-    let out = python(
+    let sandbox = Sandbox::builder().smtp().await;
+    let out = smtplib(
         r#"
 s = smtplib.SMTP(HOST, PORT, timeout=10)
 try:
@@ -758,26 +541,20 @@ print(s.sendmail("karacrix@sandbox.test", ["someone@example.com", "operator@sand
     for mailbox in ["someone@example.com", "someone"] {
         assert!(sandbox.store.list(mailbox).unwrap().is_empty());
     }
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 1);
+    let mails = phone_mails(&sandbox, 1);
     assert!(mails[0].contains("Subject: mixed"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn op25b_blocks_the_system_s_address_by_timeout_or_refusal_and_others_get_through() {
-    let sandbox = Sandbox::start(
-        SmtpSettings {
-            faults: SmtpFaults {
-                op25b: Op25b::Timeout,
-                op25b_clients: Op25bClients::System,
-                ..SmtpFaults::default()
-            },
-            ..SmtpSettings::default()
-        },
-        None,
-        false,
-    )
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_faults(SmtpFaults {
+            op25b: Op25b::Timeout,
+            op25b_clients: Op25bClients::System,
+            ..SmtpFaults::default()
+        })
+        .smtp()
+        .await;
     // Connects from each source address in turn; prints one outcome per address.
     let script = r#"
 for source in sys.argv[1:]:
@@ -798,7 +575,7 @@ for source in sys.argv[1:]:
     };
     let sources = ["127.0.0.1", phone.as_str(), system.as_str()];
     assert_eq!(
-        python_with(script, &sandbox, &sources).await,
+        smtplib_args(script, &sandbox, &sources).await,
         from(&[
             ("127.0.0.1", "connected"),
             (&phone, "connected"),
@@ -818,39 +595,39 @@ for source in sys.argv[1:]:
         "127.0.0.1 is not the system: {outcome:?}"
     );
 
-    sandbox.set_faults(SmtpFaults {
+    sandbox.set_smtp_faults(SmtpFaults {
         op25b: Op25b::Refuse,
         op25b_clients: Op25bClients::All,
         ..SmtpFaults::default()
     });
     assert_eq!(
-        python_with(script, &sandbox, &sources).await,
+        smtplib_args(script, &sandbox, &sources).await,
         from(&[
             ("127.0.0.1", "disconnected"),
             (&phone, "disconnected"),
             (&system, "disconnected")
         ])
     );
-    sandbox.set_faults(SmtpFaults {
+    sandbox.set_smtp_faults(SmtpFaults {
         op25b: Op25b::Timeout,
         op25b_clients: Op25bClients::All,
         ..SmtpFaults::default()
     });
     assert_eq!(
-        python_with(script, &sandbox, &["127.0.0.1"]).await,
+        smtplib_args(script, &sandbox, &["127.0.0.1"]).await,
         "127.0.0.1 timeout\n"
     );
-    sandbox.set_faults(SmtpFaults {
+    sandbox.set_smtp_faults(SmtpFaults {
         down: true,
         ..SmtpFaults::default()
     });
     assert_eq!(
-        python_with(script, &sandbox, &["127.0.0.1"]).await,
+        smtplib_args(script, &sandbox, &["127.0.0.1"]).await,
         "127.0.0.1 disconnected\n"
     );
-    sandbox.set_faults(SmtpFaults::default());
+    sandbox.set_smtp_faults(SmtpFaults::default());
     assert_eq!(
-        python_with(script, &sandbox, &sources).await,
+        smtplib_args(script, &sandbox, &sources).await,
         from(&[
             ("127.0.0.1", "connected"),
             (&phone, "connected"),
@@ -863,7 +640,7 @@ for source in sys.argv[1:]:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_faults_answer_with_their_exact_codes() {
-    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let sandbox = Sandbox::builder().smtp().await;
     let script = [
         ("EHLO pc", "250"),
         ("AUTH PLAIN AGthcmFjcml4AGthcmFjcml4LXBhc3M=", "235"),
@@ -881,11 +658,11 @@ async fn injected_faults_answer_with_their_exact_codes() {
         (Stage::EndOfData, 554, 5),
     ];
     for (stage, code, at) in cases {
-        sandbox.set_faults(SmtpFaults {
+        sandbox.set_smtp_faults(SmtpFaults {
             reply: Some(ReplyFault::new(stage, code).unwrap()),
             ..SmtpFaults::default()
         });
-        let mut client = sandbox.raw().await;
+        let mut client = raw(&sandbox).await;
         client.expect("220").await;
         for (line, expected) in &script[..at] {
             client.command(line, expected).await;
@@ -899,11 +676,11 @@ async fn injected_faults_answer_with_their_exact_codes() {
 
     // At the greeting: 421 closes at once, 554 leaves only QUIT.
     for (code, then) in [(421, None), (554, Some("503 5.5.1"))] {
-        sandbox.set_faults(SmtpFaults {
+        sandbox.set_smtp_faults(SmtpFaults {
             reply: Some(ReplyFault::new(Stage::Greeting, code).unwrap()),
             ..SmtpFaults::default()
         });
-        let mut client = sandbox.raw().await;
+        let mut client = raw(&sandbox).await;
         client.expect(&code.to_string()).await;
         match then {
             None => assert!(client.closed().await),
@@ -917,12 +694,12 @@ async fn injected_faults_answer_with_their_exact_codes() {
 
     // Slow: every reply comes late.
     let delay = Duration::from_millis(300);
-    sandbox.set_faults(SmtpFaults {
+    sandbox.set_smtp_faults(SmtpFaults {
         slow: Some(delay),
         ..SmtpFaults::default()
     });
     let started = Instant::now();
-    let mut client = sandbox.raw().await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("NOOP", "250").await;
     assert!(started.elapsed() >= 2 * delay);
@@ -930,21 +707,15 @@ async fn injected_faults_answer_with_their_exact_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_data_delivers_nothing() {
-    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
-    sandbox.set_faults(SmtpFaults {
+    let sandbox = Sandbox::builder().smtp().await;
+    sandbox.set_smtp_faults(SmtpFaults {
         drop_data_after: Some(100),
         ..SmtpFaults::default()
     });
-    let mut client = sandbox.raw().await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("EHLO pc", "250").await;
-    client
-        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
-        .await;
-    client
-        .command("RCPT TO:<operator@sandbox.test>", "250")
-        .await;
-    client.command("DATA", "354").await;
+    client.envelope().await;
     client
         .send(format!("Subject: cut\r\n\r\n{}\r\n.\r\n", "x".repeat(500)))
         .await;
@@ -952,7 +723,7 @@ async fn a_connection_dropped_mid_data_delivers_nothing() {
     assert!(sandbox.mailbox(PHONE).is_empty());
 
     // A short message under the limit gets through the same listener.
-    let mut client = sandbox.raw().await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("HELO pc", "250").await;
     client.command("MAIL FROM:<>", "250").await;
@@ -961,20 +732,21 @@ async fn a_connection_dropped_mid_data_delivers_nothing() {
         .await;
     client.command("DATA", "354").await;
     client.command("short\r\n.", "250 2.0.0").await;
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 1);
+    let mails = phone_mails(&sandbox, 1);
     assert!(mails[0].contains("with SMTP id") && mails[0].ends_with("\r\nshort\r\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_over_raw_sockets_is_refused_and_survived() {
-    let sandbox = Sandbox::plain(SmtpPolicy {
-        max_size: 1000,
-        ..SmtpPolicy::default()
-    })
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(SmtpPolicy {
+            max_size: 1000,
+            ..SmtpPolicy::default()
+        })
+        .smtp()
+        .await;
     let mut log = sandbox.dialogue.subscribe();
-    let mut client = sandbox.raw().await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("EHLO pc", "250").await;
     client
@@ -989,24 +761,12 @@ async fn bad_input_over_raw_sockets_is_refused_and_survived() {
     client
         .command("MAIL FROM:<karacrix@sandbox.test> SIZE=5000", "552 5.3.4")
         .await;
-    client
-        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
-        .await;
-    client
-        .command("RCPT TO:<operator@sandbox.test>", "250")
-        .await;
-    client.command("DATA", "354").await;
+    client.envelope().await;
     let line = format!("{}\r\n", "y".repeat(98));
     client.send(line.repeat(50)).await;
     client.command(".", "552 5.3.4").await;
     assert!(sandbox.mailbox(PHONE).is_empty());
-    client
-        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
-        .await;
-    client
-        .command("RCPT TO:<operator@sandbox.test>", "250")
-        .await;
-    client.command("DATA", "354").await;
+    client.envelope().await;
     client
         .command(&format!("{}.", line.repeat(5)), "250 2.0.0")
         .await;
@@ -1014,22 +774,16 @@ async fn bad_input_over_raw_sockets_is_refused_and_survived() {
     client.command("QUIT", "221").await;
 
     // A client that vanishes mid-DATA: nothing stored, the next client is served.
-    let mut vanishing = sandbox.raw().await;
+    let mut vanishing = raw(&sandbox).await;
     vanishing.expect("220").await;
     vanishing.command("EHLO pc", "250").await;
-    vanishing
-        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
-        .await;
-    vanishing
-        .command("RCPT TO:<operator@sandbox.test>", "250")
-        .await;
-    vanishing.command("DATA", "354").await;
+    vanishing.envelope().await;
     vanishing.send("Subject: half\r\n\r\nhalf a messa").await;
     drop(vanishing);
     wait_for_line(&mut log, "connection lost during DATA").await;
     assert_eq!(sandbox.mailbox(PHONE).len(), 1);
 
-    let mut next = sandbox.raw().await;
+    let mut next = raw(&sandbox).await;
     next.expect("220").await;
     next.command("EHLO pc", "250").await;
     next.command("QUIT", "221").await;
@@ -1037,20 +791,12 @@ async fn bad_input_over_raw_sockets_is_refused_and_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plaintext_pipelined_behind_starttls_is_discarded() {
-    let ca = TestCa::new();
-    let sandbox = Sandbox::start(
-        SmtpSettings {
-            policy: SmtpPolicy {
-                starttls: StartTls::Offered,
-                ..SmtpPolicy::default()
-            },
-            ..SmtpSettings::default()
-        },
-        Some(&ca),
-        false,
-    )
-    .await;
-    let mut client = sandbox.raw().await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(starttls_offered())
+        .tls()
+        .smtp()
+        .await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("EHLO pc", "250").await;
     // An attacker on the path appends a command to the client's STARTTLS.
@@ -1059,8 +805,8 @@ async fn plaintext_pipelined_behind_starttls_is_discarded() {
         .await;
     client.expect("220 2.0.0").await;
     let tcp = client.into_inner();
-    let tls = ca
-        .connector()
+    let tls = sandbox
+        .tls_connector()
         .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
         .await
         .unwrap();
@@ -1069,29 +815,22 @@ async fn plaintext_pipelined_behind_starttls_is_discarded() {
     let ehlo = client.command("EHLO pc", "250").await;
     assert!(!ehlo.contains("STARTTLS"));
     // And the session starts over: MAIL is a fresh transaction, not "nested".
-    client
-        .command("MAIL FROM:<karacrix@sandbox.test>", "250")
-        .await;
-    client
-        .command("RCPT TO:<operator@sandbox.test>", "250")
-        .await;
-    client.command("DATA", "354").await;
+    client.envelope().await;
     client
         .command("Subject: tls\r\n\r\nsecret\r\n.", "250")
         .await;
     client.command("QUIT", "221").await;
-    let mails = sandbox.mailbox(PHONE);
-    assert_eq!(mails.len(), 1);
+    let mails = phone_mails(&sandbox, 1);
     assert!(mails[0].contains("with ESMTPS id"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_clients_are_told_421_and_closed() {
-    let sandbox = Sandbox::start_with(SmtpSettings::default(), None, false, |ctx| {
-        ctx.idle_timeout = Duration::from_millis(300);
-    })
-    .await;
-    let mut client = sandbox.raw().await;
+    let sandbox = Sandbox::builder()
+        .idle_timeout(Duration::from_millis(300))
+        .smtp()
+        .await;
+    let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("EHLO pc", "250").await;
     client.expect("421 4.4.2").await;
@@ -1100,13 +839,15 @@ async fn idle_clients_are_told_421_and_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_settings_without_a_certificate_are_refused_with_the_reason() {
-    let sandbox = Sandbox::plain(SmtpPolicy {
-        starttls: StartTls::Required,
-        ..SmtpPolicy::default()
-    })
-    .await;
+    let sandbox = Sandbox::builder()
+        .smtp_policy(SmtpPolicy {
+            starttls: StartTls::Required,
+            ..SmtpPolicy::default()
+        })
+        .smtp()
+        .await;
     let mut log = sandbox.dialogue.subscribe();
-    let mut client = sandbox.raw().await;
+    let mut client = raw(&sandbox).await;
     let reply = client.expect("421 4.3.5").await;
     assert!(reply.contains("Server configuration problem"));
     assert!(client.closed().await);

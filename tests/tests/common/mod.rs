@@ -1,144 +1,48 @@
-//! Shared by the integration tests: the real back end in-process on free ports, a WebSocket
-//! client that waits for pushed state, and Python's mail libraries as independent clients.
+//! The one test harness of the project, shared by every integration test (and, through a
+//! `#[path]` module, by the back end's crash test and engine benchmark):
+//! - [`server`]: the real back end in-process on a free port, and a WebSocket client that waits
+//!   for pushed state;
+//! - [`sandbox`]: one sandbox mail server (SMTP or POP3) or the whole sandbox ISP, built for a test
+//!   on free ports with its own data directory;
+//! - [`process`]: outside programs as independent clients (Python's mail libraries, curl).
+//!
+//! Every wait is bounded by [`WAIT`] and waits for an event or a condition, never for time.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Stdio;
+pub mod process;
+pub mod sandbox;
+pub mod server;
+
+use std::path::Path;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use shared::sandbox::SandboxInfo;
-use shared::{ClientMsg, ServerMsg};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-/// How long any single wait may take before the test fails.
+pub use process::{Env, Ran, curl, python, python_args, run, sandbox_python};
+pub use sandbox::{Isp, Sandbox};
+pub use server::{Backend, Client};
+
+/// How long any single wait may take before the test fails. Generous: a failing test pays it,
+/// a passing one never does, and the machine may be busy with builds.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A back end running in this process on free ports, with its own data directory.
-pub struct Backend {
-    pub addr: SocketAddr,
-    pub data: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+/// A port that was free a moment ago, for programs that must be told their port before they
+/// start (Dovecot, Postfix, the back end's binary); everything in-process binds port 0 instead.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-impl Backend {
-    /// Starts with the default configuration changed by `tweak`.
-    pub async fn start(tweak: impl FnOnce(&mut backend::Config)) -> Backend {
-        let data = tempfile::tempdir().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut config = backend::Config::local(
-            addr,
-            data.path().join("data"),
-            data.path().join("no-front-end"),
-        );
-        tweak(&mut config);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(backend::serve(listener, config, async {
-            let _ = stopped.await;
-        }));
-        Backend {
-            addr,
-            data,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    /// A browser-like WebSocket client.
-    pub async fn client(&self) -> Client {
-        let (socket, _) = timeout(WAIT, connect_async(format!("ws://{}/ws", self.addr)))
-            .await
-            .expect("handshake timed out")
-            .expect("handshake failed");
-        Client { socket }
-    }
-
-    pub async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        timeout(WAIT, self.task)
-            .await
-            .expect("back end did not stop")
-            .unwrap()
-            .unwrap();
-    }
-}
-
-pub struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    pub async fn send(&mut self, msg: ClientMsg) {
-        self.socket.send(Message::text(msg.encode())).await.unwrap();
-    }
-
-    /// Reads pushed messages until `pick` returns something; fails after [`WAIT`].
-    pub async fn wait_for<T>(
-        &mut self,
-        what: &str,
-        mut pick: impl FnMut(ServerMsg) -> Option<T>,
-    ) -> T {
-        let found = timeout(WAIT, async {
-            loop {
-                let frame = self.socket.next().await.expect("socket closed").unwrap();
-                if let Message::Text(text) = frame
-                    && let Some(found) = pick(ServerMsg::decode(&text).unwrap())
-                {
-                    return found;
-                }
-            }
-        })
-        .await;
-        found.unwrap_or_else(|_| panic!("waited in vain for {what}"))
-    }
-
-    pub async fn sandbox(&mut self) -> SandboxInfo {
-        self.wait_for("the sandbox info", |m| match m {
-            ServerMsg::Sandbox(info) => Some(*info),
-            _ => None,
-        })
-        .await
-    }
-}
-
-/// Runs a Python script with `env`; returns its stdout, failing the test if it fails.
-pub async fn python(script: &str, env: &HashMap<String, String>) -> String {
-    let output = timeout(
-        WAIT,
-        tokio::process::Command::new("python3")
-            .arg("-c")
-            .arg(script)
-            .envs(env)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("python did not finish")
-    .expect("python3 is needed for these tests");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// `PORT_SMTP`, `PORT_SUBMISSION`, … and `CA_FILE` for scripts that talk to the sandbox.
-pub fn sandbox_env(info: &SandboxInfo, dir: &std::path::Path) -> HashMap<String, String> {
-    let ca: PathBuf = dir.join("sandbox-ca.pem");
+/// `PORT_SMTP`, `PORT_SUBMISSION`, … and `CA_FILE` (written into `dir`) for scripts that talk to
+/// the sandbox a back end describes.
+pub fn sandbox_env(info: &SandboxInfo, dir: &Path) -> Env {
+    let ca = dir.join("sandbox-ca.pem");
     std::fs::write(&ca, &info.ca_pem).unwrap();
-    let mut env: HashMap<String, String> = info
+    let mut env: Env = info
         .endpoints
         .iter()
         .map(|e| {
