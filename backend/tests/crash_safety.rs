@@ -65,6 +65,14 @@ impl Instance {
     }
 }
 
+impl Drop for Instance {
+    /// A failing test leaves no back end running behind it.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A tiny deterministic generator for kill moments (xorshift).
 struct Moments(u64);
 
