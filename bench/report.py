@@ -40,6 +40,7 @@ def yes(ok):
 def main():
     loads = []
     smtp = defaultdict(list)
+    delivered = defaultdict(list)
     pop3 = defaultdict(list)
     memory = []
     login = None
@@ -58,6 +59,9 @@ def main():
         elif kind == "smtp":
             _, server, config, _run, messages, _size, secs = row
             smtp[(server, config)].append(int(messages) / float(secs))
+        elif kind == "smtp-delivered":
+            _, server, config, _run, messages, _size, secs = row
+            delivered[(server, config)].append(int(messages) / float(secs))
         elif kind == "pop3":
             _, server, window, _run, messages, octets, secs = row
             pop3[(server, window)].append((int(messages), int(octets), float(secs)))
@@ -71,7 +75,7 @@ def main():
         out.append(f"Measured {machine[1]} on {machine[0]} CPUs.")
     if versions:
         out.append(
-            f"Postfix {versions[0]} (smtp-sink, smtp-source), Dovecot {versions[1]}, "
+            f"Postfix {versions[0]} (itself, smtp-sink, smtp-source), Dovecot {versions[1]}, "
             f"aiosmtpd {versions[2]}."
         )
     if loads:
@@ -86,27 +90,46 @@ def main():
         runs = len(next(iter(smtp.values())))
         out.append(f"### SMTP ingest, messages/s (median of {runs} runs, min–max)")
         out.append("")
-        out.append("| load | smtp-sink | aiosmtpd | sandbox | sandbox / smtp-sink | sandbox / aiosmtpd |")
-        out.append("|---|---:|---:|---:|---:|---:|")
+        servers = ("smtp-sink", "aiosmtpd", "postfix", "sandbox")
+        out.append(
+            "| load | smtp-sink | aiosmtpd | Postfix | sandbox "
+            "| sandbox / Postfix | sandbox / smtp-sink |"
+        )
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
         verdicts = []
         for config, label in SMTP_CONFIGS:
-            if (("sandbox", config)) not in smtp:
+            if ("sandbox", config) not in smtp:
                 continue
-            med = {s: statistics.median(smtp[(s, config)]) for s in ("smtp-sink", "aiosmtpd", "sandbox")}
+            med = {s: statistics.median(smtp[(s, config)]) for s in servers}
+            postfix_ratio = med["sandbox"] / med["postfix"]
             sink_ratio = med["sandbox"] / med["smtp-sink"]
-            aio_ratio = med["sandbox"] / med["aiosmtpd"]
             out.append(
-                f"| {label} | {spread(smtp[('smtp-sink', config)])} "
-                f"| {spread(smtp[('aiosmtpd', config)])} | {spread(smtp[('sandbox', config)])} "
-                f"| {sink_ratio:.2f} | {aio_ratio:.1f}× |"
+                f"| {label} | "
+                + " | ".join(spread(smtp[(s, config)]) for s in servers)
+                + f" | {postfix_ratio:.2f}× | {sink_ratio:.2f} |"
             )
             verdicts.append(
-                f"- {label}: ≥ ½ of smtp-sink {yes(sink_ratio >= 0.5)} ({sink_ratio:.2f}); "
-                f"≥ 5× aiosmtpd {yes(aio_ratio >= 5)} ({aio_ratio:.1f}×)"
+                f"- {label}: ≥ 1× Postfix {yes(postfix_ratio >= 1)} ({postfix_ratio:.2f}×); "
+                f"≥ ½ of smtp-sink {yes(sink_ratio >= 0.5)} ({sink_ratio:.2f})"
             )
         out.append("")
         out.extend(verdicts)
         out.append("")
+        if delivered:
+            out.append(
+                "Postfix answers 250 once the message is in its queue on disk; its delivery agent "
+                "then writes it into the Maildir. Until the last message of a run was in the "
+                "Maildir, messages/s:"
+            )
+            out.append("")
+            out.append("| load | Postfix, in the Maildir | sandbox / that |")
+            out.append("|---|---:|---:|")
+            for config, label in SMTP_CONFIGS:
+                if ("postfix", config) in delivered and ("sandbox", config) in smtp:
+                    rate = statistics.median(delivered[("postfix", config)])
+                    ratio = statistics.median(smtp[("sandbox", config)]) / rate
+                    out.append(f"| {label} | {spread(delivered[('postfix', config)])} | {ratio:.2f}× |")
+            out.append("")
         if sync_us:
             floor = statistics.median(sync_us)
             out.append(

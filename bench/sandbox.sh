@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark of the sandbox mail provider against real servers, side by side in one run:
-#   smtp    SMTP ingest (messages/s) of the sandbox, Postfix's smtp-sink and Python's aiosmtpd,
-#           all loaded by Postfix's smtp-source (1 and 16 clients, with and without -d)
+#   smtp    SMTP ingest (messages/s) of the sandbox, of Postfix itself (smtpd → cleanup → queue →
+#           virtual delivery into a Maildir: like the sandbox, it answers 250 only once the
+#           message is on disk) and of two servers that store nothing (Postfix's smtp-sink,
+#           Python's aiosmtpd), all loaded by Postfix's smtp-source (1 and 16 clients, with and
+#           without -d)
 #   pop3    RETR of every message of one mailbox, sandbox against Dovecot's pop3d, same messages
+# Postfix and Dovecot run as the integration tests run them (tests/mailpeers/start.sh).
 #   memory  the back end's VmRSS/VmHWM while its mailbox grows, sampled every MEMORY_STEP messages
 # Prints Markdown tables (see BENCHMARKS.md). Needs root on Debian 12 for the packages it installs
 # when missing (postfix, dovecot-core, dovecot-pop3d) and network access to pip for a venv.
@@ -77,16 +81,13 @@ ensure_binary() {
 
 # ------------------------------------------------------------------ processes
 PIDS=()
-DOVECOT_CONF=
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  if [ -n "$DOVECOT_CONF" ]; then
-    dovecot -c "$DOVECOT_CONF" stop 2>/dev/null || true
-  fi
+  stop_peers
   if [ "${BENCH_KEEP:-0}" = 1 ]; then
     log "work folder kept: $WORK"
   else
@@ -176,91 +177,80 @@ phase_smtp() {
   "$PY" -m aiosmtpd -n -l "$HOST:$aio_port" -c aiosmtpd.handlers.Sink 2>"$WORK/aiosmtpd.log" &
   local aio_pid=$!
   PIDS+=("$aio_pid")
+  start_peers smtp-peers
   start_ours smtp
   wait_port "$sink_port"
   wait_port "$aio_port"
   wait_port "$OURS_SMTP"
-  local delivered=0
+  local delivered=0 postfix_delivered=0 done_at
   # Interleaved: run 1 of everything, then run 2..., so a burst of other load hits all alike.
   for run in $(seq 1 "$RUNS"); do
     sync_probe
     for config in "1" "16" "1 -d" "16 -d"; do
-      for server in smtp-sink aiosmtpd sandbox; do
+      for server in smtp-sink aiosmtpd postfix sandbox; do
         case $server in
           smtp-sink) port=$sink_port ;;
           aiosmtpd) port=$aio_port ;;
+          postfix) port=$PEERS_SMTP ;;
           sandbox) port=$OURS_SMTP ;;
         esac
+        local t0=$EPOCHREALTIME
         # shellcheck disable=SC2086 # "16 -d" splits into the session count and -d
         secs=$(source_mail "$port" "$SMTP_MESSAGES" "$SMTP_SIZE" -s $config)
-        [ $server != sandbox ] || delivered=$((delivered + SMTP_MESSAGES))
         record smtp "$server" "$config" "$run" "$SMTP_MESSAGES" "$SMTP_SIZE" "$secs"
         log "  $server -s $config run $run: $secs s"
+        case $server in
+          sandbox) delivered=$((delivered + SMTP_MESSAGES)) ;;
+          postfix)
+            # Postfix's queue drains into the Maildir before the next server runs, so its
+            # delivery agent takes no CPU from them; how long that took is kept too.
+            postfix_delivered=$((postfix_delivered + SMTP_MESSAGES))
+            done_at=$("$PY" "$BENCH/maildir_wait.py" "$PEERS_MAILDIR" "$postfix_delivered")
+            secs=$(echo "$t0 $done_at" | awk '{ printf "%.6f", $2 - $1 }')
+            record smtp-delivered postfix "$config" "$run" "$SMTP_MESSAGES" "$SMTP_SIZE" "$secs"
+            log "  postfix -s $config run $run: all in the Maildir after $secs s"
+            ;;
+        esac
       done
     done
   done
-  # Every message the sandbox acknowledged is in the mailbox.
+  # Every message the sandbox acknowledged is in the mailbox, and every one Postfix took is in
+  # its Maildir (maildir_wait.py counted them as they landed).
   local stored
   stored=$("$PY" "$BENCH/pop3_retr.py" "$HOST" "$OURS_POP3" karacrix karacrix-pass --stat | cut -d' ' -f1)
   [ "$stored" = "$delivered" ] || { log "sandbox stored $stored of $delivered messages"; exit 1; }
+  stored=$(find "$PEERS_MAILDIR/new" -type f | wc -l)
+  [ "$stored" = "$postfix_delivered" ] || { log "Postfix stored $stored of $postfix_delivered messages"; exit 1; }
   record_load smtp-end
+  stop_peers
   stop "$OURS_PID"
   stop "$aio_pid"
   stop "$sink_pid"
 }
 
-# ------------------------------------------------------------------ POP3 retrieval
-start_dovecot() { # PORT MAILDIR-ROOT
-  local dir=$WORK/dovecot
-  mkdir -p "$dir/run" "$dir/state"
-  printf 'karacrix:{PLAIN}karacrix-pass\n' >"$dir/users"
-  chgrp dovecot "$dir/users"
-  chmod 640 "$dir/users"
-  cat >"$dir/dovecot.conf" <<EOF
-instance_name = karacrix-bench
-base_dir = $dir/run
-state_dir = $dir/state
-log_path = $dir/dovecot.log
-protocols = pop3
-listen = $HOST
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-auth_failure_delay = 0
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $dir/users
-}
-userdb {
-  driver = static
-  args = uid=$MAIL_UID gid=$MAIL_UID
-}
-mail_location = maildir:$2/%n
-first_valid_uid = $MAIL_UID
-first_valid_gid = $MAIL_UID
-namespace inbox {
-  inbox = yes
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = $HOST
-    port = $1
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-EOF
-  DOVECOT_CONF=$dir/dovecot.conf
-  dovecot -c "$DOVECOT_CONF"
-  wait_port "$1"
+# Postfix and Dovecot as the integration tests run them (tests/mailpeers/start.sh): Postfix's
+# smtpd, cleanup, qmgr and virtual delivery agent writing Maildirs, and Dovecot's pop3d reading
+# them, users karacrix and operator. Sets PEERS_SMTP (Postfix's plain SMTP port, which takes
+# mail for sandbox.test without AUTH, as the sandbox's port 25 does with the policy opened),
+# PEERS_POP3 (Dovecot, plain USER/PASS allowed) and PEERS_MAILDIR (karacrix's Maildir).
+PEERS_ENV=()
+start_peers() { # NAME: the work subfolder
+  PEERS_SMTP=$(free_port)
+  PEERS_POP3=$(free_port)
+  PEERS_ENV=(ROOT="$WORK/$1" SMTP_PORT="$PEERS_SMTP" POP3_PORT="$PEERS_POP3"
+    POP3S_PORT="$(free_port)" SUBMISSION_PORT="$(free_port)")
+  mkdir -p "$WORK/$1"
+  chmod 755 "$WORK" # the daemons' own users walk into it
+  env "${PEERS_ENV[@]}" bash "$REPO/tests/mailpeers/start.sh" >/dev/null
+  PEERS_MAILDIR=$WORK/$1/mail/${TO%@*}
 }
 
+stop_peers() {
+  [ ${#PEERS_ENV[@]} -eq 0 ] || env "${PEERS_ENV[@]}" bash "$REPO/tests/mailpeers/stop.sh"
+  PEERS_ENV=()
+}
+
+# ------------------------------------------------------------------ POP3 retrieval
 # One timed RETR pass: records it. SERVER PORT WINDOW RUN
 retr_pass() {
   local line
@@ -272,7 +262,7 @@ retr_pass() {
 }
 
 phase_pop3() {
-  local dovecot_port maildirs run server port window
+  local dovecot_port run server port window
   log "== POP3: RETR of $POP3_MESSAGES messages of about $POP3_SIZE octets, $RUNS runs"
   record_load pop3-start
   start_ours pop3
@@ -280,14 +270,10 @@ phase_pop3() {
   source_mail "$OURS_SMTP" "$POP3_MESSAGES" "$POP3_SIZE" -s 16 -d >/dev/null
   # Dovecot gets the very messages the sandbox stored (with its trace field), written as a
   # local delivery agent writes them: one file per message in new/, LF line ends.
-  maildirs=$WORK/mail
-  mkdir -p "$maildirs"
+  start_peers pop3-peers
+  dovecot_port=$PEERS_POP3
   "$PY" "$BENCH/pop3_retr.py" "$HOST" "$OURS_POP3" karacrix karacrix-pass --window "$POP3_WINDOW" \
-    --maildir "$maildirs/karacrix" "$MAIL_UID" "$MAIL_UID" >/dev/null
-  chown "$MAIL_UID:$MAIL_UID" "$maildirs"
-  chmod 755 "$WORK"
-  dovecot_port=$(free_port)
-  start_dovecot "$dovecot_port" "$maildirs"
+    --maildir "$PEERS_MAILDIR" "$MAIL_UID" "$MAIL_UID" >/dev/null
   # Untimed warm-up: Dovecot moves new/ to cur/ and builds its index on the first login.
   "$PY" "$BENCH/pop3_retr.py" "$HOST" "$dovecot_port" karacrix karacrix-pass --window "$POP3_WINDOW" >/dev/null
   "$PY" "$BENCH/pop3_retr.py" "$HOST" "$OURS_POP3" karacrix karacrix-pass --window "$POP3_WINDOW" >/dev/null
@@ -303,8 +289,7 @@ phase_pop3() {
     done
   done
   record_load pop3-end
-  dovecot -c "$DOVECOT_CONF" stop
-  DOVECOT_CONF=
+  stop_peers
   stop "$OURS_PID"
 }
 
