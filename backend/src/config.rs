@@ -33,6 +33,14 @@ pub struct Config {
     /// The page's own origin is always allowed.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+    /// A name this server may be reached by besides loopback names and addresses and the
+    /// --listen address (e.g. `plant-pc.local`). Pages under any other name are refused, so a
+    /// site cannot reach the UI by pointing its own name at this machine (DNS rebinding).
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// Caps on connections; fixed for users, smaller in tests.
+    #[arg(skip)]
+    pub web_limits: WebLimits,
     /// The embedded sandbox ISP.
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -95,6 +103,32 @@ impl SandboxArgs {
     }
 }
 
+/// How much of the web server one client can hold. Browsers open a few connections per page
+/// and speculative ones they may never use; these leave room for many pages while a flood of
+/// idle sockets or pages cannot take the server's memory or descriptors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebLimits {
+    /// Open HTTP connections at most; more are closed at once.
+    pub max_connections: usize,
+    /// Connections that have not sent their first byte yet, at most; more are closed at once.
+    pub max_silent: usize,
+    /// A connection that sends nothing for this long after connecting is closed.
+    pub first_byte_timeout: std::time::Duration,
+    /// Open `/ws` sockets at most; more are refused with 503.
+    pub max_sockets: usize,
+}
+
+impl Default for WebLimits {
+    fn default() -> Self {
+        WebLimits {
+            max_connections: 256,
+            max_silent: 32,
+            first_byte_timeout: std::time::Duration::from_secs(10),
+            max_sockets: 32,
+        }
+    }
+}
+
 /// A configuration the back end refuses to run with.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -114,6 +148,9 @@ pub enum ConfigError {
     /// An `--allow-origin` that is not `scheme://host[:port]`.
     #[error("--allow-origin {0:?} is not an origin like http://host:port")]
     BadOrigin(String),
+    /// An `--allow-host` that is not a bare name.
+    #[error("--allow-host {0:?} is not a host name like plant-pc.local (no scheme, port or path)")]
+    BadHost(String),
 }
 
 impl Config {
@@ -125,6 +162,8 @@ impl Config {
             static_dir,
             token: None,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            web_limits: WebLimits::default(),
             sandbox: SandboxArgs::ephemeral(),
             time_scale: 1,
             points: None,
@@ -172,6 +211,15 @@ impl Config {
                 .any(|rest| !rest.is_empty() && !rest.contains('/'));
             if !valid {
                 return Err(ConfigError::BadOrigin(origin.clone()));
+            }
+        }
+        for host in &self.allowed_hosts {
+            let valid = !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+            if !valid {
+                return Err(ConfigError::BadHost(host.clone()));
             }
         }
         Ok(())
@@ -251,6 +299,20 @@ mod tests {
         assert!(matches!(c.validate(), Err(ConfigError::BadOrigin(_))));
         c.allowed_origins = vec!["http://a/b".into()];
         assert!(matches!(c.validate(), Err(ConfigError::BadOrigin(_))));
+    }
+
+    #[test]
+    fn allowed_hosts_must_be_bare_names() {
+        let mut c = config("127.0.0.1:8080", None);
+        c.allowed_hosts = vec!["plant-pc.local".into(), "192.0.2.7".into()];
+        assert_eq!(c.validate(), Ok(()));
+        for bad in ["http://plant", "plant:8080", "plant/x", "", "a b"] {
+            c.allowed_hosts = vec![bad.into()];
+            assert!(
+                matches!(c.validate(), Err(ConfigError::BadHost(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub async fn serve(
     let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine), Some(plant));
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
+    let listener = web::listener::GuardedListener::new(listener, config.web_limits, None);
     let stop = cancel.clone();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

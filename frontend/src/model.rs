@@ -224,7 +224,10 @@ impl Model {
             .filter(|e| {
                 matches!(
                     e.code,
-                    ErrorCode::InvalidRequest | ErrorCode::Failed | ErrorCode::NotAvailable
+                    ErrorCode::InvalidRequest
+                        | ErrorCode::Failed
+                        | ErrorCode::NotAvailable
+                        | ErrorCode::RateLimited
                 )
             })
             .map(|e| e.text(lang).to_string())
@@ -265,6 +268,10 @@ mod tests {
             "disk",
         ))));
         assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("disk"));
+        model.apply(Event::Message(ServerMsg::Error(
+            ProtocolError::rate_limited("多すぎます".into(), "too many".into()),
+        )));
+        assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("多すぎます"));
     }
 
     fn welcome(instance: &str) -> Event {

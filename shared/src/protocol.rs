@@ -185,6 +185,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The back end could not carry out the request (e.g. storing failed).
     Failed,
+    /// Too many requests of this kind from this page; the message says when to try again.
+    RateLimited,
 }
 
 impl ClientMsg {
@@ -266,6 +268,15 @@ impl ProtocolError {
     pub fn invalid_in(ja: String, en: String) -> Self {
         ProtocolError {
             code: ErrorCode::InvalidRequest,
+            message: en,
+            message_ja: Some(ja),
+        }
+    }
+
+    /// The error for a request refused because this page sent too many of its kind.
+    pub fn rate_limited(ja: String, en: String) -> Self {
+        ProtocolError {
+            code: ErrorCode::RateLimited,
             message: en,
             message_ja: Some(ja),
         }

@@ -834,3 +834,63 @@ pop.quit()
     );
     server.stop().await;
 }
+
+/// What a web page can make a browser do: POST to the POP3 port with mail commands as the body
+/// (curl stands in for the browser; `--http0.9` lets it show what the server answered).
+#[tokio::test]
+async fn a_browser_post_to_the_pop3_port_is_cut_off_at_its_request_line() {
+    let server = Server::start(|_| {}).await;
+    let uid = server.deliver(KARACRIX, MSG_PLAIN);
+    let mut log = server.ctx.dialogue.subscribe();
+    let port = server.port();
+    let output = timeout(
+        WAIT,
+        tokio::process::Command::new("curl")
+            .args(["-s", "--http0.9", "--max-time", "15", "--data-binary"])
+            .arg("USER karacrix\r\nPASS karacrix-pass\r\nDELE 1\r\nQUIT\r\n")
+            .arg(format!("http://127.0.0.1:{port}/"))
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("curl did not finish")
+    .expect("curl is needed for this test");
+    let answer = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !answer.contains("maildrop"),
+        "the body was obeyed: {answer}"
+    );
+    // The server's last word, and the end of the session, are in its log.
+    let closed = timeout(WAIT, async {
+        let mut seen = Vec::new();
+        loop {
+            let line = log.recv().await.unwrap();
+            seen.push(line.text.clone());
+            if line.text.starts_with("closed") || line.text.starts_with("connection ended") {
+                return seen;
+            }
+        }
+    })
+    .await
+    .expect("the session did not end");
+    assert!(
+        closed.contains(&"-ERR this is a POP3 server, not a web server; goodbye".to_string()),
+        "{closed:#?}"
+    );
+    assert!(!closed.iter().any(|l| l.starts_with("USER")), "{closed:#?}");
+    assert_eq!(server.uids(KARACRIX), vec![uid]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_errors_close_the_connection() {
+    let server = Server::start(|_| {}).await;
+    let mut raw = Raw::connect(server.addr).await;
+    raw.line().await;
+    for _ in 1..20 {
+        assert_eq!(raw.cmd("XYZZY").await, "-ERR unknown command\r\n");
+    }
+    assert_eq!(raw.cmd("XYZZY").await, "-ERR too many errors, closing\r\n");
+    assert!(raw.rest().await.is_empty());
+    server.stop().await;
+}

@@ -853,3 +853,46 @@ async fn tls_settings_without_a_certificate_are_refused_with_the_reason() {
     assert!(client.closed().await);
     wait_for_line(&mut log, "STARTTLS is required but there is no certificate").await;
 }
+
+/// What a web page can make a browser do: POST to the SMTP port with a whole mail transaction
+/// as the body (curl stands in for the browser; `--http0.9` shows the server's answer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_post_to_the_smtp_port_is_cut_off_at_its_request_line() {
+    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let mut log = sandbox.dialogue.subscribe();
+    let body = "EHLO page\r\nMAIL FROM:<karacrix@sandbox.test>\r\n\
+                RCPT TO:<operator@sandbox.test>\r\nDATA\r\nSubject: forged\r\n\r\nx\r\n.\r\nQUIT\r\n";
+    let output = timeout(
+        WAIT,
+        tokio::process::Command::new("curl")
+            .args(["-s", "--http0.9", "--max-time", "15", "--data-binary", body])
+            .arg(format!("http://127.0.0.1:{}/", sandbox.port()))
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("curl did not finish")
+    .expect("curl is needed for this test");
+    let answer = String::from_utf8_lossy(&output.stdout);
+    assert!(!answer.contains("250"), "the body was obeyed: {answer}");
+    let seen = timeout(WAIT, async {
+        let mut seen = Vec::new();
+        loop {
+            let text = log.recv().await.unwrap().text;
+            let bye = text == "221 2.7.0 Error: I can break rules, too. Goodbye.";
+            seen.push(text);
+            if bye {
+                return seen;
+            }
+        }
+    })
+    .await
+    .expect("no 221 in the log");
+    assert!(
+        seen.iter().any(|l| l.starts_with("POST / HTTP/1.1")),
+        "{seen:#?}"
+    );
+    assert!(!seen.iter().any(|l| l.starts_with("EHLO")), "{seen:#?}");
+    assert!(sandbox.mailbox(PHONE).is_empty());
+}

@@ -7,6 +7,9 @@ use common::{Backend, Client, WAIT};
 use futures_util::{SinkExt, StreamExt};
 use shared::protocol::{BackendStatus, ErrorCode, PROTOCOL_VERSION};
 use shared::{Lang, ServerMsg};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -300,4 +303,213 @@ async fn refused_requests_are_explained_in_japanese_and_english() {
         "{error:?}"
     );
     assert_ne!(error.text(Lang::Ja), error.text(Lang::En));
+}
+
+/// Sends one raw HTTP/1.1 request on a new connection; returns the response's status line
+/// (empty if the server closed without answering).
+async fn status_line(addr: std::net::SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    // A server over its cap may have closed already; the answer then is "".
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    timeout(WAIT, reader.read_line(&mut line))
+        .await
+        .expect("no answer in time")
+        .unwrap_or_default();
+    line.trim_end().to_string()
+}
+
+fn upgrade_request(host: &str, origin: &str) -> String {
+    format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nConnection: Upgrade\r\n\
+         Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+fn get_request(host: &str, path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+}
+
+#[tokio::test]
+async fn a_rebound_name_is_refused_before_any_upgrade() {
+    let server = Backend::start(|c| c.allowed_hosts = vec!["plant.example".into()]).await;
+    let port = server.addr.port();
+    // The attacker's page at rebind.example, whose name now points at 127.0.0.1: its Origin
+    // matches its Host, so only the Host check can tell.
+    let forged = format!("rebind.example:{port}");
+    let answer = status_line(
+        server.addr,
+        &upgrade_request(&forged, &format!("http://{forged}")),
+    )
+    .await;
+    assert_eq!(answer, "HTTP/1.1 403 Forbidden");
+    assert_eq!(
+        status_line(server.addr, &get_request(&forged, "/")).await,
+        "HTTP/1.1 403 Forbidden"
+    );
+    let no_host = status_line(server.addr, "GET /healthz HTTP/1.0\r\n\r\n").await;
+    assert!(
+        no_host.ends_with(" 403 Forbidden"),
+        "no Host at all: {no_host}"
+    );
+    // This server's own names.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("plant.example:{port}"),
+    ] {
+        assert_eq!(
+            status_line(server.addr, &get_request(&host, "/healthz")).await,
+            "HTTP/1.1 200 OK",
+            "{host}"
+        );
+        assert_eq!(
+            status_line(
+                server.addr,
+                &upgrade_request(&host, &format!("http://{host}"))
+            )
+            .await,
+            "HTTP/1.1 101 Switching Protocols",
+            "{host}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn open_pages_are_capped() {
+    let server = Backend::start(|c| c.web_limits.max_sockets = 2).await;
+    let mut first = browser(&server).await;
+    let _second = browser(&server).await;
+    match server.connect(Some(&server.origin()), None).await {
+        Err(WsError::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE)
+        }
+        other => panic!("expected HTTP 503, got {:?}", other.map(|_| ())),
+    }
+    // A closed page frees its place.
+    first.socket.close(None).await.unwrap();
+    while first.socket.next().await.is_some() {}
+    let mut third = timeout(WAIT, async {
+        loop {
+            if let Ok(client) = server.connect(Some(&server.origin()), None).await {
+                return client;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the freed place was never given out");
+    assert!(matches!(third.next_msg().await, ServerMsg::Welcome { .. }));
+    server.stop().await;
+}
+
+/// Reads until the server closes the connection; fails if it answers or stays open.
+async fn closed_without_answer(stream: &mut TcpStream) {
+    let mut buf = [0u8; 64];
+    let n = timeout(WAIT, stream.read(&mut buf))
+        .await
+        .expect("the server kept the connection open")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "expected a close, got {:?}", &buf[..n]);
+}
+
+#[tokio::test]
+async fn silent_connections_are_capped_and_closed() {
+    // A long first-byte timeout, so a close within WAIT can only come from the cap.
+    let server = Backend::start(|c| {
+        c.web_limits.max_silent = 2;
+        c.web_limits.first_byte_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        silent.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    closed_without_answer(&mut third).await;
+    // Once a connection speaks it is no longer silent, and its place is free again.
+    let host = format!("127.0.0.1:{}", server.addr.port());
+    silent[0]
+        .write_all(get_request(&host, "/healthz").as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    BufReader::new(&mut silent[0])
+        .read_line(&mut answer)
+        .await
+        .unwrap();
+    assert_eq!(answer.trim_end(), "HTTP/1.1 200 OK");
+    assert_eq!(
+        status_line(server.addr, &get_request(&host, "/healthz")).await,
+        "HTTP/1.1 200 OK"
+    );
+    server.stop().await;
+
+    // And a connection that never speaks is closed after the first-byte timeout.
+    let server =
+        Backend::start(|c| c.web_limits.first_byte_timeout = Duration::from_millis(200)).await;
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    closed_without_answer(&mut idle).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn open_connections_are_capped() {
+    let server = Backend::start(|c| c.web_limits.max_connections = 2).await;
+    let host = format!("127.0.0.1:{}", server.addr.port());
+    let keep_alive = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        stream.write_all(keep_alive.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        BufReader::new(&mut stream)
+            .read_line(&mut answer)
+            .await
+            .unwrap();
+        assert_eq!(answer.trim_end(), "HTTP/1.1 200 OK");
+        open.push(stream);
+    }
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    closed_without_answer(&mut third).await;
+    drop(open);
+    let answer = timeout(WAIT, async {
+        loop {
+            let line = status_line(server.addr, &get_request(&host, "/healthz")).await;
+            if !line.is_empty() {
+                return line;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the places were never freed");
+    assert_eq!(answer, "HTTP/1.1 200 OK");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn receive_now_is_limited_per_page() {
+    let server = Backend::start(|_| {}).await;
+    let mut page = browser(&server).await;
+    assert!(matches!(page.next_msg().await, ServerMsg::Welcome { .. }));
+    for _ in 0..4 {
+        page.send(shared::ClientMsg::ReceiveNow).await;
+    }
+    let ServerMsg::Error(refused) = page.next_answer().await else {
+        panic!("the fourth receive-now must be refused")
+    };
+    assert_eq!(refused.code, ErrorCode::RateLimited);
+    assert!(
+        refused.text(Lang::Ja).contains("秒後にもう一度"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.text(Lang::En).contains("try again in"),
+        "{refused:?}"
+    );
+    server.stop().await;
 }

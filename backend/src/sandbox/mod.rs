@@ -2,6 +2,7 @@
 //! loopback, so the whole workflow runs offline and real mail clients can use it too.
 
 pub mod accounts;
+pub mod cross_protocol;
 pub mod mailstore;
 pub mod pop3;
 pub mod pop_before_smtp;

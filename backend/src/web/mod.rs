@@ -1,28 +1,36 @@
-//! The web layer: the built front end as static files and the `/ws` endpoint.
+//! The web layer: the built front end as static files and the `/ws` endpoint, behind the
+//! `Host` check (every request) and the connection caps of [`listener`].
 
 mod access;
+mod limits;
+pub mod listener;
 mod ws;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{Config, Simulation};
 
-pub use access::{AccessPolicy, Refusal};
+pub use access::{AccessPolicy, HostPolicy, Refusal};
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     simulation: Simulation,
     access: Arc<AccessPolicy>,
+    /// One permit per open `/ws` socket.
+    sockets: Arc<Semaphore>,
     static_dir: PathBuf,
 }
 
@@ -34,13 +42,16 @@ impl AppState {
             access: Arc::new(AccessPolicy::new(
                 config.token.clone(),
                 config.allowed_origins.clone(),
+                HostPolicy::new(config.listen.ip(), &config.allowed_hosts),
             )),
+            sockets: Arc::new(Semaphore::new(config.web_limits.max_sockets)),
             static_dir: config.static_dir.clone(),
         }
     }
 }
 
-/// The router: `/ws`, `/healthz` and the front end's files (with `index.html` for unknown paths).
+/// The router: `/ws`, `/healthz` and the front end's files (with `index.html` for unknown paths),
+/// each only for a `Host` that names this server.
 pub fn app(state: AppState) -> Router {
     let index = state.static_dir.join("index.html");
     let router = Router::new()
@@ -62,7 +73,24 @@ pub fn app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host_guard,
+        ))
         .with_state(state)
+}
+
+/// Refuses, with 403, any request whose `Host` does not name this server (DNS rebinding).
+async fn host_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .map(|v| v.to_str().unwrap_or("\u{FFFD}"));
+    if let Err(refusal) = state.access.check_host(host) {
+        tracing::warn!(%refusal, "refused a request");
+        return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
+    }
+    next.run(request).await
 }
 
 /// The front end's files, with `index.html` for any other path. The build leaves a Brotli

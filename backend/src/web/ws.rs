@@ -15,6 +15,7 @@ use shared::transcript::DialogueLine;
 use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::limits::CommandLimits;
 use super::{AppState, Refusal};
 use crate::Simulation;
 use crate::engine::settings::SaveError;
@@ -43,17 +44,27 @@ pub(super) async fn upgrade(
     {
         tracing::warn!(%refusal, "refused /ws");
         let status = match refusal {
-            Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            Refusal::ForeignHost { .. } | Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
             Refusal::BadToken => StatusCode::UNAUTHORIZED,
         };
         return (status, refusal.to_string()).into_response();
     }
+    let Ok(slot) = state.sockets.clone().try_acquire_owned() else {
+        tracing::warn!("refused /ws: too many open pages");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "開いている画面が多すぎます。ほかのタブを閉じてください。\n\
+             Too many pages are open; close other tabs.",
+        )
+            .into_response();
+    };
     let simulation = state.simulation.clone();
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            session(sink, stream, simulation)
+            session(sink, stream, simulation).await;
+            drop(slot);
         })
 }
 
@@ -105,6 +116,7 @@ where
     }
     // Answers of slow requests (the phone's network work) come back through here.
     let (later, mut answers) = mpsc::channel::<ServerMsg>(8);
+    let mut limits = CommandLimits::new(std::time::Instant::now());
     loop {
         let outgoing = tokio::select! {
             () = simulation.cancelled() => {
@@ -129,7 +141,10 @@ where
                     tracing::debug!(%err, "websocket read failed");
                     break;
                 }
-                Some(Ok(frame)) => answer(frame, &simulation, &later),
+                Some(Ok(frame)) => match admit(&frame, &mut limits) {
+                    Ok(()) => answer(frame, &simulation, &later),
+                    Err(refused) => Some(ServerMsg::Error(refused)),
+                },
             },
         };
         if let Some(msg) = outgoing
@@ -137,6 +152,18 @@ where
         {
             break;
         }
+    }
+}
+
+/// Checks a frame against this connection's limits; frames that do not decode pass, for
+/// [`answer`] to explain.
+fn admit(frame: &Message, limits: &mut CommandLimits) -> Result<(), ProtocolError> {
+    match frame {
+        Message::Text(text) => match ClientMsg::decode(text) {
+            Ok(msg) => limits.admit(&msg, std::time::Instant::now()),
+            Err(_) => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 

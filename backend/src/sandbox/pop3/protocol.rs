@@ -70,6 +70,9 @@ pub enum ParseError {
     Unknown,
     /// Known keyword, wrong arguments.
     Syntax,
+    /// An HTTP request line or header: a browser driven by some page
+    /// ([`crate::sandbox::cross_protocol`]).
+    Http,
 }
 
 /// The RFC 2449/3206 response codes this server uses.
@@ -175,6 +178,8 @@ pub enum Refusal {
     UpdateFailed,
     /// The client was idle for too long.
     Idle,
+    /// The client made [`crate::sandbox::pop3::session::MAX_ERRORS`] errors.
+    TooManyErrors,
 }
 
 impl Refusal {
@@ -188,6 +193,7 @@ impl Refusal {
             Refusal::Parse(P::NotUtf8) => (None, "command is not valid text"),
             Refusal::Parse(P::Unknown) => (None, "unknown command"),
             Refusal::Parse(P::Syntax) => (None, "syntax error in arguments"),
+            Refusal::Parse(P::Http) => (None, "this is a POP3 server, not a web server; goodbye"),
             Refusal::WrongState => (None, "command not valid in this state"),
             Refusal::UserFirst => (None, "USER first"),
             Refusal::NoSuchMessage => (None, "no such message"),
@@ -206,6 +212,7 @@ impl Refusal {
             Refusal::TlsActive => (None, "TLS already active"),
             Refusal::UpdateFailed => (Some(RespCode::SysTemp), "some deleted messages not removed"),
             Refusal::Idle => (None, "idle for too long, closing"),
+            Refusal::TooManyErrors => (None, "too many errors, closing"),
         };
         Response::err(code, text)
     }
@@ -283,6 +290,9 @@ pub fn parse(line: &[u8]) -> Result<Command, ParseError> {
     }
     if line.contains(&0) {
         return Err(ParseError::Nul);
+    }
+    if crate::sandbox::cross_protocol::is_http(line) {
+        return Err(ParseError::Http);
     }
     let line = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8)?;
     if line.trim().is_empty() {

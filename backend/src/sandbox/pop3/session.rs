@@ -18,6 +18,9 @@ use crate::sandbox::mailstore::MessageInfo;
 
 /// What the server says it is in CAPA.
 pub const IMPLEMENTATION: &str = "sandbox.test-pop3";
+/// `-ERR` replies a client may get before the server closes: the limit the SMTP server has
+/// (Postfix's `smtpd_hard_error_limit`), and Dovecot's POP3 closes after 20 bad commands too.
+pub const MAX_ERRORS: u32 = 20;
 
 /// What a login presented.
 #[derive(Clone, PartialEq, Eq)]
@@ -209,6 +212,7 @@ pub struct Session {
     state: State,
     timestamp: String,
     tls: TlsState,
+    errors: u32,
 }
 
 impl Session {
@@ -218,6 +222,7 @@ impl Session {
             state: State::Authorization { user: None },
             timestamp,
             tls,
+            errors: 0,
         }
     }
 
@@ -241,13 +246,39 @@ impl Session {
         }
     }
 
-    /// The reply to a line that did not parse; the state does not change.
-    pub fn unparsable(&self, error: ParseError) -> Reply {
-        Reply::refuse(Refusal::Parse(error))
+    /// The reply to a line that did not parse; the state does not change, except that HTTP
+    /// from a browser closes the session at once (nothing is deleted).
+    pub fn unparsable(&mut self, error: ParseError) -> Reply {
+        // The state stays: CLOSED means "after QUIT" to the connection's log.
+        if error == ParseError::Http {
+            return Reply::Close(Refusal::Parse(error).response());
+        }
+        self.counted(Reply::refuse(Refusal::Parse(error)))
     }
 
     /// The reply to one command.
     pub fn handle(&mut self, command: Command) -> Reply {
+        let reply = self.command(command);
+        self.counted(reply)
+    }
+
+    /// A client that keeps failing is cut off, so it cannot hold the server (or guess at
+    /// passwords) forever; QUIT is not implied, so nothing is deleted.
+    fn counted(&mut self, reply: Reply) -> Reply {
+        let Reply::Send(response) = &reply else {
+            return reply;
+        };
+        if response.ok {
+            return reply;
+        }
+        self.errors += 1;
+        if self.errors < MAX_ERRORS {
+            return reply;
+        }
+        Reply::Close(Refusal::TooManyErrors.response())
+    }
+
+    fn command(&mut self, command: Command) -> Reply {
         if matches!(command, Command::Capa) {
             return self.capa();
         }
@@ -413,7 +444,7 @@ impl Session {
             }
             LoginOutcome::Refused(refusal) => {
                 self.state = State::Authorization { user: None };
-                Reply::refuse(refusal)
+                self.counted(Reply::refuse(refusal))
             }
         }
     }
@@ -660,6 +691,54 @@ mod tests {
             assert_eq!(harness.text(), text, "chunk size {size}");
             assert_eq!(harness.committed, whole.committed);
         }
+    }
+
+    #[test]
+    fn a_browser_request_closes_the_session_at_its_first_line() {
+        // A page's form POST to the POP3 port: the body's commands never run.
+        let post = b"POST / HTTP/1.1\r\nHost: 127.0.0.1:2110\r\n\r\nUSER karacrix\r\n\
+            PASS karacrix-pass\r\nDELE 1\r\nQUIT\r\n";
+        let harness = Harness::run(post);
+        assert!(harness.closed);
+        assert!(harness.committed.is_empty());
+        let text = harness.text();
+        assert!(
+            text.ends_with("-ERR this is a POP3 server, not a web server; goodbye\r\n"),
+            "{text}"
+        );
+        // A header line after a login closes too, deleting nothing that was marked.
+        let mut session = logged_in(vec![info("u1", 10)]);
+        session.handle(Command::Dele(1));
+        let reply = session.unparsable(protocol::parse(b"Cookie: a=b").unwrap_err());
+        assert!(matches!(reply, Reply::Close(_)), "{reply:?}");
+    }
+
+    #[test]
+    fn too_many_errors_close_the_session_without_deleting() {
+        let mut script = b"USER karacrix\r\nPASS karacrix-pass\r\nDELE 1\r\n".to_vec();
+        script.extend(b"BOGUS\r\n".repeat(MAX_ERRORS as usize + 5));
+        let harness = Harness::run(&script);
+        assert!(harness.closed);
+        assert!(harness.committed.is_empty());
+        let text = harness.text();
+        assert_eq!(
+            text.matches("-ERR unknown command").count(),
+            MAX_ERRORS as usize - 1,
+            "{text}"
+        );
+        assert!(
+            text.ends_with("-ERR too many errors, closing\r\n"),
+            "{text}"
+        );
+        // Wrong passwords count as errors too, so they cannot be tried forever on one connection.
+        let mut session = session();
+        let mut last = None;
+        for _ in 0..MAX_ERRORS {
+            session.handle(Command::User("karacrix".into()));
+            session.handle(Command::Pass("wrong".into()));
+            last = Some(session.login_result(LoginOutcome::Refused(Refusal::BadLogin)));
+        }
+        assert!(matches!(last, Some(Reply::Close(_))), "{last:?}");
     }
 
     #[test]

@@ -618,6 +618,10 @@ pub const BAD_RECIPIENT_SYNTAX: Canned = canned(501, "5.1.3", "Bad recipient add
 pub const STORE_FAILED: Canned = canned(451, "4.3.0", "Error: queue file write error");
 /// The client made too many errors; the server closes.
 pub const TOO_MANY_ERRORS: Canned = canned(421, "4.7.0", "Error: too many errors");
+/// An HTTP request line or header instead of a command: a browser driven by some page. Postfix's
+/// words, and like Postfix the server closes after it.
+pub const NON_SMTP_COMMAND: Canned =
+    canned(221, "2.7.0", "Error: I can break rules, too. Goodbye.");
 
 /// The greeting.
 pub fn greeting(host: &str) -> Reply {

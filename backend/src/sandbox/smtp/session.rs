@@ -31,6 +31,7 @@ use super::protocol::{
 pub use shared::sandbox::{SmtpStage as Stage, StartTls};
 
 use crate::sandbox::accounts::{self, Accounts};
+use crate::sandbox::cross_protocol;
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
 
 /// Most recipients of one message (RFC 5321 4.5.3.1.8 asks for at least 100).
@@ -416,6 +417,15 @@ impl Session {
             state => {
                 self.state = state;
                 step.log.push(Log::Client(protocol::masked_command(line)));
+                if cross_protocol::is_http(line) {
+                    step.log.push(Log::Note(
+                        "HTTP from a browser, not SMTP: closing (cross-protocol request)".into(),
+                    ));
+                    step.reply = Some(protocol::NON_SMTP_COMMAND.into());
+                    // `handle` turns the closed state into closing the connection.
+                    self.state = State::Closed;
+                    return;
+                }
                 step.reply = Some(match protocol::parse_command(line) {
                     Ok(command) => self.command(command, clock, step),
                     Err(e) => e.reply(),
@@ -1280,6 +1290,24 @@ mod tests {
         );
         assert_eq!(run.codes().last().unwrap(), "500 5.5.2");
         assert!(run.deliveries.is_empty());
+    }
+
+    #[test]
+    fn a_browser_request_closes_the_session_at_its_first_line() {
+        // What a page's form POST to the SMTP port sends: nothing after the request line runs.
+        let post = "POST / HTTP/1.1\r\nHost: 127.0.0.1:2525\r\n\r\nEHLO x\r\nMAIL FROM:<>\r\n";
+        let run = run(SmtpPolicy::default(), post);
+        assert_eq!(run.codes()[1..], ["221 2.7.0"]);
+        assert!(run.closed);
+        // A header line in command position (the request line lost in a proxy) does the same,
+        // also in the middle of a session.
+        let run = run_chunked(
+            &mut Session::new(config(SmtpPolicy::default())),
+            b"EHLO pc\r\nUser-Agent: Mozilla/5.0\r\nNOOP\r\n",
+            3,
+        );
+        assert_eq!(run.codes().last().unwrap(), "221 2.7.0");
+        assert!(run.closed);
     }
 
     #[test]
