@@ -623,36 +623,70 @@ async fn a_pipelined_burst_in_one_write_is_answered_in_order() {
     server.stop().await;
 }
 
+/// poplib from the loopback address in `sys.argv[2]`, as another machine would connect.
+const POP3_FROM: &str = "import poplib, socket, sys\n\
+class From(poplib.POP3):\n    \
+    def _create_socket(self, timeout):\n        \
+        return socket.create_connection((self.host, self.port), timeout, source_address=(sys.argv[2], 0))\n";
+
 #[tokio::test]
-async fn a_flood_of_failed_logins_locks_out_that_address_only() {
+async fn a_flood_of_failed_logins_locks_out_that_address_and_that_account() {
     let server = Sandbox::builder().pop3().await;
     server.deliver(KARACRIX, MSG_PLAIN);
     let attacker = Ipv4Addr::new(127, 0, 0, 2);
     let mut raw = Raw::connect_from(attacker, &server).await;
     raw.line().await;
-    for _ in 0..5 {
+    for _ in 0..4 {
         assert_eq!(raw.cmd("USER karacrix").await, "+OK send PASS\r\n");
         assert_eq!(
             raw.cmd("PASS guess").await,
             "-ERR [AUTH] invalid user name or password\r\n"
         );
     }
-    let locked = "-ERR [AUTH] too many failed logins from your address, try again later\r\n";
+    // Logging in to an account of one's own from the same address does not wipe the count
+    // (poplib, a real client, does it here).
+    let port = server.port();
+    let own = python_args(
+        &format!(
+            "{POP3_FROM}pop = From('127.0.0.1', int(sys.argv[1]), timeout=15)\n\
+             pop.user('operator'); print(pop.pass_('operator-pass').decode()); pop.quit()\n"
+        ),
+        &[&port, "127.0.0.2"],
+        &Env::new(),
+    )
+    .await;
+    assert!(own.starts_with("+OK maildrop"), "{own}");
+    assert_eq!(raw.cmd("USER karacrix").await, "+OK send PASS\r\n");
+    assert_eq!(
+        raw.cmd("PASS guess").await,
+        "-ERR [AUTH] invalid user name or password\r\n"
+    );
+    let locked = "-ERR [AUTH] too many failed logins from your address or for this account, try again later\r\n";
     assert_eq!(raw.cmd("USER karacrix").await, "+OK send PASS\r\n");
     assert_eq!(raw.cmd("PASS karacrix-pass").await, locked);
-    // A new connection from the same address is served but still locked out.
+    // A new connection from the same address is served but still locked out, whatever account.
     let mut again = Raw::connect_from(attacker, &server).await;
-    assert_eq!(again.login("karacrix", "karacrix-pass").await, locked);
+    assert_eq!(again.login("operator", "operator-pass").await, locked);
     assert_eq!(again.cmd("CAPA").await, "+OK capability list follows\r\n");
     again.body().await;
-    // Everyone else is served as usual.
+    // The account is locked from every address: poplib from elsewhere is refused too.
+    let refused = python_args(
+        &format!(
+            "{POP3_FROM}pop = From('127.0.0.1', int(sys.argv[1]), timeout=15)\n\
+             pop.user('karacrix')\n\
+             try:\n    pop.pass_('karacrix-pass'); print('served')\n\
+             except poplib.error_proto as e:\n    print(e.args[0].decode())\n"
+        ),
+        &[&port, "127.0.0.3"],
+        &Env::new(),
+    )
+    .await;
+    assert_eq!(refused, locked.replace("\r\n", "\n"));
+    // Other accounts from other addresses are served as usual.
     let mut other = Raw::connect_from(Ipv4Addr::new(127, 0, 0, 3), &server).await;
     assert_eq!(
-        other.login("karacrix", "karacrix-pass").await,
-        format!(
-            "+OK maildrop has 1 messages ({} octets)\r\n",
-            MSG_PLAIN.len()
-        )
+        other.login("operator", "operator-pass").await,
+        "+OK maildrop has 0 messages (0 octets)\r\n"
     );
     assert_eq!(
         other.cmd("QUIT").await,
@@ -839,26 +873,20 @@ pop.quit()
 /// (curl stands in for the browser; `--http0.9` lets it show what the server answered).
 #[tokio::test]
 async fn a_browser_post_to_the_pop3_port_is_cut_off_at_its_request_line() {
-    let server = Server::start(|_| {}).await;
+    let server = Sandbox::builder().pop3().await;
     let uid = server.deliver(KARACRIX, MSG_PLAIN);
-    let mut log = server.ctx.dialogue.subscribe();
-    let port = server.port();
-    let output = timeout(
-        WAIT,
-        tokio::process::Command::new("curl")
-            .args(["-s", "--http0.9", "--max-time", "15", "--data-binary"])
-            .arg("USER karacrix\r\nPASS karacrix-pass\r\nDELE 1\r\nQUIT\r\n")
-            .arg(format!("http://127.0.0.1:{port}/"))
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("curl did not finish")
-    .expect("curl is needed for this test");
-    let answer = String::from_utf8_lossy(&output.stdout);
+    let mut log = server.dialogue.subscribe();
+    let ran = curl(&[
+        "--http0.9",
+        "--data-binary",
+        "USER karacrix\r\nPASS karacrix-pass\r\nDELE 1\r\nQUIT\r\n",
+        &format!("http://127.0.0.1:{}/", server.port()),
+    ])
+    .await;
     assert!(
-        !answer.contains("maildrop"),
-        "the body was obeyed: {answer}"
+        !ran.stdout.contains("maildrop"),
+        "the body was obeyed: {}",
+        ran.stdout
     );
     // The server's last word, and the end of the session, are in its log.
     let closed = timeout(WAIT, async {
@@ -884,8 +912,8 @@ async fn a_browser_post_to_the_pop3_port_is_cut_off_at_its_request_line() {
 
 #[tokio::test]
 async fn twenty_errors_close_the_connection() {
-    let server = Server::start(|_| {}).await;
-    let mut raw = Raw::connect(server.addr).await;
+    let server = Sandbox::builder().pop3().await;
+    let mut raw = Raw::connect(&server).await;
     raw.line().await;
     for _ in 1..20 {
         assert_eq!(raw.cmd("XYZZY").await, "-ERR unknown command\r\n");

@@ -858,24 +858,22 @@ async fn tls_settings_without_a_certificate_are_refused_with_the_reason() {
 /// as the body (curl stands in for the browser; `--http0.9` shows the server's answer).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_post_to_the_smtp_port_is_cut_off_at_its_request_line() {
-    let sandbox = Sandbox::plain(SmtpPolicy::default()).await;
+    let sandbox = Sandbox::builder().smtp().await;
     let mut log = sandbox.dialogue.subscribe();
     let body = "EHLO page\r\nMAIL FROM:<karacrix@sandbox.test>\r\n\
                 RCPT TO:<operator@sandbox.test>\r\nDATA\r\nSubject: forged\r\n\r\nx\r\n.\r\nQUIT\r\n";
-    let output = timeout(
-        WAIT,
-        tokio::process::Command::new("curl")
-            .args(["-s", "--http0.9", "--max-time", "15", "--data-binary", body])
-            .arg(format!("http://127.0.0.1:{}/", sandbox.port()))
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("curl did not finish")
-    .expect("curl is needed for this test");
-    let answer = String::from_utf8_lossy(&output.stdout);
-    assert!(!answer.contains("250"), "the body was obeyed: {answer}");
+    let ran = curl(&[
+        "--http0.9",
+        "--data-binary",
+        body,
+        &format!("http://127.0.0.1:{}/", sandbox.port()),
+    ])
+    .await;
+    assert!(
+        !ran.stdout.contains("250"),
+        "the body was obeyed: {}",
+        ran.stdout
+    );
     let seen = timeout(WAIT, async {
         let mut seen = Vec::new();
         loop {
@@ -895,4 +893,38 @@ async fn a_browser_post_to_the_smtp_port_is_cut_off_at_its_request_line() {
     );
     assert!(!seen.iter().any(|l| l.starts_with("EHLO")), "{seen:#?}");
     assert!(sandbox.mailbox(PHONE).is_empty());
+}
+
+/// Password guessing over SMTP AUTH: smtplib guesses five times, then even the right password is
+/// refused with a temporary 454, from that address and for that account from any address, while
+/// another account elsewhere still logs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_auth_locks_out_the_address_and_the_account() {
+    let sandbox = Sandbox::builder()
+        .smtp_policy(auth_policy(StartTls::Off))
+        .smtp()
+        .await;
+    let out = smtplib(
+        r#"
+def login(source, user, password):
+    s = smtplib.SMTP(HOST, PORT, timeout=10, source_address=(source, 0))
+    s.ehlo()
+    # One guess per login: smtplib would try LOGIN after a refused PLAIN.
+    s.esmtp_features["auth"] = "PLAIN"
+    try:
+        s.login(user, password)
+        result = "235"
+    except smtplib.SMTPAuthenticationError as e:
+        result = str(e.smtp_code)
+    s.quit()
+    return result
+print(" ".join(login("127.0.0.2", "karacrix", "guess%d" % i) for i in range(5)))
+print(login("127.0.0.2", "karacrix", "karacrix-pass"))
+print(login("127.0.0.3", "karacrix", "karacrix-pass"))
+print(login("127.0.0.3", "operator", "operator-pass"))
+"#,
+        &sandbox,
+    )
+    .await;
+    assert_eq!(out, "535 535 535 535 535\n454\n454\n235\n");
 }

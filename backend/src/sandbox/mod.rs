@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cross_protocol;
+pub mod lockout;
 pub mod mailstore;
 pub mod pop3;
 pub mod pop_before_smtp;

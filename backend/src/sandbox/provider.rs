@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::lockout::Lockout;
 use super::pop3::{self, FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
 use super::smtp::{self, ReplyFault, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
 use super::{Accounts, Dialogue, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
@@ -35,6 +36,8 @@ struct Inner {
     mail: MailStore,
     dialogue: Dialogue,
     pop_before_smtp: PopBeforeSmtp,
+    /// Failed logins, one record for every POP3 and SMTP listener.
+    lockout: Lockout,
     tls: SandboxTls,
     store: Store,
     policy: watch::Sender<SandboxPolicy>,
@@ -105,6 +108,7 @@ impl SandboxProvider {
                 mail,
                 dialogue: Dialogue::new(Party::Sandbox),
                 pop_before_smtp: PopBeforeSmtp::default(),
+                lockout: Lockout::default(),
                 tls,
                 store: store.clone(),
                 policy: watch::channel(policy.clone()).0,
@@ -136,6 +140,7 @@ impl SandboxProvider {
                 ctx.tls = Some(inner.tls.acceptor());
                 ctx.implicit_tls = service.implicit_tls();
                 ctx.faults = inner.pop3_faults.clone();
+                ctx.lockout = inner.lockout.clone();
                 ctx.shutdown = stop;
                 tokio::spawn(pop3::serve(listener, ctx))
             }
@@ -152,6 +157,7 @@ impl SandboxProvider {
                 );
                 ctx.tls = Some(inner.tls.acceptor());
                 ctx.implicit_tls = service.implicit_tls();
+                ctx.lockout = inner.lockout.clone();
                 tokio::spawn(async move {
                     // Dropping the server's future closes its connections.
                     tokio::select! {

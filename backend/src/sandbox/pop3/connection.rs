@@ -17,10 +17,10 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use super::lockout::Lockout;
 use super::protocol::{self, DotStuffer, Input, LineBuffer, ParseError, Refusal, Response};
 use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, authorize};
 use crate::sandbox::accounts::{Accounts, DOMAIN};
+use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::{MailStore, MailboxLock};
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
 use crate::sandbox::transcript::{Dialogue, Transcript};

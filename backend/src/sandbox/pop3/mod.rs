@@ -5,8 +5,9 @@
 //! - [`serve`] accepts on a listener until [`Pop3Context::shutdown`] is cancelled; each
 //!   connection gets one transcript in the [`Dialogue`](super::Dialogue), with secrets masked.
 //! - Logins: USER/PASS and APOP against [`Accounts`](super::Accounts); one session per mailbox
-//!   (`-ERR [IN-USE]`); a client address that fails too often is locked out for a while
-//!   (`-ERR [AUTH]`, [`Lockout`]); every successful login is recorded for PopBeforeSmtp.
+//!   (`-ERR [IN-USE]`); a client address or an account that fails too often is locked out for
+//!   a while (`-ERR [AUTH]`, [`Lockout`], shared with SMTP AUTH); every successful login is
+//!   recorded for PopBeforeSmtp.
 //! - Messages are only removed when a client QUITs from TRANSACTION, all at once; a dropped or
 //!   timed-out connection leaves the mailbox as it was.
 //! - Every input is bounded: 512-octet command lines (longer ones are refused and skipped),
@@ -15,15 +16,14 @@
 //!   later connections only.
 //!
 //! Layers: `protocol` (pure wire format), `session` (pure state machine whose replies carry the
-//! side effects), `lockout` (failed-login record), `connection` (the tokio loop).
+//! side effects), `connection` (the tokio loop).
 
 mod connection;
-pub mod lockout;
 pub mod protocol;
 pub mod session;
 
+pub use crate::sandbox::lockout::{Lockout, LockoutPolicy};
 pub use connection::{
     DEFAULT_IDLE_TIMEOUT, FaultStage, FaultSwitch, Pop3Context, Pop3Faults, handle_connection,
     serve,
 };
-pub use lockout::{Lockout, LockoutPolicy};

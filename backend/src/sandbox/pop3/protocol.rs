@@ -201,7 +201,7 @@ impl Refusal {
             Refusal::BadLogin => (Some(RespCode::Auth), "invalid user name or password"),
             Refusal::LockedOut => (
                 Some(RespCode::Auth),
-                "too many failed logins from your address, try again later",
+                "too many failed logins from your address or for this account, try again later",
             ),
             Refusal::InUse => (
                 Some(RespCode::InUse),

@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use md5::{Digest, Md5};
 
-use super::lockout::Lockout;
 use super::protocol::{Command, ParseError, Refusal, Response};
 use crate::sandbox::accounts::{Account, Accounts, DOMAIN};
+use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::MessageInfo;
 
 /// What the server says it is in CAPA.
@@ -88,16 +88,17 @@ pub fn authorize<'a>(
     credentials: &Credentials,
     timestamp: &str,
 ) -> Result<&'a Account, Refusal> {
-    if lockout.is_locked(ip, now) {
+    let user = credentials.user();
+    if lockout.is_locked(ip, user, now) {
         return Err(Refusal::LockedOut);
     }
     match credentials.verify(accounts, timestamp) {
         Some(account) => {
-            lockout.succeeded(ip);
+            lockout.succeeded(ip, user);
             Ok(account)
         }
         None => {
-            lockout.failed(ip, now);
+            lockout.failed(ip, user, now);
             Err(Refusal::BadLogin)
         }
     }
@@ -484,9 +485,9 @@ mod tests {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use super::super::lockout::LockoutPolicy;
     use super::super::protocol::{self, DotStuffer, Input, LineBuffer, RespCode};
     use super::*;
+    use crate::sandbox::lockout::LockoutPolicy;
 
     const TS: &str = "<1234.5678@sandbox.test>";
 
@@ -1036,12 +1037,21 @@ mod tests {
                 Err(Refusal::BadLogin)
             );
         }
-        // Locked out: even the right password is refused, other addresses are not affected.
+        // Locked out: even the right password is refused, and the account is locked from
+        // every address; other accounts from other addresses are not affected.
         assert_eq!(
             authorize(&accounts, &lockout, attacker, at(10), &right, TS),
             Err(Refusal::LockedOut)
         );
-        assert!(authorize(&accounts, &lockout, user, at(10), &right, TS).is_ok());
+        assert_eq!(
+            authorize(&accounts, &lockout, user, at(10), &right, TS),
+            Err(Refusal::LockedOut)
+        );
+        let operator = Credentials::Password {
+            user: "operator".into(),
+            password: "operator-pass".into(),
+        };
+        assert!(authorize(&accounts, &lockout, user, at(10), &operator, TS).is_ok());
         assert_eq!(
             authorize(&accounts, &lockout, attacker, at(4 + 119), &right, TS),
             Err(Refusal::LockedOut)
@@ -1064,7 +1074,7 @@ mod tests {
             5
         );
         assert!(text.ends_with(
-            "-ERR [AUTH] too many failed logins from your address, try again later\r\n"
+            "-ERR [AUTH] too many failed logins from your address or for this account, try again later\r\n"
         ));
     }
 }

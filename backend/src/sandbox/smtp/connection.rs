@@ -29,6 +29,7 @@ use super::protocol::{self, Reply};
 use super::session::{Action, Clock, Delivery, Log, ReplyFault, Session, SessionConfig, Step};
 use super::session::{SmtpPolicy, StartTls};
 use crate::sandbox::accounts::Accounts;
+use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::MailStore;
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
 use crate::sandbox::transcript::{Dialogue, Transcript};
@@ -91,6 +92,8 @@ pub struct SmtpContext {
     pub idle_timeout: Duration,
     /// The listener's current settings.
     pub settings: watch::Receiver<SmtpSettings>,
+    /// Failed AUTH attempts by address and account (shared with POP3 by the provider).
+    pub lockout: Lockout,
 }
 
 impl SmtpContext {
@@ -111,6 +114,7 @@ impl SmtpContext {
             implicit_tls: false,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             settings,
+            lockout: Lockout::default(),
         }
     }
 
@@ -222,6 +226,7 @@ pub async fn serve_connection(stream: TcpStream, peer: IpAddr, ctx: SmtpContext)
         session_id: conn.transcript.session(),
         accounts: ctx.accounts.clone(),
         pop_before_smtp: ctx.pop_before_smtp.clone(),
+        lockout: ctx.lockout.clone(),
     });
     match (&ctx.tls, ctx.implicit_tls) {
         (Some(acceptor), true) => {

@@ -565,6 +565,13 @@ pub const AUTH_FAILED: Canned = canned(
     "5.7.8",
     "Error: authentication failed: authentication failure",
 );
+/// AUTH while the client's address or the account is locked out after failed logins: temporary
+/// (RFC 4954 section 6), right password or wrong.
+pub const AUTH_LOCKED_OUT: Canned = canned(
+    454,
+    "4.7.0",
+    "Error: too many failed logins from your address or for this account, try again later",
+);
 /// AUTH with a mechanism not offered.
 pub const AUTH_UNSUPPORTED: Canned = canned(504, "5.5.4", "Unsupported authentication mechanism");
 /// AUTH answered with `*`.

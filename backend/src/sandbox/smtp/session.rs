@@ -32,6 +32,7 @@ pub use shared::sandbox::{SmtpStage as Stage, StartTls};
 
 use crate::sandbox::accounts::{self, Accounts};
 use crate::sandbox::cross_protocol;
+use crate::sandbox::lockout::Lockout;
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
 
 /// Most recipients of one message (RFC 5321 4.5.3.1.8 asks for at least 100).
@@ -147,6 +148,8 @@ pub struct SessionConfig {
     pub accounts: Accounts,
     /// The record of recent POP3 logins.
     pub pop_before_smtp: PopBeforeSmtp,
+    /// Failed logins by address and account.
+    pub lockout: Lockout,
 }
 
 /// The time as the session needs it: monotonic for PopBeforeSmtp, wall clock for `Received:`.
@@ -273,6 +276,8 @@ pub struct Session {
     user: Option<String>,
     errors: u32,
     messages: u64,
+    /// The time of the input being handled (for the lock-out).
+    now: Instant,
 }
 
 impl Session {
@@ -286,6 +291,7 @@ impl Session {
             user: None,
             errors: 0,
             messages: 0,
+            now: Instant::now(),
         }
     }
 
@@ -319,6 +325,7 @@ impl Session {
 
     /// Takes client input up to the end of the next command or message.
     pub fn handle(&mut self, input: &[u8], clock: Clock) -> Step {
+        self.now = clock.now;
         if matches!(self.state, State::Closed) {
             return Step {
                 consumed: input.len(),
@@ -602,13 +609,23 @@ impl Session {
         self.verify(&authcid, &String::from_utf8_lossy(password))
     }
 
+    /// The lock-out first (a locked-out address or account is refused whatever it presents),
+    /// then the password, and the lock-out record updated; as the POP3 server does.
     fn verify(&mut self, user: &str, password: &str) -> Reply {
+        let (lockout, peer, now) = (&self.config.lockout, self.config.peer, self.now);
+        if lockout.is_locked(peer, user, now) {
+            return protocol::AUTH_LOCKED_OUT.into();
+        }
         match self.config.accounts.check_password(user, password) {
             Some(account) => {
+                lockout.succeeded(peer, user);
                 self.user = Some(account.address());
                 protocol::AUTH_OK.into()
             }
-            None => protocol::AUTH_FAILED.into(),
+            None => {
+                lockout.failed(peer, user, now);
+                protocol::AUTH_FAILED.into()
+            }
         }
     }
 
@@ -832,6 +849,7 @@ mod tests {
             session_id: 7,
             accounts: Accounts::training(),
             pop_before_smtp: PopBeforeSmtp::default(),
+            lockout: Lockout::default(),
         }
     }
 
@@ -1082,6 +1100,33 @@ mod tests {
                 .collect();
             assert_eq!(codes, expected, "{script}");
         }
+    }
+
+    #[test]
+    fn failed_auth_locks_out_address_and_account_across_sessions() {
+        let lockout = Lockout::default();
+        let session = |peer: &str| {
+            let mut config = config(SmtpPolicy::default());
+            config.peer = peer.parse().unwrap();
+            config.lockout = lockout.clone();
+            Session::new(config)
+        };
+        // karacrix / wrong, then karacrix / karacrix-pass, as AUTH PLAIN.
+        let wrong = "EHLO pc\r\nAUTH PLAIN AGthcmFjcml4AHdyb25n\r\nQUIT\r\n";
+        let right = "EHLO pc\r\nAUTH PLAIN AGthcmFjcml4AGthcmFjcml4LXBhc3M=\r\nQUIT\r\n";
+        for _ in 0..5 {
+            let run = run_chunked(&mut session("127.0.0.5"), wrong.as_bytes(), 4096);
+            assert_eq!(run.codes()[2], "535 5.7.8");
+        }
+        // The right password is refused now, from that address and for that account anywhere.
+        for peer in ["127.0.0.5", "127.0.0.6"] {
+            let run = run_chunked(&mut session(peer), right.as_bytes(), 4096);
+            assert_eq!(run.codes()[2], "454 4.7.0", "{peer}");
+        }
+        // operator / operator-pass from another address is not affected.
+        let operator = "EHLO pc\r\nAUTH PLAIN AG9wZXJhdG9yAG9wZXJhdG9yLXBhc3M=\r\n";
+        let run = run_chunked(&mut session("127.0.0.6"), operator.as_bytes(), 4096);
+        assert_eq!(run.codes()[2], "235 2.7.0");
     }
 
     #[test]
