@@ -9,7 +9,7 @@ use clap::Parser;
 pub const MIN_TOKEN_LEN: usize = 16;
 
 /// How the back end is started.
-#[derive(Debug, Clone, Parser)]
+#[derive(Clone, Parser)]
 #[command(
     name = "karacrix-mail",
     version,
@@ -59,6 +59,24 @@ pub struct Config {
     /// Allow `submission` (587) without STARTTLS, for lab servers only.
     #[arg(long)]
     pub allow_plain_submission: bool,
+}
+
+impl std::fmt::Debug for Config {
+    // The token is the UI's password: masked, like every secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = self.token.as_deref().map(shared::secret::Masked);
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("static_dir", &self.static_dir)
+            .field("token", &token)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("sandbox", &self.sandbox)
+            .field("time_scale", &self.time_scale)
+            .field("points", &self.points)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where the embedded sandbox ISP listens. Its ports stand for the well-known ones (25, 587,
@@ -313,6 +331,14 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn debug_output_masks_the_token() {
+        let c = config("0.0.0.0:8080", Some("0123456789abcdef-secret"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("token: Some(****)"), "{shown}");
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     config.validate()?;
-    std::fs::create_dir_all(&config.data_dir)
+    store::create_private_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let cancel = CancellationToken::new();
     let store = store::Store::open(&config.data_dir)

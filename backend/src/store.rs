@@ -24,6 +24,14 @@ pub enum StoreError {
     /// The database itself failed.
     #[error("database: {0}")]
     Database(#[from] redb::Error),
+    /// The file or its directory could not be made private.
+    #[error("cannot restrict access to {path}: {source}")]
+    Permissions {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A stored document no longer parses (e.g. written by another version).
     #[error("stored {key:?} is unreadable: {source}")]
     Document {
@@ -63,8 +71,13 @@ impl Store {
         Self::open_file(&data_dir.join(FILE_NAME))
     }
 
-    /// Opens (or creates) the database file at `path`.
+    /// Opens (or creates) the database file at `path`, readable and writable by this user only
+    /// (0600): it holds the mail password and the PIN.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        create_private_file(path).map_err(|source| StoreError::Permissions {
+            path: path.to_path_buf(),
+            source,
+        })?;
         // redb's default cache (up to 1 GiB) would grow with the mailboxes; bodies are read
         // once, so a small cache keeps memory flat at no cost to ingest.
         let db = Database::builder()
@@ -119,9 +132,63 @@ impl Store {
     }
 }
 
+/// Creates `dir` and its parents for this user only (0700) and takes access away from others on
+/// an existing one: the database inside holds the mail password and the PIN (OpenSSH keeps
+/// `~/.ssh` the same way).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    restrict(dir, 0o700)
+}
+
+/// Creates `path` empty with mode 0600 if it is missing (redb initialises an empty file), and
+/// sets 0600 on an existing one, so there is no moment in which others could open it.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    restrict(path, 0o600)
+}
+
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        // Elsewhere the user's profile directory is private by default.
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        create_private_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        Store::open(&dir).unwrap();
+        assert_eq!(mode(&dir.join(FILE_NAME)), 0o600);
+        // An existing, too open directory and database are tightened.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let file = dir.join(FILE_NAME);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        create_private_dir(&dir).unwrap();
+        Store::open(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&file), 0o600);
+    }
 
     #[test]
     fn documents_survive_reopening() {

@@ -232,7 +232,7 @@ pub struct CommandLine {
 }
 
 /// What a command mail asks for.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CommandMail {
     /// The command lines in order (Subject first); empty when [`CommandMail::refused`] is set.
     pub commands: Vec<CommandLine>,
@@ -242,6 +242,17 @@ pub struct CommandMail {
     /// Set when the mail as a whole breaks a limit: then nothing is to be executed, and the reply
     /// carries only this error.
     pub refused: Option<CommandError>,
+}
+
+impl std::fmt::Debug for CommandMail {
+    // The PIN is a password: masked, like every secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandMail")
+            .field("commands", &self.commands)
+            .field("pin", &self.pin.as_deref().map(crate::secret::Masked))
+            .field("refused", &self.refused)
+            .finish()
+    }
 }
 
 impl CommandMail {

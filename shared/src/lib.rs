@@ -9,6 +9,7 @@ pub mod phone;
 pub mod points;
 pub mod protocol;
 pub mod sandbox;
+pub mod secret;
 pub mod settings;
 pub mod status;
 pub mod transcript;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::sandbox::MailService;
+use crate::secret::Masked;
 
 /// The longest receive interval, one day in minutes.
 pub const MAX_INTERVAL_MIN: u32 = 1440;
@@ -14,7 +15,7 @@ pub const MAX_INTERVAL_MIN: u32 = 1440;
 pub const MAX_LIST_LEN: usize = 32;
 
 /// The settings as stored and shown (without the password).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailSettings {
     /// 1. Minutes between mailbox polls; 0 turns receiving off.
     pub receive_interval_min: u32,
@@ -42,14 +43,43 @@ pub struct MailSettings {
     pub smtp_auth_login: bool,
 }
 
+impl std::fmt::Debug for MailSettings {
+    // The PIN is a password (4.コマンド暗証番号): masked, like every secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("receive_interval_min", &self.receive_interval_min)
+            .field("alarm_recipients", &self.alarm_recipients)
+            .field("allowed_senders", &self.allowed_senders)
+            .field("command_pin", &Masked(&self.command_pin))
+            .field("smtp_service", &self.smtp_service)
+            .field("pop_server", &self.pop_server)
+            .field("smtp_server", &self.smtp_server)
+            .field("address", &self.address)
+            .field("user", &self.user)
+            .field("password_set", &self.password_set)
+            .field("pop_before_smtp", &self.pop_before_smtp)
+            .field("smtp_auth_login", &self.smtp_auth_login)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a save does to the stored password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", content = "value", rename_all = "snake_case")]
 pub enum PasswordChange {
     /// Keep what is stored.
     Keep,
     /// Store this password.
     Set(String),
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordChange::Keep => f.write_str("Keep"),
+            PasswordChange::Set(password) => f.debug_tuple("Set").field(&Masked(password)).finish(),
+        }
+    }
 }
 
 /// A field of the screen.

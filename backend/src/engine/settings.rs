@@ -11,12 +11,21 @@ const PENDING: &str = "engine.settings.pending";
 const APPLIED: &str = "engine.settings.applied";
 
 /// Settings with the password, as kept in the store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredSettings {
     /// The visible fields.
     pub settings: MailSettings,
     /// 10.E-Mailパスワード.
     pub password: String,
+}
+
+impl std::fmt::Debug for StoredSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSettings")
+            .field("settings", &self.settings)
+            .field("password", &shared::secret::Masked(&self.password))
+            .finish()
+    }
 }
 
 /// Why a save did not happen.
@@ -144,5 +153,32 @@ mod tests {
             settings.pending().unwrap().settings,
             MailSettings::sandbox_demo()
         );
+    }
+
+    #[test]
+    fn debug_output_masks_every_secret() {
+        let mut settings = MailSettings::sandbox_demo();
+        settings.command_pin = "pin-424242".into();
+        let stored = StoredSettings {
+            settings,
+            password: "pass-secret".into(),
+        };
+        let account = crate::sandbox::Accounts::training()
+            .by_user("karacrix")
+            .cloned()
+            .unwrap();
+        let mail = shared::command::CommandMail {
+            pin: Some("pin-424242".into()),
+            ..Default::default()
+        };
+        let shown = format!(
+            "{stored:?} {account:?} {:?} {mail:?}",
+            PasswordChange::Set("pass-secret".into())
+        );
+        for secret in ["pin-424242", "pass-secret", "karacrix-pass"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("command_pin: ****"), "{shown}");
+        assert!(shown.contains("Set(****)"), "{shown}");
     }
 }

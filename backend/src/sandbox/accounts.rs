@@ -5,12 +5,22 @@
 pub const DOMAIN: &str = "sandbox.test";
 
 /// One mailbox owner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Account {
     /// The local part, also the POP3/SMTP user name (`karacrix`).
     pub user: String,
     /// The training password.
     pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    // Public training passwords still stay out of logs: the habit is the point.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("user", &self.user)
+            .field("password", &shared::secret::Masked(&self.password))
+            .finish()
+    }
 }
 
 impl Account {
