@@ -38,6 +38,17 @@ pub struct Config {
     /// site cannot reach the UI by pointing its own name at this machine (DNS rebinding).
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
+    /// The web UI's certificate chain (PEM) for HTTPS; with --tls-key. Without one, a
+    /// self-signed certificate is generated when listening beyond loopback.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP beyond loopback (the token and settings then cross the network in
+    /// clear); only for a network you trust completely.
+    #[arg(long)]
+    pub insecure_http: bool,
     /// Caps on connections; fixed for users, smaller in tests.
     #[arg(skip)]
     pub web_limits: WebLimits,
@@ -72,6 +83,8 @@ impl std::fmt::Debug for Config {
             .field("token", &token)
             .field("allowed_origins", &self.allowed_origins)
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("tls_cert", &self.tls_cert)
+            .field("insecure_http", &self.insecure_http)
             .field("sandbox", &self.sandbox)
             .field("time_scale", &self.time_scale)
             .field("points", &self.points)
@@ -181,6 +194,9 @@ impl Config {
             token: None,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            insecure_http: false,
             web_limits: WebLimits::default(),
             sandbox: SandboxArgs::ephemeral(),
             time_scale: 1,
@@ -243,6 +259,12 @@ impl Config {
         Ok(())
     }
 
+    /// True when the web UI is served over HTTPS: a certificate was given, or it listens beyond
+    /// loopback without --insecure-http.
+    pub fn https(&self) -> bool {
+        self.tls_cert.is_some() || !(self.listen.ip().is_loopback() || self.insecure_http)
+    }
+
     /// The address to open in a browser, including the token when one is set.
     pub fn public_url(&self, bound: SocketAddr) -> String {
         let host = if bound.ip().is_unspecified() {
@@ -255,9 +277,10 @@ impl Config {
         } else {
             host
         };
+        let scheme = if self.https() { "https" } else { "http" };
         match &self.token {
-            Some(token) => format!("http://{host}:{}/?token={token}", bound.port()),
-            None => format!("http://{host}:{}/", bound.port()),
+            Some(token) => format!("{scheme}://{host}:{}/?token={token}", bound.port()),
+            None => format!("{scheme}://{host}:{}/", bound.port()),
         }
     }
 }
@@ -346,6 +369,12 @@ mod tests {
         let c = config("0.0.0.0:0", Some("0123456789abcdef"));
         assert_eq!(
             c.public_url("0.0.0.0:8080".parse().unwrap()),
+            "https://127.0.0.1:8080/?token=0123456789abcdef"
+        );
+        let mut plain = c.clone();
+        plain.insecure_http = true;
+        assert_eq!(
+            plain.public_url("0.0.0.0:8080".parse().unwrap()),
             "http://127.0.0.1:8080/?token=0123456789abcdef"
         );
         assert_eq!(

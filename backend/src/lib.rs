@@ -43,6 +43,7 @@ pub async fn serve(
     config.validate()?;
     store::create_private_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+    let tls = web::tls::acceptor(&config).context("cannot set up HTTPS for the web UI")?;
     let cancel = CancellationToken::new();
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
@@ -89,7 +90,7 @@ pub async fn serve(
     let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine), Some(plant));
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    let listener = web::listener::GuardedListener::new(listener, config.web_limits, None);
+    let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
     let stop = cancel.clone();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

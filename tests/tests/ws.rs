@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, Client, WAIT};
+use common::{Backend, Client, WAIT, curl};
 use futures_util::{SinkExt, StreamExt};
 use shared::protocol::{BackendStatus, ErrorCode, PROTOCOL_VERSION};
 use shared::{Lang, ServerMsg};
@@ -512,4 +512,38 @@ async fn receive_now_is_limited_per_page() {
         "{refused:?}"
     );
     server.stop().await;
+}
+
+#[tokio::test]
+async fn beyond_loopback_the_ui_is_served_over_https_only() {
+    let data = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut config = backend::Config::local(
+        listener.local_addr().unwrap(),
+        data.path().join("data"),
+        data.path().join("no-front-end"),
+    );
+    config.token = Some("0123456789abcdef-token".into());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(backend::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    // The certificate is self-signed (generated at this first start), so curl is told not to
+    // check it; what matters here is that the server speaks TLS and nothing else.
+    let https = curl(&["-k", &format!("https://127.0.0.1:{port}/healthz")]).await;
+    assert_eq!(
+        (https.code, https.stdout.as_str()),
+        (0, "ok"),
+        "{}",
+        https.stderr
+    );
+    let plain = curl(&[&format!("http://127.0.0.1:{port}/healthz")]).await;
+    assert_ne!(
+        plain.code, 0,
+        "plain HTTP must not be served: {}",
+        plain.stdout
+    );
+    stop.send(()).unwrap();
+    timeout(WAIT, task).await.unwrap().unwrap().unwrap();
 }

@@ -82,22 +82,9 @@ impl SandboxTls {
             dir: dir.to_path_buf(),
             reason,
         };
-        let chain: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(read(SERVER_CERT)?.as_bytes())
-                .collect::<Result<_, _>>()
-                .map_err(|e| unusable(format!("server certificate: {e}")))?;
-        let key = PrivateKeyDer::from_pem_slice(read(SERVER_KEY)?.as_bytes())
-            .map_err(|e| unusable(format!("server key: {e}")))?;
-        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| unusable(e.to_string()))?
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|e| unusable(e.to_string()))?;
-        Ok(SandboxTls {
-            ca_pem,
-            acceptor: TlsAcceptor::from(Arc::new(config)),
-        })
+        let acceptor =
+            acceptor_from_pem(&read(SERVER_CERT)?, &read(SERVER_KEY)?).map_err(unusable)?;
+        Ok(SandboxTls { ca_pem, acceptor })
     }
 
     /// The CA certificate (PEM) that clients trust to talk to the sandbox.
@@ -109,6 +96,25 @@ impl SandboxTls {
     pub fn acceptor(&self) -> TlsAcceptor {
         self.acceptor.clone()
     }
+}
+
+/// A TLS server for a certificate chain and its key, both PEM; the error says what is wrong.
+pub(crate) fn acceptor_from_pem(chain_pem: &str, key_pem: &str) -> Result<TlsAcceptor, String> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("server certificate: {e}"))?;
+    if chain.is_empty() {
+        return Err("no certificate in the certificate file".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| format!("server key: {e}"))?;
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| e.to_string())?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// A new CA and a server certificate signed by it: [ca cert, ca key, server cert, server key].
@@ -149,7 +155,7 @@ fn generate() -> Result<[String; 4], rcgen::Error> {
 }
 
 /// Writes a file readable by its owner only (the keys are secrets).
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::io::Write;

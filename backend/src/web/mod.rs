@@ -4,6 +4,7 @@
 mod access;
 mod limits;
 pub mod listener;
+pub mod tls;
 mod ws;
 
 use std::path::{Path, PathBuf};
