@@ -67,7 +67,7 @@ impl Phone {
         });
         let target = SmtpTarget {
             route: self.routes.route(HOST, 587)?,
-            implicit_tls: false,
+            security: shared::settings::Security::Starttls,
             require_starttls: true,
             credentials: Some((USER.to_string(), self.password.clone())),
             hello_name: "phone.sandbox.test".into(),

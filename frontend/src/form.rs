@@ -5,11 +5,12 @@
 
 use shared::Lang;
 use shared::settings::{
-    Field, FieldError, MAX_INTERVAL_MIN, MailSettings, PasswordChange, Problem, validate_password,
+    Field, FieldError, MAX_INTERVAL_MIN, MailSettings, PasswordChange, Problem, Security,
+    validate_password,
 };
 
 /// The inputs of 「Eメール接続環境設定」, as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
     /// 1. as typed.
     pub interval: String,
@@ -35,6 +36,31 @@ pub struct Draft {
     pub pop_before_smtp: bool,
     /// 12.
     pub smtp_auth_login: bool,
+    /// 13.
+    pub pop_security: Security,
+    /// 14.
+    pub smtp_security: Security,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            interval: String::new(),
+            alarm_recipients: String::new(),
+            allowed_senders: String::new(),
+            pin: String::new(),
+            smtp_service: String::new(),
+            pop_server: String::new(),
+            smtp_server: String::new(),
+            address: String::new(),
+            user: String::new(),
+            password: String::new(),
+            pop_before_smtp: false,
+            smtp_auth_login: false,
+            pop_security: Security::Starttls,
+            smtp_security: Security::Starttls,
+        }
+    }
 }
 
 impl Draft {
@@ -53,6 +79,8 @@ impl Draft {
             password: String::new(),
             pop_before_smtp: s.pop_before_smtp,
             smtp_auth_login: s.smtp_auth_login,
+            pop_security: s.pop_security,
+            smtp_security: s.smtp_security,
         }
     }
 
@@ -76,6 +104,8 @@ impl Draft {
             password_set,
             pop_before_smtp: self.pop_before_smtp,
             smtp_auth_login: self.smtp_auth_login,
+            pop_security: self.pop_security,
+            smtp_security: self.smtp_security,
         };
         let password = if self.password.is_empty() {
             PasswordChange::Keep
@@ -149,6 +179,8 @@ pub fn display_value(s: &MailSettings, field: Field, lang: Lang) -> String {
             .into(),
         Field::PopBeforeSmtp => on_off(s.pop_before_smtp).into(),
         Field::SmtpAuthLogin => on_off(s.smtp_auth_login).into(),
+        Field::PopSecurity => s.pop_security.label(lang).into(),
+        Field::SmtpSecurity => s.smtp_security.label(lang).into(),
     }
 }
 
@@ -204,6 +236,11 @@ mod tests {
         assert_eq!(display_value(&s, Field::Password, Lang::Ja), "設定済み");
         assert_eq!(display_value(&s, Field::SmtpAuthLogin, Lang::En), "off");
         assert_eq!(display_value(&s, Field::CommandPin, Lang::En), "(none)");
+        s.pop_security = Security::Tls;
+        assert_eq!(
+            display_value(&s, Field::PopSecurity, Lang::En),
+            "TLS (encrypted from the start)"
+        );
         s.allowed_senders.push("@sandbox.test".into());
         assert_eq!(
             display_value(&s, Field::AllowedSenders, Lang::En),

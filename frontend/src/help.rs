@@ -143,12 +143,12 @@ pub fn field_help(field: Field, lang: Lang) -> &'static str {
             "When set, command mails must carry a PIN line (e.g. PIN 1234). 4 to 8 digits; empty for none.",
         ),
         Field::SmtpService => (
-            "送信に使うサービス名: smtp（25 番）、submission（587 番）、smtps（465 番、最初から暗号化）。ポート番号でも指定できます。OP25B のサーバでは多くの場合 submission です。",
-            "The service used to send: smtp (port 25), submission (587) or smtps (465, encrypted from the start); a port number works too. Servers with OP25B usually need submission.",
+            "送信に使うサービス名: smtp（25 番）、submission（587 番）、smtps（465 番、最初から暗号化）。ポート番号でも指定できます。暗号化の方式は 14.SMTP接続の暗号化 で選びます。OP25B のサーバでは多くの場合 submission です。",
+            "The service used to send: smtp (port 25), submission (587) or smtps (465, encrypted from the start); a port number works too. 14. SMTP connection security says how it is encrypted. Servers with OP25B usually need submission.",
         ),
         Field::PopServer => (
-            "受信用 POP サーバのホスト名または IP アドレス。ポートを付けることもできます（:995 で最初から暗号化）。",
-            "The POP server's host name or IP address, optionally with a port (:995 means encrypted from the start).",
+            "受信用 POP サーバのホスト名または IP アドレス。ポートを付けることもできます（例 :995。暗号化の方式は 13.POP接続の暗号化 で選びます）。",
+            "The POP server's host name or IP address, optionally with a port (e.g. :995; 13. POP connection security says how it is encrypted).",
         ),
         Field::SmtpServer => (
             "送信用 SMTP サーバのホスト名または IP アドレス。ポートは 5.SMTP名 で決まります。",
@@ -173,6 +173,14 @@ pub fn field_help(field: Field, lang: Lang) -> &'static str {
         Field::SmtpAuthLogin => (
             "SMTP サーバにユーザ名とパスワードでログインしてから送ります。サーバがログイン認証を要求する場合に選びます。",
             "Logs in to the SMTP server with user name and password before sending. Choose it when the server requires login authentication.",
+        ),
+        Field::PopSecurity => (
+            "POP サーバとの接続の暗号化。STARTTLS（110 番などで接続後に暗号化）、TLS（995 番など最初から暗号化。どのポートでも使えます）、なし（平文。パスワードが読める形で流れるので実験用のみ）。",
+            "How the POP connection is encrypted: STARTTLS (encrypt after connecting, e.g. port 110), TLS (encrypted from the start, e.g. 995 — any port works) or None (plaintext: the password crosses the wire readable, for labs only).",
+        ),
+        Field::SmtpSecurity => (
+            "SMTP サーバとの接続の暗号化。STARTTLS（25・587 番などで接続後に暗号化）、TLS（465 番など最初から暗号化。どのポートでも使えます）、なし（平文。実験用のみ）。",
+            "How the SMTP connection is encrypted: STARTTLS (encrypt after connecting, e.g. ports 25 and 587), TLS (encrypted from the start, e.g. 465 — any port works) or None (plaintext, for labs only).",
         ),
     };
     lang.pick(ja, en)

@@ -14,8 +14,77 @@ pub const MAX_INTERVAL_MIN: u32 = 1440;
 /// The most addresses a list field takes.
 pub const MAX_LIST_LEN: usize = 32;
 
+/// How a connection to the POP or SMTP server is secured (13. and 14.).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// Plaintext: the password crosses the wire readable (labs and the sandbox only).
+    None,
+    /// Plaintext first, then encrypted with STLS (POP3, RFC 2595) or STARTTLS (SMTP, RFC 3207).
+    Starttls,
+    /// TLS from the first octet (POP3S, SMTPS — on any port).
+    Tls,
+}
+
+impl Security {
+    /// Every choice, in the order the screen lists them.
+    pub const ALL: [Security; 3] = [Security::Starttls, Security::Tls, Security::None];
+
+    /// The choice as the screen shows it.
+    pub fn label(self, lang: Lang) -> &'static str {
+        lang.pick(
+            match self {
+                Security::None => "なし（平文）",
+                Security::Starttls => "STARTTLS（接続後に暗号化）",
+                Security::Tls => "TLS（最初から暗号化）",
+            },
+            match self {
+                Security::None => "None (plaintext)",
+                Security::Starttls => "STARTTLS (encrypt after connecting)",
+                Security::Tls => "TLS (encrypted from the start)",
+            },
+        )
+    }
+
+    /// The value in forms and JSON.
+    pub fn value(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::Starttls => "starttls",
+            Security::Tls => "tls",
+        }
+    }
+
+    /// The choice named by [`Security::value`].
+    pub fn from_value(value: &str) -> Option<Self> {
+        Security::ALL.into_iter().find(|s| s.value() == value)
+    }
+
+    /// What a POP server setting meant before the choice existed: TLS on 995, else STLS.
+    pub fn implied_by_pop_server(pop_server: &str) -> Self {
+        match parse_host_port(pop_server) {
+            Some((_, Some(POP3S_PORT))) => Security::Tls,
+            _ => Security::Starttls,
+        }
+    }
+
+    /// What a 5.SMTP名 meant before the choice existed: TLS for smtps (465), else STARTTLS.
+    pub fn implied_by_smtp_service(smtp_service: &str) -> Self {
+        match parse_smtp_service(smtp_service) {
+            Some(endpoint) if endpoint.port == SMTPS_PORT => Security::Tls,
+            _ => Security::Starttls,
+        }
+    }
+}
+
+/// The POP3 port that means TLS from the start (RFC 8314).
+pub const POP3S_PORT: u16 = 995;
+/// The SMTP port that means TLS from the start (RFC 8314).
+pub const SMTPS_PORT: u16 = 465;
+
 /// The settings as stored and shown (without the password).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "wire::Stored")]
 pub struct MailSettings {
     /// 1. Minutes between mailbox polls; 0 turns receiving off.
     pub receive_interval_min: u32,
@@ -41,6 +110,62 @@ pub struct MailSettings {
     pub pop_before_smtp: bool,
     /// 12. SMTP AUTH LOGIN before sending.
     pub smtp_auth_login: bool,
+    /// 13. How the POP connection is secured.
+    pub pop_security: Security,
+    /// 14. How the SMTP connection is secured.
+    pub smtp_security: Security,
+}
+
+/// Settings saved before 13. and 14. existed still load: the choice is what their ports meant.
+mod wire {
+    use serde::Deserialize;
+
+    use super::{MailSettings, Security};
+
+    #[derive(Deserialize)]
+    pub(super) struct Stored {
+        receive_interval_min: u32,
+        alarm_recipients: Vec<String>,
+        allowed_senders: Vec<String>,
+        command_pin: String,
+        smtp_service: String,
+        pop_server: String,
+        smtp_server: String,
+        address: String,
+        user: String,
+        password_set: bool,
+        pop_before_smtp: bool,
+        smtp_auth_login: bool,
+        #[serde(default)]
+        pop_security: Option<Security>,
+        #[serde(default)]
+        smtp_security: Option<Security>,
+    }
+
+    impl From<Stored> for MailSettings {
+        fn from(s: Stored) -> Self {
+            MailSettings {
+                pop_security: s
+                    .pop_security
+                    .unwrap_or_else(|| Security::implied_by_pop_server(&s.pop_server)),
+                smtp_security: s
+                    .smtp_security
+                    .unwrap_or_else(|| Security::implied_by_smtp_service(&s.smtp_service)),
+                receive_interval_min: s.receive_interval_min,
+                alarm_recipients: s.alarm_recipients,
+                allowed_senders: s.allowed_senders,
+                command_pin: s.command_pin,
+                smtp_service: s.smtp_service,
+                pop_server: s.pop_server,
+                smtp_server: s.smtp_server,
+                address: s.address,
+                user: s.user,
+                password_set: s.password_set,
+                pop_before_smtp: s.pop_before_smtp,
+                smtp_auth_login: s.smtp_auth_login,
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -59,6 +184,8 @@ impl std::fmt::Debug for MailSettings {
             .field("password_set", &self.password_set)
             .field("pop_before_smtp", &self.pop_before_smtp)
             .field("smtp_auth_login", &self.smtp_auth_login)
+            .field("pop_security", &self.pop_security)
+            .field("smtp_security", &self.smtp_security)
             .finish_non_exhaustive()
     }
 }
@@ -110,11 +237,15 @@ pub enum Field {
     PopBeforeSmtp,
     /// 12.SmtpAuthLogin
     SmtpAuthLogin,
+    /// 13.POP接続の暗号化 (ours)
+    PopSecurity,
+    /// 14.SMTP接続の暗号化 (ours)
+    SmtpSecurity,
 }
 
 impl Field {
     /// Every field in screen order.
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 14] = [
         Field::ReceiveInterval,
         Field::AlarmRecipients,
         Field::AllowedSenders,
@@ -127,6 +258,8 @@ impl Field {
         Field::Password,
         Field::PopBeforeSmtp,
         Field::SmtpAuthLogin,
+        Field::PopSecurity,
+        Field::SmtpSecurity,
     ];
 
     /// The field's number on the screen.
@@ -149,6 +282,8 @@ impl Field {
             Field::Password => ("E-Mailパスワード", "E-mail password"),
             Field::PopBeforeSmtp => ("PopBeforeSmtp", "PopBeforeSmtp"),
             Field::SmtpAuthLogin => ("SmtpAuthLogin", "SmtpAuthLogin"),
+            Field::PopSecurity => ("POP接続の暗号化", "POP connection security"),
+            Field::SmtpSecurity => ("SMTP接続の暗号化", "SMTP connection security"),
         };
         match lang {
             Lang::Ja => format!("{}.{ja}", self.number()),
@@ -158,7 +293,7 @@ impl Field {
 
     /// True for the fields that are our addition (the seed does not number them).
     pub fn is_ours(self) -> bool {
-        self.number() <= 4
+        self.number() <= 4 || self.number() >= 13
     }
 }
 
@@ -198,6 +333,11 @@ pub enum Problem {
     TooMany {
         /// The limit.
         max: usize,
+    },
+    /// A port that speaks TLS from the first octet (995, smtps/465) with another choice.
+    TlsPort {
+        /// The port.
+        port: u16,
     },
 }
 
@@ -252,6 +392,12 @@ impl FieldError {
             }
             (Problem::TooMany { max }, Lang::Ja) => format!("{max} 件までです。"),
             (Problem::TooMany { max }, Lang::En) => format!("takes at most {max} entries."),
+            (Problem::TlsPort { port }, Lang::Ja) => format!(
+                "ポート {port} は最初から暗号化する (TLS) ポートです。TLS を選んでください。"
+            ),
+            (Problem::TlsPort { port }, Lang::En) => {
+                format!("port {port} is encrypted from the start: choose TLS.")
+            }
         };
         match lang {
             Lang::Ja => format!("{label}: {problem}"),
@@ -260,13 +406,11 @@ impl FieldError {
     }
 }
 
-/// Where to reach the SMTP server: the port and whether TLS starts at once.
+/// Where to reach the SMTP server. How the connection is secured is 14.SMTP接続の暗号化.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmtpEndpoint {
     /// The port to connect to.
     pub port: u16,
-    /// TLS from the first octet (465).
-    pub implicit_tls: bool,
 }
 
 /// Parses `5.SMTP名`: a service name or a port number.
@@ -277,10 +421,7 @@ pub fn parse_smtp_service(value: &str) -> Option<SmtpEndpoint> {
         Some(_) => return None,
         None => value.parse::<u16>().ok().filter(|p| *p > 0)?,
     };
-    Some(SmtpEndpoint {
-        port,
-        implicit_tls: port == MailService::Smtps.well_known_port(),
-    })
+    Some(SmtpEndpoint { port })
 }
 
 /// Splits `host` or `host:port` (IPv6 in brackets); `None` if it is neither.
@@ -356,6 +497,8 @@ impl MailSettings {
             password_set: false,
             pop_before_smtp: true,
             smtp_auth_login: false,
+            pop_security: Security::Starttls,
+            smtp_security: Security::Starttls,
         }
     }
 
@@ -433,7 +576,30 @@ impl MailSettings {
         {
             fail(Field::User, Problem::BadCharacters);
         }
+        self.check_tls_ports(&mut fail);
         errors
+    }
+}
+
+impl MailSettings {
+    /// A port that starts with TLS (995, 465) cannot be spoken to in plaintext first: that is a
+    /// connection waiting for a greeting that never comes, so it is refused here with the fix.
+    fn check_tls_ports(&self, fail: &mut impl FnMut(Field, Problem)) {
+        let pop_port = parse_host_port(&self.pop_server).and_then(|(_, port)| port);
+        let smtp_port = parse_smtp_service(&self.smtp_service).map(|e| e.port);
+        for (field, port, tls_port, security) in [
+            (Field::PopSecurity, pop_port, POP3S_PORT, self.pop_security),
+            (
+                Field::SmtpSecurity,
+                smtp_port,
+                SMTPS_PORT,
+                self.smtp_security,
+            ),
+        ] {
+            if port == Some(tls_port) && security != Security::Tls {
+                fail(field, Problem::TlsPort { port: tls_port });
+            }
+        }
     }
 }
 
@@ -476,12 +642,16 @@ mod tests {
 
     #[test]
     fn smtp_service_takes_names_and_ports() {
-        let ok = |v| parse_smtp_service(v).map(|e| (e.port, e.implicit_tls));
-        assert_eq!(ok("smtp"), Some((25, false)));
-        assert_eq!(ok("Submission"), Some((587, false)));
-        assert_eq!(ok("smtps"), Some((465, true)));
-        assert_eq!(ok("2525"), Some((2525, false)));
-        assert_eq!(ok("465"), Some((465, true)));
+        let ok = |v| parse_smtp_service(v).map(|e| e.port);
+        assert_eq!(ok("smtp"), Some(25));
+        assert_eq!(ok("Submission"), Some(587));
+        assert_eq!(ok("smtps"), Some(465));
+        assert_eq!(ok("2525"), Some(2525));
+        assert_eq!(Security::implied_by_smtp_service("465"), Security::Tls);
+        assert_eq!(
+            Security::implied_by_smtp_service("submission"),
+            Security::Starttls
+        );
         for bad in ["pop3", "smtp-auth", "0", "70000", ""] {
             assert_eq!(parse_smtp_service(bad), None, "{bad}");
         }
@@ -566,6 +736,55 @@ mod tests {
                 (Field::User, Problem::Required)
             ]
         );
+    }
+
+    #[test]
+    fn settings_saved_before_the_security_choice_load_with_what_their_ports_meant() {
+        let mut old = serde_json::to_value(MailSettings::sandbox_demo()).unwrap();
+        let object = old.as_object_mut().unwrap();
+        object.remove("pop_security");
+        object.remove("smtp_security");
+        let loaded: MailSettings = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(loaded, MailSettings::sandbox_demo());
+        let object = old.as_object_mut().unwrap();
+        object.insert("pop_server".into(), "pop.example.jp:995".into());
+        object.insert("smtp_service".into(), "smtps".into());
+        let loaded: MailSettings = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (loaded.pop_security, loaded.smtp_security),
+            (Security::Tls, Security::Tls)
+        );
+        assert_eq!(loaded.validate(), vec![]);
+        let json = serde_json::to_string(&loaded).unwrap();
+        assert!(json.contains(r#""pop_security":"tls""#), "{json}");
+    }
+
+    #[test]
+    fn the_security_choice_works_on_any_port_but_not_plaintext_on_a_tls_port() {
+        let mut s = MailSettings::sandbox_demo();
+        s.pop_server = "127.0.0.1:11995".into();
+        s.pop_security = Security::Tls;
+        s.smtp_service = "2465".into();
+        s.smtp_security = Security::Tls;
+        assert_eq!(s.validate(), vec![]);
+        s.pop_server = "127.0.0.1:995".into();
+        s.pop_security = Security::Starttls;
+        s.smtp_service = "smtps".into();
+        s.smtp_security = Security::None;
+        assert_eq!(
+            problems(&s),
+            vec![
+                (Field::PopSecurity, Problem::TlsPort { port: 995 }),
+                (Field::SmtpSecurity, Problem::TlsPort { port: 465 })
+            ]
+        );
+        let message = s.validate()[1].message(Lang::Ja);
+        assert!(message.starts_with("14.SMTP接続の暗号化"), "{message}");
+        assert!(Field::PopSecurity.is_ours() && Field::SmtpSecurity.is_ours());
+        for choice in Security::ALL {
+            assert_eq!(Security::from_value(choice.value()), Some(choice));
+            assert_ne!(choice.label(Lang::Ja), choice.label(Lang::En));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::process::Command;
 use common::{Backend, Env, free_port, python};
 use shared::ServerMsg;
 use shared::points::Value;
-use shared::settings::{MailSettings, PasswordChange};
+use shared::settings::{MailSettings, PasswordChange, Security};
 use shared::status::MailStatus;
 
 /// The servers, stopped when dropped (also when the test fails).
@@ -28,14 +28,20 @@ fn script(name: &str) -> PathBuf {
 }
 
 impl MailPeers {
+    /// The servers with POP3S on 995 and submission on 587.
     fn start() -> MailPeers {
+        Self::start_on(995, 587)
+    }
+
+    /// The servers with POP3S and submission on the given ports.
+    fn start_on(pop3s: u16, submission: u16) -> MailPeers {
         let root = tempfile::tempdir().unwrap();
         let env: Env = [
             ("ROOT", root.path().display().to_string()),
             ("POP3_PORT", free_port().to_string()),
-            ("POP3S_PORT", "995".to_string()),
+            ("POP3S_PORT", pop3s.to_string()),
             ("SMTP_PORT", free_port().to_string()),
-            ("SUBMISSION_PORT", "587".to_string()),
+            ("SUBMISSION_PORT", submission.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -142,6 +148,7 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
     let mut settings = MailSettings::sandbox_demo();
     settings.receive_interval_min = 60;
     settings.pop_server = "127.0.0.1:995".into();
+    settings.pop_security = Security::Tls;
     settings.smtp_server = "127.0.0.1".into();
     settings.smtp_service = "submission".into();
     settings.smtp_auth_login = true;
@@ -181,6 +188,7 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
     deliver(&peers, "LIST", "real-2@phone.sandbox.test").await;
     assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
     settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
+    settings.pop_security = Security::Starttls;
     client
         .save_and_restart(settings, PasswordChange::Keep)
         .await;
@@ -191,5 +199,77 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
         .await;
     let phone = mailbox(&peers, "operator", 2).await;
     assert!(phone.contains("Subject: Re: LIST"), "{phone}");
+    backend.stop().await;
+}
+
+/// Implicit TLS and STARTTLS are choices, not ports: POP3S and submission on ports no service
+/// name stands for work when chosen, and the wrong choice shows its error (with the fix) in
+/// frame (3) as soon as the connection fails.
+#[tokio::test]
+async fn tls_and_starttls_work_on_any_port_and_a_wrong_choice_fails_visibly() {
+    let (pop3s, submission) = (free_port(), free_port());
+    let peers = MailPeers::start_on(pop3s, submission);
+    let ca = peers.ca();
+    let backend = Backend::start(|c| {
+        c.time_scale = 60;
+        c.mail_timeout_secs = 3;
+        c.ca_file = Some(ca);
+    })
+    .await;
+    let mut client = backend.client().await;
+    let error_saying = |error: shared::status::MailError, fix: &'static str| {
+        move |s: &shared::engine::EngineState| matches!(&s.status, MailStatus::Error { error: e, detail } if *e == error && detail.contains(fix))
+    };
+
+    // Plaintext-first on the TLS port: no greeting ever comes; the error names the fix.
+    let mut settings = MailSettings::sandbox_demo();
+    settings.receive_interval_min = 60;
+    settings.pop_server = format!("127.0.0.1:{pop3s}");
+    settings.pop_security = Security::Starttls;
+    settings.smtp_server = "127.0.0.1".into();
+    settings.smtp_service = submission.to_string();
+    settings.smtp_security = Security::Starttls;
+    settings.smtp_auth_login = true;
+    settings.pop_before_smtp = false;
+    client
+        .save_and_restart(
+            settings.clone(),
+            PasswordChange::Set("karacrix-pass".into()),
+        )
+        .await;
+    client
+        .engine_until(
+            "a timeout that says choose TLS",
+            error_saying(shared::status::MailError::Timeout, "choose TLS"),
+        )
+        .await;
+
+    // TLS on the plaintext POP3 port: the handshake fails at once, naming the fix.
+    settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
+    settings.pop_security = Security::Tls;
+    client
+        .save_and_restart(settings.clone(), PasswordChange::Keep)
+        .await;
+    client
+        .engine_until(
+            "a TLS error that says choose STARTTLS",
+            error_saying(shared::status::MailError::Tls, "choose STARTTLS"),
+        )
+        .await;
+
+    // The right choices: TLS on an arbitrary port, STARTTLS + AUTH on another.
+    deliver(&peers, "SET PUMP1 ON", "any-port-1@phone.sandbox.test").await;
+    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
+    settings.pop_server = format!("127.0.0.1:{pop3s}");
+    client
+        .save_and_restart(settings, PasswordChange::Keep)
+        .await;
+    client
+        .engine_until("the mail done over TLS on any port", |s| {
+            s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+        })
+        .await;
+    let phone = mailbox(&peers, "operator", 1).await;
+    assert!(phone.contains("Subject: Re: SET PUMP1 ON"), "{phone}");
     backend.stop().await;
 }

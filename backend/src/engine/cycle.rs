@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use shared::settings::{parse_host_port, parse_smtp_service};
+use shared::settings::{self as fields, parse_host_port, parse_smtp_service};
 use shared::status::{MailError, MailStatus};
 use shared::transcript::Service;
 
@@ -22,8 +22,8 @@ use crate::sandbox::Transcript;
 
 /// Outbox mails sent per cycle at most; the rest wait for the next.
 const SEND_BATCH: usize = 100;
-/// The POP3 port that starts with TLS.
-const POP3S_PORT: u16 = 995;
+/// The port that means submission, where STARTTLS is required unless the lab allows otherwise.
+const SUBMISSION_PORT: u16 = 587;
 
 impl Engine {
     /// Runs one cycle. `receive` is false when only the outbox is due.
@@ -48,12 +48,15 @@ impl Engine {
         let (host, port) = parse_host_port(&settings.pop_server).ok_or_else(|| {
             ClientError::new(MailError::NameNotFound, settings.pop_server.clone())
         })?;
-        let port = port.unwrap_or(110);
+        let port = port.unwrap_or(match settings.pop_security {
+            fields::Security::Tls => fields::POP3S_PORT,
+            _ => 110,
+        });
         let route = self.inner.routes.route(&host, port)?;
-        let security = if port == POP3S_PORT {
-            Security::Implicit
-        } else {
-            Security::StlsIfOffered
+        let security = match settings.pop_security {
+            fields::Security::Tls => Security::Implicit,
+            fields::Security::Starttls => Security::StlsIfOffered,
+            fields::Security::None => Security::Plain,
         };
         self.set_status(MailStatus::PopConnect);
         let transcript = self.inner.dialogue.session(Service::Pop3);
@@ -219,8 +222,9 @@ impl Engine {
             .route(&settings.smtp_server, endpoint.port)?;
         let target = SmtpTarget {
             route,
-            implicit_tls: endpoint.implicit_tls,
-            require_starttls: endpoint.port == 587 && !self.inner.options.allow_plain_submission,
+            security: settings.smtp_security,
+            require_starttls: endpoint.port == SUBMISSION_PORT
+                && !self.inner.options.allow_plain_submission,
             credentials: settings
                 .smtp_auth_login
                 .then(|| (settings.user.clone(), applied.password.clone())),

@@ -39,6 +39,12 @@ impl ClientError {
         }
     }
 
+    /// The same error with a likely fix appended to its detail.
+    pub fn hint(mut self, fix: &str) -> Self {
+        self.detail = format!("{} ({fix})", self.detail);
+        self
+    }
+
     /// Classifies an I/O error of a connection to `target`.
     pub fn io(target: &str, err: &io::Error) -> Self {
         let kind = match err.kind() {

@@ -18,6 +18,13 @@ use crate::sandbox::Transcript;
 /// The longest reply line accepted (RFC 1939 allows 512; real servers stay well below this).
 pub const MAX_LINE: usize = 8 * 1024;
 
+/// Added to a handshake failure in TLS mode: the usual cause is a plaintext port.
+const HINT_PLAIN_SERVER: &str =
+    "if the server greets in plaintext, choose STARTTLS or None for 13. POP connection security";
+/// Added to a missing greeting in plaintext mode: the usual cause is a TLS port.
+const HINT_TLS_SERVER: &str =
+    "if the port expects TLS from the start, choose TLS for 13. POP connection security";
+
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
@@ -77,7 +84,10 @@ impl Pop3Session {
         note(&transcript, &format!("connected to {}", route.target()));
         let (stream, tls) = match security {
             Security::Implicit => {
-                let tls = trust.handshake(route, tcp, options.connect_timeout).await?;
+                let tls = trust
+                    .handshake(route, tcp, options.connect_timeout)
+                    .await
+                    .map_err(|e| e.hint(HINT_PLAIN_SERVER))?;
                 note(&transcript, "TLS established");
                 (MaybeTls::Tls(Box::new(tls)), true)
             }
@@ -91,7 +101,14 @@ impl Pop3Session {
             tls,
             target: route.target(),
         };
-        let greeting = session.status_line().await?;
+        let greeting = session.status_line().await.map_err(|e| {
+            // A server that starts with TLS waits for our handshake and never greets.
+            if !tls && e.kind == MailError::Timeout {
+                e.hint(HINT_TLS_SERVER)
+            } else {
+                e
+            }
+        })?;
         session.timestamp = apop_timestamp(&greeting);
         if security == Security::StlsIfOffered
             && session

@@ -1,5 +1,5 @@
-//! Sending through SMTP with lettre: the service name picks the port and the TLS mode (STARTTLS
-//! on 25/587, implicit TLS on 465), 12.SmtpAuthLogin adds AUTH LOGIN, certificates are verified
+//! Sending through SMTP with lettre: the service name picks the port, 14.SMTP接続の暗号化 the TLS
+//! mode (STARTTLS, implicit TLS on any port, or none), 12.SmtpAuthLogin adds AUTH LOGIN, certificates are verified
 //! (the sandbox's CA for sandbox hosts, the public roots plus an optional lab CA otherwise), and
 //! every failure is classified for the status display.
 
@@ -12,6 +12,7 @@ use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, CertificateStore, TlsParameters,
 };
 use lettre::transport::smtp::extension::ClientId;
+use shared::settings::Security;
 use shared::status::MailError;
 use tokio::time::timeout;
 
@@ -23,9 +24,10 @@ use crate::sandbox::Transcript;
 pub struct SmtpTarget {
     /// Where it is.
     pub route: Route,
-    /// TLS from the first octet (465).
-    pub implicit_tls: bool,
-    /// Refuse to send without STARTTLS (submission) rather than fall back to plaintext.
+    /// How the connection is secured.
+    pub security: Security,
+    /// With [`Security::Starttls`]: refuse to send when the server offers no STARTTLS, rather
+    /// than fall back to plaintext.
     pub require_starttls: bool,
     /// AUTH LOGIN with these, when 12.SmtpAuthLogin is on.
     pub credentials: Option<(String, String)>,
@@ -68,12 +70,11 @@ impl SmtpSession {
             t.note(&format!(
                 "SMTP to {} ({}{})",
                 route.target(),
-                if target.implicit_tls {
-                    "implicit TLS"
-                } else if target.require_starttls {
-                    "STARTTLS required"
-                } else {
-                    "STARTTLS if offered"
+                match (target.security, target.require_starttls) {
+                    (Security::Tls, _) => "implicit TLS",
+                    (Security::Starttls, true) => "STARTTLS required",
+                    (Security::Starttls, false) => "STARTTLS if offered",
+                    (Security::None, _) => "plaintext",
                 },
                 if target.credentials.is_some() {
                     ", AUTH LOGIN"
@@ -83,8 +84,11 @@ impl SmtpSession {
             ));
         }
         let tcp = routes.connect(route, target.timeout).await?;
-        let stream = if target.implicit_tls {
-            MaybeTls::Tls(Box::new(trust.handshake(route, tcp, target.timeout).await?))
+        let stream = if target.security == Security::Tls {
+            let tls = trust.handshake(route, tcp, target.timeout).await.map_err(|e| {
+                e.hint("if the server greets in plaintext, choose STARTTLS or None for 14. SMTP connection security")
+            })?;
+            MaybeTls::Tls(Box::new(tls))
         } else {
             MaybeTls::Plain(tcp)
         };
@@ -104,9 +108,17 @@ impl SmtpSession {
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello),
         )
         .await
-        .map_err(|_| limit("the greeting"))?
+        .map_err(|_| {
+            let err = limit("the greeting");
+            if target.security == Security::Tls {
+                err
+            } else {
+                // A server that starts with TLS waits for our handshake and never greets.
+                err.hint("if the port expects TLS from the start, choose TLS for 14. SMTP connection security")
+            }
+        })?
         .map_err(|e| classify(route, &e))?;
-        if !target.implicit_tls {
+        if target.security == Security::Starttls {
             if conn.can_starttls() {
                 timeout(
                     target.timeout,

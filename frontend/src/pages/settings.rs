@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use shared::ClientMsg;
-use shared::settings::{Field, FieldError};
+use shared::settings::{Field, FieldError, Security};
 
 use crate::components::{FieldErrors, FieldRow, Kind, ScreenBar, StatusFrame, Window};
 use crate::form::Draft;
@@ -122,6 +122,10 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
         }
     };
+    let security =
+        move |field: Field, get: fn(&Draft) -> Security, set: fn(&mut Draft, Security)| {
+            view! { <SecurityRow field draft get set errors /> }
+        };
     let outcome_text = move || {
         let l = lang.get();
         match outcome.get() {
@@ -181,13 +185,15 @@ pub fn SettingsPage() -> impl IntoView {
                         note=password_note
                     />
                 </Window>
-                <Window id="frame-2" ja="(2) 認証方式" en="(2) Authentication" help="auth">
+                <Window id="frame-2" ja="(2) 認証方式と暗号化" en="(2) Authentication and encryption" help="auth">
                     <p class="frame-hint">{move || lang.get().pick(
                         "通常は 11.PopBeforeSmtp。サーバがログイン認証を求めるなら 12.SmtpAuthLogin。",
                         "Usually 11. PopBeforeSmtp; 12. SmtpAuthLogin when the server requires login authentication.",
                     )}</p>
                     {checkbox(Field::PopBeforeSmtp, |d| d.pop_before_smtp, |d, v| d.pop_before_smtp = v)}
                     {checkbox(Field::SmtpAuthLogin, |d| d.smtp_auth_login, |d, v| d.smtp_auth_login = v)}
+                    {security(Field::PopSecurity, |d| d.pop_security, |d, v| d.pop_security = v)}
+                    {security(Field::SmtpSecurity, |d| d.smtp_security, |d, v| d.smtp_security = v)}
                 </Window>
                 <Window id="frame-3" ja="(3) メールサーバとの接続状態" en="(3) Connection to the mail server" help="status">
                     <StatusFrame />
@@ -210,6 +216,57 @@ pub fn SettingsPage() -> impl IntoView {
                     <span class="save-outcome" data-testid="save-outcome" role="status">{outcome_text}</span>
                 </div>
             </form>
+        </div>
+    }
+}
+
+/// 13. or 14.: how a connection is secured, as a `<select>` with its numbered label and errors.
+#[component]
+fn SecurityRow(
+    field: Field,
+    draft: RwSignal<Draft>,
+    get: fn(&Draft) -> Security,
+    set: fn(&mut Draft, Security),
+    errors: Signal<Vec<FieldError>>,
+) -> impl IntoView {
+    let lang = use_ui().lang;
+    let id = crate::components::field_row::input_id(field);
+    let invalid = move || errors.with(|all| all.iter().any(|e| e.field == field));
+    let options = move || {
+        Security::ALL
+            .iter()
+            .map(|choice| {
+                let choice = *choice;
+                view! {
+                    <option value=choice.value() selected=move || draft.with(get) == choice>
+                        {move || choice.label(lang.get())}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field-row" class:invalid=invalid data-testid=format!("row-{}", field.number())>
+            <label for=id.clone()>
+                {move || field.label(lang.get())}
+                <span class="tag ours">{move || lang.get().pick("追加", "ours")}</span>
+            </label>
+            <div class="field-input">
+                <select
+                    id=id.clone()
+                    aria-invalid=move || invalid().to_string()
+                    aria-describedby=format!("{id}-error")
+                    prop:value=move || draft.with(get).value()
+                    on:change=move |ev| {
+                        if let Some(choice) = Security::from_value(&event_target_value(&ev)) {
+                            draft.update(|d| set(d, choice));
+                        }
+                    }
+                >
+                    {options}
+                </select>
+                <FieldErrors field errors />
+            </div>
         </div>
     }
 }
