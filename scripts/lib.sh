@@ -74,6 +74,33 @@ ensure_mail_servers() {
   command -v openssl >/dev/null || apt_install openssl
 }
 
+# Fuzzing needs the nightly toolchain (libFuzzer and the sanitizers) and cargo-fuzz; the fuzz
+# crate in fuzz/ is outside the workspace, so the stable builds never see it.
+FUZZ_TARGETS=(command_mail smtp_session pop3_session pop3_client points_file ws_decode)
+ensure_fuzz_tools() {
+  if ! rustup toolchain list | grep '^nightly' >/dev/null; then
+    step "installing the nightly toolchain (for fuzzing)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    step "installing cargo-fuzz (about 30 s, once)"
+    cargo install cargo-fuzz --locked
+  fi
+}
+
+# Runs every fuzz target for a fixed budget of seconds each, starting from its corpus in
+# fuzz/corpus/ (the seeds are in git; what a run finds stays local). A crash, hang or
+# out-of-memory fails the run and leaves the input in fuzz/artifacts/.
+run_fuzz_targets() {
+  local seconds=$1
+  cargo +nightly fuzz build
+  for target in "${FUZZ_TARGETS[@]}"; do
+    step "fuzzing $target for ${seconds} s"
+    cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  done
+}
+
 # The wasm32 rustflags (Leptos's type-erased views) come from .cargo/config.toml; Trunk's
 # post-build hook then writes the Brotli and gzip copies the back end serves.
 build_frontend() {

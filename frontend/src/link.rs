@@ -107,7 +107,7 @@ impl Link {
     }
 }
 
-/// `ws://host/ws`, or `wss://` under https, with the page's `?token=` passed on.
+/// `ws://host/ws`, or `wss://` under https, with the access token passed on.
 fn socket_url() -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -116,12 +116,47 @@ fn socket_url() -> Option<String> {
         "ws"
     };
     let host = location.host().ok()?;
-    let query = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
-    Some(match query.get("token") {
+    Some(match access_token() {
         Some(token) => format!(
             "{scheme}://{host}/ws?token={}",
             js_sys::encode_uri_component(&token)
         ),
         None => format!("{scheme}://{host}/ws"),
     })
+}
+
+/// Where this tab keeps the token for reconnects and reloads.
+const TOKEN_KEY: &str = "karacrix-token";
+
+/// The access token of a non-loopback back end. It comes in the page address (`?token=…`, as
+/// the back end prints it); it is taken from there once, kept in this tab's session storage
+/// (gone when the tab closes), and removed from the address bar, so it does not stay in the
+/// history, a bookmark, a screenshot or a shared screen (as Jupyter does with its token).
+fn access_token() -> Option<String> {
+    let window = web_sys::window()?;
+    let storage = window.session_storage().ok().flatten();
+    let location = window.location();
+    let query = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
+    let Some(token) = query.get("token") else {
+        return storage?.get_item(TOKEN_KEY).ok().flatten();
+    };
+    if let Some(storage) = &storage {
+        let _ = storage.set_item(TOKEN_KEY, &token);
+    }
+    query.delete("token");
+    let rest = String::from(query.to_string());
+    let rest = if rest.is_empty() {
+        rest
+    } else {
+        format!("?{rest}")
+    };
+    let address = format!(
+        "{}{rest}{}",
+        location.pathname().ok()?,
+        location.hash().ok()?
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+    Some(token)
 }

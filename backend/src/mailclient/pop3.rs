@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 use shared::status::MailError;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::time::timeout;
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
@@ -60,9 +60,10 @@ impl Default for Options {
     }
 }
 
-/// A logged-in or logging-in POP3 session.
-pub struct Pop3Session {
-    io: BufReader<MaybeTls>,
+/// A logged-in or logging-in POP3 session, over a network connection (`S` = [`MaybeTls`]) or,
+/// for tests and fuzzing, any stream ([`Pop3Session::over`]).
+pub struct Pop3Session<S = MaybeTls> {
+    io: BufReader<S>,
     options: Options,
     transcript: Option<Transcript>,
     timestamp: Option<String>,
@@ -143,6 +144,24 @@ impl Pop3Session {
             tls: true,
             ..self
         })
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
+    /// A plaintext session over `stream`, after reading its greeting: the same reader the
+    /// network sessions use, for a scripted or fuzzed server.
+    pub async fn over(stream: S, options: Options) -> Result<Self, ClientError> {
+        let mut session = Pop3Session {
+            io: BufReader::new(stream),
+            options,
+            transcript: None,
+            timestamp: None,
+            tls: false,
+            target: "stream".into(),
+        };
+        let greeting = session.status_line().await?;
+        session.timestamp = apop_timestamp(&greeting);
+        Ok(session)
     }
 
     /// Logs in: APOP when the greeting offered it on a plaintext channel, else USER/PASS.

@@ -1,0 +1,32 @@
+//! A whole received mail, as the engine reads it: mail-parser (every Japanese charset) into the
+//! command layer's view, the command language parser against the default plant, and the reply's
+//! headers built from the mail.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use backend::engine::mail;
+use backend::plant::Plant;
+use libfuzzer_sys::fuzz_target;
+use shared::command::parse_mail;
+
+fn plant() -> &'static Plant {
+    static PLANT: OnceLock<Plant> = OnceLock::new();
+    PLANT.get_or_init(Plant::default_plant)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(received) = mail::parse(data) else {
+        return;
+    };
+    assert!(received.text.len() <= mail::MAX_TEXT);
+    let commands = parse_mail(&received.subject, &received.text, plant());
+    let _ = commands.runnable().count();
+    let _ = mail::reply_subject(&received.subject);
+    let _ = mail::compose_reply(
+        "karacrix@sandbox.test",
+        "operator@sandbox.test",
+        &received,
+        "OK".into(),
+    );
+});
