@@ -1,7 +1,16 @@
-//! The texts of the `?` help that are not in `shared`: what to enter in each field, the two
-//! authentication methods, OP25B and the receive interval, written in our own words after the
-//! original manual page. The status codes come from `shared::status`, so the help and frame (3)
-//! read one catalogue. Each entry has an id the screens link to.
+//! The texts of the `?` help that are not in `shared`: what to enter in each field, the
+//! account the system needs, the two authentication methods, OP25B, the receive interval, RST,
+//! and a section for each screen, written in our own words after the original manual page. The
+//! status codes come from `shared::status` and the commands from `shared::command::REFERENCE`,
+//! so the help, frame (3) and the HELP mail read one catalogue each. Each entry has an id the
+//! screens link to.
+
+mod cautions;
+mod fields;
+mod texts;
+
+pub use cautions::{interval_note, interval_warning, real_pop_warning};
+pub use fields::{PROVIDER_TABLE, field_help};
 
 use shared::Lang;
 use shared::settings::Field;
@@ -10,6 +19,8 @@ use shared::status::{MailError, MailStatus};
 /// The help's sections, in page order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// The account: a new, dedicated one; mail read is deleted; what the provider gives.
+    Account,
     /// Fields 1–12.
     Fields,
     /// PopBeforeSmtp and SmtpAuthLogin.
@@ -22,34 +33,64 @@ pub enum Section {
     Restart,
     /// Frame (3): every state and error.
     Status,
+    /// The command language: every command, its forms, examples and replies.
+    Commands,
+    /// The GUI呼出コンソール.
+    Console,
+    /// ポイント一覧.
+    Points,
+    /// 携帯メール.
+    Phone,
+    /// 通信ログ.
+    Log,
+    /// サンドボックスISP.
+    Isp,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 13] = [
+        Section::Account,
         Section::Fields,
         Section::Auth,
         Section::Op25b,
         Section::Interval,
         Section::Restart,
         Section::Status,
+        Section::Commands,
+        Section::Console,
+        Section::Points,
+        Section::Phone,
+        Section::Log,
+        Section::Isp,
     ];
 
     /// The entry id of the section.
     pub fn id(self) -> &'static str {
         match self {
+            Section::Account => "account",
             Section::Fields => "fields",
             Section::Auth => "auth",
             Section::Op25b => "op25b",
             Section::Interval => "interval",
             Section::Restart => "restart",
             Section::Status => "status",
+            Section::Commands => "commands",
+            Section::Console => "console",
+            Section::Points => "points",
+            Section::Phone => "phone",
+            Section::Log => "log",
+            Section::Isp => "isp",
         }
     }
 
     /// The section's heading.
     pub fn title(self, lang: Lang) -> &'static str {
         match self {
+            Section::Account => lang.pick(
+                "メールアカウントの用意（新規・専用）",
+                "The mail account (new and dedicated)",
+            ),
             Section::Fields => lang.pick("入力項目 1〜12", "Fields 1–12"),
             Section::Auth => lang.pick(
                 "認証方式: PopBeforeSmtp と SmtpAuthLogin",
@@ -65,117 +106,19 @@ impl Section {
                 "接続状態の表示（画面 (3)）",
                 "The connection state (frame (3))",
             ),
+            Section::Commands => lang.pick("コマンドメール一覧", "Command mail reference"),
+            Section::Console => lang.pick("GUI呼出コンソール", "The GUI console"),
+            Section::Points => lang.pick("ポイント一覧", "The points screen"),
+            Section::Phone => lang.pick("携帯メール", "The phone"),
+            Section::Log => lang.pick("通信ログ", "The protocol log"),
+            Section::Isp => lang.pick("サンドボックスISP", "The sandbox ISP"),
         }
     }
 
-    /// The section's paragraphs (the status section lists the catalogue instead).
+    /// The section's paragraphs (tables and lists of some sections come on top).
     pub fn paragraphs(self, lang: Lang) -> &'static [&'static str] {
-        match (self, lang) {
-            (Section::Fields, Lang::Ja) => &[
-                "KaracrixBuilder は 1 人の利用者のように自分のメールアカウントを持ちます。POP と SMTP で接続できるアカウントなら、無料のものでも使えます。5〜12 は元の画面の番号どおりです。1〜4 は本シミュレータで追加した項目です。",
-            ],
-            (Section::Fields, Lang::En) => &[
-                "KaracrixBuilder has its own mail account, as if it were one more person. Any account reachable by POP and SMTP will do, free ones included. Fields 5–12 are numbered as on the original screen; 1–4 are this simulator's additions.",
-            ],
-            (Section::Auth, Lang::Ja) => &[
-                "11.PopBeforeSmtp: 送信の前に POP サーバへログインし、その記録で一定時間 SMTP の送信が許される方式です。通常はこちらを選びます。認証のとき POP サーバにアクセスします。",
-                "12.SmtpAuthLogin: SMTP サーバ自身にユーザ名とパスワードでログインしてから送る方式です。サーバがログイン認証を求める場合（セキュリティの厳しいところ、submission ポートの多く）に選びます。",
-                "どちらが必要かはメールサーバの管理者に確認してください。",
-            ],
-            (Section::Auth, Lang::En) => &[
-                "11. PopBeforeSmtp: log in to the POP server before sending; for a while afterwards the SMTP server accepts mail from this address. The usual choice. The POP server is contacted to authenticate.",
-                "12. SmtpAuthLogin: log in to the SMTP server itself with user name and password, then send. Choose it when the server requires login authentication (stricter sites, most submission ports).",
-                "Ask the mail server's administrator which one it needs.",
-            ],
-            (Section::Op25b, Lang::Ja) => &[
-                "OP25B（Outbound Port 25 Blocking）は、迷惑メールを抑えるためにプロバイダが外向きの 25 番ポートを塞ぐ仕組みです。採用するプロバイダが増えています。",
-                "25 番ポートのサービス名は smtp です。OP25B を実施しているサーバへは 587 番、サービス名 submission で送信します。そのため 5.SMTP名 には多くの場合 submission を指定します。環境によっては smtp のままの場合もあるので、管理者に確認してください。",
-                "OP25B のサーバに smtp で接続すると、画面 (3) に接続エラー（err timeout など）が出ます。そのときは 5.SMTP名 を submission に変え、認証方式（多くは 12.SmtpAuthLogin）も確認して、RST で再起動してください。",
-            ],
-            (Section::Op25b, Lang::En) => &[
-                "OP25B (Outbound Port 25 Blocking) is how providers curb spam: outbound port 25 is blocked. More and more providers do it.",
-                "Port 25's service name is smtp. A server with OP25B takes mail on port 587, service name submission, so 5. SMTP service is usually submission. Some sites still use smtp; ask the administrator.",
-                "Connecting to such a server with smtp shows a connection error in frame (3), such as err timeout. Then change 5. SMTP service to submission, check the authentication method (often 12. SmtpAuthLogin) and restart with RST.",
-            ],
-            (Section::Interval, Lang::Ja) => &[
-                "1.メール受信間隔時間（分）に 1 以上を入れると、その間隔でメールボックスを読みに行きます。読んだメールはテキストとして解析され、情報を求めるコマンドにはメールで答え、ポイント操作のコマンドはポイントを操作して結果を返します。読んだメールはサーバから削除します。",
-                "間隔を細かくしすぎると、メールサーバに不正アクセスを疑われることがあります。数分単位は避け、10〜60 分程度が安全です。サーバ管理者にも相談してください。",
-                "メールで遠隔操作をせず、警報メールのような送信だけに使う場合は 0 にして受信を止めてください。0 でも送信は行います。",
-            ],
-            (Section::Interval, Lang::En) => &[
-                "With 1. receive interval (minutes) at 1 or more, the mailbox is read at that interval. Mail read is parsed as text: requests for information are answered by mail, point commands operate the point and the result is mailed back. Mail once read is deleted from the server.",
-                "Polling too often can make the server suspect an attack. Avoid intervals of a few minutes; 10 to 60 minutes is the safe order. Ask the server's administrator.",
-                "If nobody controls the system by mail and it only sends (alarm mails, for example), set 0 to stop receiving. Sending still works with 0.",
-            ],
-            (Section::Restart, Lang::Ja) => &[
-                "登録した設定はすぐには使われません。メインメニューに戻り、GUI呼出コンソールで RST（再起動）すると反映されます。",
-            ],
-            (Section::Restart, Lang::En) => &[
-                "Saved settings are not used at once. Go back to the main menu and restart with RST on the GUI console to apply them.",
-            ],
-            (Section::Status, Lang::Ja) => &[
-                "送受信の間、メールサーバとの接続状態が画面 (3) に表示されます。正常なら run (回数) です。",
-            ],
-            (Section::Status, Lang::En) => &[
-                "While sending and receiving, frame (3) shows the connection to the mail server. When all is well it reads run (count).",
-            ],
-        }
+        texts::paragraphs(self, lang)
     }
-}
-
-/// What to enter in a field, in `lang`.
-pub fn field_help(field: Field, lang: Lang) -> &'static str {
-    let (ja, en) = match field {
-        Field::ReceiveInterval => (
-            "メールボックスを読みに行く間隔（分）。0 で受信を止めます（送信は続きます）。10〜60 分程度が安全です。",
-            "Minutes between mailbox reads. 0 stops receiving (sending goes on). 10 to 60 minutes is safe.",
-        ),
-        Field::AlarmRecipients => (
-            "警報の発生と復旧を知らせるメールの宛先。1 行に 1 アドレス、またはカンマ区切りで入力します。",
-            "Where alarm mails (raised and cleared) go. One address a line, or separated by commas.",
-        ),
-        Field::AllowedSenders => (
-            "コマンドメールを受け付ける送信元。アドレスか @ドメイン を 1 行に 1 つ（カンマ区切りも可）。ほかの送信元のメールは実行せず、返信もしません。",
-            "Who may send command mails: an address or @domain, one a line (commas work too). Mail from anyone else is not executed and gets no reply.",
-        ),
-        Field::CommandPin => (
-            "設定すると、コマンドメールに PIN 行（例: PIN 1234）が必要になります。4〜8 桁の数字、空欄で不要。",
-            "When set, command mails must carry a PIN line (e.g. PIN 1234). 4 to 8 digits; empty for none.",
-        ),
-        Field::SmtpService => (
-            "送信に使うサービス名: smtp（25 番）、submission（587 番）、smtps（465 番、最初から暗号化）。ポート番号でも指定できます。OP25B のサーバでは多くの場合 submission です。",
-            "The service used to send: smtp (port 25), submission (587) or smtps (465, encrypted from the start); a port number works too. Servers with OP25B usually need submission.",
-        ),
-        Field::PopServer => (
-            "受信用 POP サーバのホスト名または IP アドレス。ポートを付けることもできます（:995 で最初から暗号化）。",
-            "The POP server's host name or IP address, optionally with a port (:995 means encrypted from the start).",
-        ),
-        Field::SmtpServer => (
-            "送信用 SMTP サーバのホスト名または IP アドレス。ポートは 5.SMTP名 で決まります。",
-            "The SMTP server's host name or IP address. The port comes from 5. SMTP service.",
-        ),
-        Field::Address => (
-            "このシステム自身のメールアドレス。送るメールの差出人になります。",
-            "The system's own e-mail address, the sender of the mails it sends.",
-        ),
-        Field::User => (
-            "メールアカウントのユーザ名（POP のログイン名。SmtpAuthLogin でも使います）。",
-            "The mail account's user name (the POP login, also used by SmtpAuthLogin).",
-        ),
-        Field::Password => (
-            "メールアカウントのパスワード。入力したときだけ変更され、画面には表示されません。空欄のまま登録すると今のパスワードを保ちます。",
-            "The mail account's password. It changes only when you type one and is never shown; saving with the input empty keeps the current one.",
-        ),
-        Field::PopBeforeSmtp => (
-            "送信前に POP サーバへログインして送信の許可を得ます。通常はこちらを選びます。",
-            "Logs in to the POP server before sending to be allowed to send. The usual choice.",
-        ),
-        Field::SmtpAuthLogin => (
-            "SMTP サーバにユーザ名とパスワードでログインしてから送ります。サーバがログイン認証を要求する場合に選びます。",
-            "Logs in to the SMTP server with user name and password before sending. Choose it when the server requires login authentication.",
-        ),
-    };
-    lang.pick(ja, en)
 }
 
 /// The help entry id of a field.
@@ -261,6 +204,30 @@ mod tests {
             );
         }
         let interval = Section::Interval.paragraphs(Lang::En).join(" ");
-        assert!(interval.contains("10 to 60") && interval.contains("0 to stop receiving"));
+        assert!(interval.contains("10, 20, 30 or 60") && interval.contains("0 to stop receiving"));
+        let interval = Section::Interval.paragraphs(Lang::Ja).join("");
+        assert!(interval.contains("ハッカー") && interval.contains("余分な負荷"));
+    }
+
+    #[test]
+    fn the_manual_s_cautions_and_restart_path_are_in_the_help() {
+        let account = Section::Account.paragraphs(Lang::Ja).join("");
+        assert!(account.contains("新規メールアカウント") && account.contains("削除され残りません"));
+        let restart = Section::Restart.paragraphs(Lang::Ja).join("");
+        assert!(restart.contains("メインメニューを閉じて、GUI呼出コンソール"));
+        let restart = Section::Restart.paragraphs(Lang::En).join("");
+        assert!(restart.contains("close the main menu"));
+        // Every field the manual's list names is in the table, and each only once.
+        let fields: std::collections::HashSet<_> = PROVIDER_TABLE.iter().map(|r| r.2).collect();
+        assert_eq!(fields.len(), PROVIDER_TABLE.len());
+        for section in Section::ALL {
+            let english = section.paragraphs(Lang::En).join(" ");
+            assert!(
+                !english
+                    .chars()
+                    .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
+                "{section:?}: {english}"
+            );
+        }
     }
 }

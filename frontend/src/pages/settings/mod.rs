@@ -1,27 +1,51 @@
-//! 「Eメール接続環境設定」 (システム設定 → 2.Eメール環境): frame (1) account and servers (5–10),
-//! frame (2) authentication (11, 12), frame (3) the live connection state, and our fields 1–4.
-//! 登録 checks the form with the same validation the back end runs, then sends it; the password
-//! input is cleared as soon as it is sent and never filled from the back end.
+//! 「Eメール接続環境設定」 (メインメニュー → システム設定 → 2.Eメール環境): frame (1) account and
+//! servers (5–10), frame (2) authentication (11, 12), frame (3) the live connection state, and
+//! our fields 1–4, one component a window. 登録 checks the form with the same validation the back
+//! end runs, then sends it; the password input is cleared as soon as it is sent and never
+//! filled from the back end. Every save ends in an answer on screen: saved, invalid, refused
+//! (with the back end's reason) or the connection lost.
+
+pub mod account;
+pub mod auth;
+pub mod receiving;
+pub mod save_bar;
 
 use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::settings::{Field, FieldError};
 
-use crate::components::{FieldErrors, FieldRow, Kind, ScreenBar, StatusFrame, Window};
-use crate::form::Draft;
+use crate::components::{Back, FieldRow, Kind, ScreenBar, StatusFrame, Window};
+use crate::form::{Draft, SaveOutcome, settle};
 use crate::nav::{self, Page};
 use crate::use_ui;
 
-/// Reads and writes one text input's part of the [`Draft`].
-struct Access(fn(&Draft) -> String, fn(&mut Draft, String));
+/// The form every window of the screen edits: the typed values and the errors to show.
+#[derive(Clone, Copy)]
+pub struct Form {
+    /// The inputs as typed.
+    pub draft: RwSignal<Draft>,
+    /// The errors to show beside the fields.
+    pub errors: Signal<Vec<FieldError>>,
+}
 
-/// What the last 登録 led to, for the line beside the button.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Idle,
-    Waiting,
-    Saved,
-    Invalid(usize),
+impl Form {
+    /// A text input bound to one part of the draft.
+    fn row(
+        self,
+        field: Field,
+        kind: Kind,
+        get: fn(&Draft) -> String,
+        set: fn(&mut Draft, String),
+        warning: Option<Signal<Option<String>>>,
+    ) -> impl IntoView {
+        let (draft, errors) = (self.draft, self.errors);
+        match warning {
+            Some(warning) => {
+                view! { <FieldRow field kind draft get set errors warning /> }.into_any()
+            }
+            None => view! { <FieldRow field kind draft get set errors /> }.into_any(),
+        }
+    }
 }
 
 /// The settings screen.
@@ -31,7 +55,7 @@ pub fn SettingsPage() -> impl IntoView {
     let lang = ui.lang;
     let draft = RwSignal::new(Draft::default());
     let local_errors = RwSignal::new(Vec::<FieldError>::new());
-    let outcome = RwSignal::new(Outcome::Idle);
+    let outcome = RwSignal::new(SaveOutcome::Idle);
 
     // Fill the form from the saved settings, and again whenever they change.
     let pending = Memo::new(move |_| {
@@ -44,18 +68,25 @@ pub fn SettingsPage() -> impl IntoView {
             local_errors.set(Vec::new());
         }
     });
-    // A save is answered by Settings (accepted) or SettingsRejected.
-    let answered = Memo::new(move |_| ui.model.with(|m| (m.settings_seq, m.settings_errors.len())));
-    Effect::new(move |previous: Option<(u64, usize)>| {
-        let (seq, rejected) = answered.get();
-        if outcome.get_untracked() == Outcome::Waiting {
-            if previous.is_some_and(|(before, _)| before != seq) {
-                outcome.set(Outcome::Saved);
-            } else if rejected > 0 {
-                outcome.set(Outcome::Invalid(rejected));
-            }
+    // A save is answered by Settings (accepted), SettingsRejected, an error, or a lost link.
+    let answer = Memo::new(move |_| {
+        ui.model.with(|m| {
+            let refused = m.refusal(shared::Lang::En).is_some();
+            (
+                m.settings_seq,
+                m.settings_errors.len(),
+                refused,
+                m.is_live(),
+            )
+        })
+    });
+    Effect::new(move |_| {
+        let (seq, rejected, refused, live) = answer.get();
+        if let SaveOutcome::Waiting { since } = outcome.get_untracked()
+            && let Some(done) = settle(since, seq, rejected, refused, live)
+        {
+            outcome.set(done);
         }
-        (seq, rejected)
     });
 
     let errors = Signal::derive(move || {
@@ -76,69 +107,25 @@ pub fn SettingsPage() -> impl IntoView {
         ev.prevent_default();
         match draft.with_untracked(|d| d.to_save(password_set())) {
             Err(found) => {
-                outcome.set(Outcome::Invalid(found.len()));
+                outcome.set(SaveOutcome::Invalid(found.len()));
                 local_errors.set(found);
             }
             Ok((settings, password)) => {
                 local_errors.set(Vec::new());
-                ui.model.update(|m| m.settings_errors.clear());
+                ui.model.update(|m| {
+                    m.settings_errors.clear();
+                    m.clear_error();
+                });
+                let since = ui.model.with_untracked(|m| m.settings_seq);
                 ui.link
                     .send(&ClientMsg::SaveSettings { settings, password });
                 // The password leaves the page with this message and nowhere else.
                 draft.update(|d| d.password.clear());
-                outcome.set(Outcome::Waiting);
+                outcome.set(SaveOutcome::Waiting { since });
             }
         }
     };
-
-    let text = |d: fn(&Draft) -> String, s: fn(&mut Draft, String)| Access(d, s);
-    let row = move |field: Field, kind: Kind, Access(get, set): Access| {
-        view! { <FieldRow field kind draft get set errors /> }
-    };
-    let password_note = Signal::derive(move || {
-        let l = lang.get();
-        if password_set() {
-            l.pick(
-                "設定済み（空欄のまま登録すると変更しません）",
-                "set (leave empty to keep it)",
-            )
-            .to_string()
-        } else {
-            l.pick("未設定", "not set").to_string()
-        }
-    });
-    let checkbox = move |field: Field, get: fn(&Draft) -> bool, set: fn(&mut Draft, bool)| {
-        let id = crate::components::field_row::input_id(field);
-        view! {
-            <div class="check-row" data-testid=format!("row-{}", field.number())>
-                <input
-                    type="checkbox"
-                    id=id.clone()
-                    prop:checked=move || draft.with(get)
-                    on:change=move |ev| draft.update(|d| set(d, event_target_checked(&ev)))
-                />
-                <label for=id>{move || field.label(lang.get())}</label>
-                <FieldErrors field errors />
-            </div>
-        }
-    };
-    let outcome_text = move || {
-        let l = lang.get();
-        match outcome.get() {
-            Outcome::Idle => String::new(),
-            Outcome::Waiting => l.pick("登録中…", "Saving…").into(),
-            Outcome::Saved => l
-                .pick(
-                    "登録しました。RST で反映されます。",
-                    "Saved. RST applies it.",
-                )
-                .into(),
-            Outcome::Invalid(n) => match l {
-                shared::Lang::Ja => format!("入力に誤りがあります（{n} 件）。登録していません。"),
-                shared::Lang::En => format!("{n} field(s) need fixing. Nothing was saved."),
-            },
-        }
-    };
+    let form = Form { draft, errors };
 
     view! {
         <div class="screen" data-testid="settings-screen">
@@ -147,68 +134,27 @@ pub fn SettingsPage() -> impl IntoView {
                 en="E-mail connection settings"
                 path_ja="メインメニュー → システム設定 → 2.Eメール環境"
                 path_en="Main menu → System settings → 2. E-mail environment"
+                back=Back::System
             />
             <Show when=restart_needed>
                 <div class="notice" data-testid="restart-needed" role="status">
                     <span>{move || lang.get().pick(
-                        "登録した設定はまだ使われていません。GUI呼出コンソールで RST（再起動）すると反映されます。",
-                        "The saved settings are not in use yet. Restart with RST on the GUI console to apply them.",
+                        "登録した設定はまだ使われていません。メインメニューまで戻り、メインメニューを閉じて、GUI呼出コンソールで RST（再起動）すると反映されます。",
+                        "The saved settings are not in use yet. Go back to the main menu, close it, and restart with RST on the GUI console to apply them.",
                     )}</span>
-                    <button type="button" class="btn btn-small" on:click=move |_| nav::go(ui.page, Page::Console)>
-                        {move || lang.get().pick("GUI呼出コンソールへ", "Go to the GUI console")}
+                    <button type="button" class="btn btn-small" on:click=move |_| nav::go(ui.page, Page::Menu)>
+                        {move || lang.get().pick("メインメニューへ戻る", "Back to main menu")}
                     </button>
                 </div>
             </Show>
             <form class="frames" on:submit=save novalidate=true>
-                <datalist id="smtp-services">
-                    <option value="smtp"></option>
-                    <option value="submission"></option>
-                    <option value="smtps"></option>
-                </datalist>
-                <Window id="frame-1" ja="(1) アカウントとサーバ" en="(1) Account and servers" help="fields">
-                    {row(Field::SmtpService, Kind::Text, text(|d| d.smtp_service.clone(), |d, v| d.smtp_service = v))}
-                    {row(Field::PopServer, Kind::Text, text(|d| d.pop_server.clone(), |d, v| d.pop_server = v))}
-                    {row(Field::SmtpServer, Kind::Text, text(|d| d.smtp_server.clone(), |d, v| d.smtp_server = v))}
-                    {row(Field::Address, Kind::Text, text(|d| d.address.clone(), |d, v| d.address = v))}
-                    {row(Field::User, Kind::Text, text(|d| d.user.clone(), |d, v| d.user = v))}
-                    <FieldRow
-                        field=Field::Password
-                        kind=Kind::Password
-                        draft
-                        get=|d| d.password.clone()
-                        set=|d, v| d.password = v
-                        errors
-                        note=password_note
-                    />
-                </Window>
-                <Window id="frame-2" ja="(2) 認証方式" en="(2) Authentication" help="auth">
-                    <p class="frame-hint">{move || lang.get().pick(
-                        "通常は 11.PopBeforeSmtp。サーバがログイン認証を求めるなら 12.SmtpAuthLogin。",
-                        "Usually 11. PopBeforeSmtp; 12. SmtpAuthLogin when the server requires login authentication.",
-                    )}</p>
-                    {checkbox(Field::PopBeforeSmtp, |d| d.pop_before_smtp, |d, v| d.pop_before_smtp = v)}
-                    {checkbox(Field::SmtpAuthLogin, |d| d.smtp_auth_login, |d, v| d.smtp_auth_login = v)}
-                </Window>
+                <account::AccountFrame form password_set=Signal::derive(password_set) />
+                <auth::AuthFrame form />
                 <Window id="frame-3" ja="(3) メールサーバとの接続状態" en="(3) Connection to the mail server" help="status">
                     <StatusFrame />
                 </Window>
-                <Window id="frame-ours" ja="1〜4 受信とコマンド（本シミュレータの追加項目）" en="1–4 Receiving and commands (this simulator's additions)" help="interval">
-                    {row(Field::ReceiveInterval, Kind::Number, text(|d| d.interval.clone(), |d, v| d.interval = v))}
-                    {row(Field::AlarmRecipients, Kind::List, text(|d| d.alarm_recipients.clone(), |d, v| d.alarm_recipients = v))}
-                    {row(Field::AllowedSenders, Kind::List, text(|d| d.allowed_senders.clone(), |d, v| d.allowed_senders = v))}
-                    {row(Field::CommandPin, Kind::Text, text(|d| d.pin.clone(), |d, v| d.pin = v))}
-                </Window>
-                <div class="save-bar">
-                    <button
-                        type="submit"
-                        class="btn btn-primary"
-                        data-testid="save"
-                        disabled=move || !ui.model.with(|m| m.is_live())
-                    >
-                        {move || lang.get().pick("登録", "Save")}
-                    </button>
-                    <span class="save-outcome" data-testid="save-outcome" role="status">{outcome_text}</span>
-                </div>
+                <receiving::ReceivingFrame form />
+                <save_bar::SaveBar outcome />
             </form>
         </div>
     }
