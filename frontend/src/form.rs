@@ -141,6 +141,48 @@ impl Draft {
     }
 }
 
+/// What the last 登録 led to, for the line beside the button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Nothing saved yet on this screen.
+    Idle,
+    /// Sent; no answer yet. `since` is the settings count when it was sent.
+    Waiting {
+        /// [`Model::settings_seq`](crate::model::Model) at the time of sending.
+        since: u64,
+    },
+    /// The back end stored it (new settings arrived).
+    Saved,
+    /// This many problems were found (here or by the back end); nothing was saved.
+    Invalid(usize),
+    /// The back end refused or failed; its reason is the model's refusal.
+    Refused,
+    /// The connection dropped before an answer came: whether it was saved is unknown.
+    Lost,
+}
+
+/// What the back end's state means for a save waiting since `since`: `None` while there is
+/// still no answer. New settings win over the rest, as they prove the save was stored.
+pub fn settle(
+    since: u64,
+    seq: u64,
+    rejected: usize,
+    refused: bool,
+    live: bool,
+) -> Option<SaveOutcome> {
+    if seq != since {
+        Some(SaveOutcome::Saved)
+    } else if rejected > 0 {
+        Some(SaveOutcome::Invalid(rejected))
+    } else if refused {
+        Some(SaveOutcome::Refused)
+    } else if !live {
+        Some(SaveOutcome::Lost)
+    } else {
+        None
+    }
+}
+
 /// A field's value as the console shows it (the password only as set or not set).
 pub fn display_value(s: &MailSettings, field: Field, lang: Lang) -> String {
     let on_off = |on: bool| {
@@ -199,6 +241,17 @@ mod tests {
 
     fn demo() -> Draft {
         Draft::from_settings(&MailSettings::sandbox_demo())
+    }
+
+    #[test]
+    fn a_save_always_ends_in_an_answer() {
+        assert_eq!(settle(3, 3, 0, false, true), None);
+        assert_eq!(settle(3, 4, 0, false, true), Some(SaveOutcome::Saved));
+        assert_eq!(settle(3, 3, 2, false, true), Some(SaveOutcome::Invalid(2)));
+        // A store failure or a missing engine used to leave 「登録中…」 on screen forever.
+        assert_eq!(settle(3, 3, 0, true, true), Some(SaveOutcome::Refused));
+        assert_eq!(settle(3, 3, 0, false, false), Some(SaveOutcome::Lost));
+        assert_eq!(settle(3, 4, 0, false, false), Some(SaveOutcome::Saved));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::model::Model;
 use crate::nav::Page;
 use crate::pages::{
     ConsolePage, HelpPage, LogPage, MainMenu, PhonePage, PointsPage, SandboxPage, SettingsPage,
+    SystemMenu,
 };
 
 /// What every component reaches through context. `Copy`, so closures take it freely.
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
         <main class="desktop" data-page=move || page.get().hash()>
             {move || match page.get() {
                 Page::Menu => view! { <MainMenu /> }.into_any(),
+                Page::System => view! { <SystemMenu /> }.into_any(),
                 Page::Settings => view! { <SettingsPage /> }.into_any(),
                 Page::Console => view! { <ConsolePage /> }.into_any(),
                 Page::Points => view! { <PointsPage /> }.into_any(),

@@ -267,7 +267,14 @@ mod tests {
         model.apply(Event::Message(ServerMsg::Error(ProtocolError::failed(
             "disk",
         ))));
-        assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("disk"));
+        // A failure is said in both languages, with its technical cause kept.
+        let ja = model.refusal(Lang::Ja).unwrap();
+        assert!(
+            ja.contains("バックエンドで処理できませんでした") && ja.contains("disk"),
+            "{ja}"
+        );
+        let en = model.refusal(Lang::En).unwrap();
+        assert!(en.contains("could not") && en.contains("disk"), "{en}");
         model.apply(Event::Message(ServerMsg::Error(
             ProtocolError::rate_limited("多すぎます".into(), "too many".into()),
         )));

@@ -10,9 +10,11 @@ use wasm_bindgen::closure::Closure;
 pub enum Page {
     /// メインメニュー.
     Menu,
+    /// システム設定: the main menu's sub-menu that holds 2.Eメール環境.
+    System,
     /// 「Eメール接続環境設定」.
     Settings,
-    /// GUI呼出コンソール.
+    /// GUI呼出コンソール: outside the main menu, reached by closing it.
     Console,
     /// ポイント一覧.
     Points,
@@ -35,6 +37,7 @@ impl Page {
         let hash = hash.trim_start_matches('#').trim_start_matches('/');
         let (head, rest) = hash.split_once('/').unwrap_or((hash, ""));
         match head {
+            "system" => Page::System,
             "settings" => Page::Settings,
             "console" => Page::Console,
             "points" => Page::Points,
@@ -52,6 +55,7 @@ impl Page {
     pub fn hash(&self) -> String {
         match self {
             Page::Menu => String::new(),
+            Page::System => "#system".into(),
             Page::Settings => "#settings".into(),
             Page::Console => "#console".into(),
             Page::Points => "#points".into(),
@@ -130,6 +134,7 @@ mod tests {
     fn every_page_survives_its_hash() {
         let pages = [
             Page::Menu,
+            Page::System,
             Page::Settings,
             Page::Console,
             Page::Points,

@@ -84,8 +84,12 @@ pub fn mask_pin(pin: &str) -> String {
 /// What a parsed command will do, naming the point as the points list does.
 pub fn describe(command: &Command, points: &[PointSnapshot], lang: Lang) -> String {
     let find = |id: &str| points.iter().find(|p| p.id == id);
-    let named =
-        |id: &str| find(id).map_or_else(|| id.to_string(), |p| format!("{} {}", p.id, p.name));
+    let named = |id: &str| {
+        find(id).map_or_else(
+            || id.to_string(),
+            |p| format!("{} {}", p.id, p.display_name(lang)),
+        )
+    };
     match command {
         Command::Help => lang
             .pick(
@@ -114,6 +118,22 @@ pub fn describe(command: &Command, points: &[PointSnapshot], lang: Lang) -> Stri
             let text = |v: Value| {
                 snapshot.map_or_else(|| v.display("", 1), |p| v.display(&p.unit, p.decimals))
             };
+            // After the command has run, the point already holds the value: say so rather than
+            // "sets it to ON (now ON)".
+            if let Some(p) = snapshot.filter(|p| p.value == *value) {
+                return match lang {
+                    Lang::Ja => format!(
+                        "{} は既に {} です（値は変わりません）。",
+                        named(point),
+                        p.value_text()
+                    ),
+                    Lang::En => format!(
+                        "{} is already {} (no change).",
+                        named(point),
+                        p.value_text()
+                    ),
+                };
+            }
             let now = snapshot.map(|p| p.value_text());
             match (lang, now) {
                 (Lang::Ja, Some(now)) => format!(
@@ -140,6 +160,7 @@ mod tests {
         let point = |id: &str, name: &str, kind, value, unit: &str| PointSnapshot {
             id: id.into(),
             name: name.into(),
+            name_en: String::new(),
             kind,
             value,
             unit: unit.into(),
@@ -212,6 +233,22 @@ mod tests {
         assert!(p.lines.is_empty());
         assert!(p.refused.is_some_and(|why| why.contains("多すぎます")));
         assert_eq!(mask_pin(""), "");
+    }
+
+    #[test]
+    fn a_set_to_the_value_held_says_it_is_already_there() {
+        let mut points = plant();
+        points[0].value = Value::Digital(true);
+        let p = preview("", "SET PUMP1 ON", &points, Lang::Ja);
+        assert_eq!(
+            p.lines[0].meaning,
+            "PUMP1 給水ポンプ は既に ON です（値は変わりません）。"
+        );
+        let p = preview("", "SET PUMP1 ON", &points, Lang::En);
+        assert_eq!(
+            p.lines[0].meaning,
+            "PUMP1 給水ポンプ is already ON (no change)."
+        );
     }
 
     #[test]

@@ -101,6 +101,7 @@ mod tests {
         PointSnapshot {
             id: id.into(),
             name: "名前".into(),
+            name_en: String::new(),
             kind,
             value: Value::Analog(22.0),
             unit: "℃".into(),

@@ -142,23 +142,27 @@ impl CommandError {
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (CommandError::Unknown { line }, Lang::Ja) => {
-                format!("「{line}」はコマンドではありません（HELP でコマンド一覧を返信します）。")
+                format!(
+                    "「{line}」はコマンドではありません（HELP と送るとコマンド一覧を返信します）。"
+                )
             }
             (CommandError::Unknown { line }, Lang::En) => {
-                format!("\"{line}\" is not a command (send HELP for the list).")
+                format!("\"{line}\" is not a command (send HELP for the list of commands).")
             }
             (CommandError::Usage { syntax }, lang) => {
                 let usage = match syntax {
-                    Syntax::Get => lang.pick("GET <点名>", "GET <point>"),
-                    Syntax::Set => lang.pick("SET <点名> <値>", "SET <point> <value>"),
+                    Syntax::Get => lang.pick("GET <ポイント>", "GET <point>"),
+                    Syntax::Set => lang.pick("SET <ポイント> <値>", "SET <point> <value>"),
                 };
                 format!("{} {usage}", lang.pick("使い方:", "usage:"))
             }
             (CommandError::UnknownPoint { point }, Lang::Ja) => {
-                format!("点「{point}」はありません（LIST で点の一覧を返信します）。")
+                format!(
+                    "ポイント「{point}」はありません（LIST と送るとポイントの一覧を返信します）。"
+                )
             }
             (CommandError::UnknownPoint { point }, Lang::En) => {
-                format!("there is no point \"{point}\" (send LIST for the points).")
+                format!("there is no point \"{point}\" (send LIST for the list of points).")
             }
             (
                 CommandError::BadValue {
@@ -692,56 +696,124 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// One command of the language as the people using it see it: the HELP mail lists
+/// [`forms`](Self::forms) with the short meaning, the `?` help adds the examples and what the
+/// reply says. One catalogue, so the mail and the screen cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandRef {
+    /// Every way to write it, Japanese forms included (`<ポイント>` stands for a point).
+    pub forms: &'static str,
+    /// What it does, in Japanese.
+    pub ja: &'static str,
+    /// What it does, in English.
+    pub en: &'static str,
+    /// Lines as an operator would send them.
+    pub examples: &'static [&'static str],
+    /// What the reply says for the first example, in Japanese.
+    pub reply_ja: &'static str,
+    /// The same in English.
+    pub reply_en: &'static str,
+}
+
+impl CommandRef {
+    /// [`forms`](Self::forms) with the placeholders in `lang` (the keywords stay as they are).
+    pub fn forms_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Ja => self.forms.to_string(),
+            Lang::En => self
+                .forms
+                .replace("<ポイント>", "<point>")
+                .replace("<値>", "<value>")
+                .replace("<数字>", "<digits>"),
+        }
+    }
+}
+
+/// Every command, in the order the HELP mail lists them.
+pub const REFERENCE: &[CommandRef] = &[
+    CommandRef {
+        forms: "HELP / ヘルプ / ?",
+        ja: "コマンドの一覧を返信します",
+        en: "replies with this list of commands",
+        examples: &["HELP", "ヘルプ", "?"],
+        reply_ja: "コマンドの一覧（この表の「書き方」と「意味」）",
+        reply_en: "the list of commands (the forms and meanings of this table)",
+    },
+    CommandRef {
+        forms: "LIST / 一覧",
+        ja: "すべてのポイントとその値を返信します",
+        en: "replies with every point and its value",
+        examples: &["LIST", "一覧"],
+        reply_ja: "PUMP1 給水ポンプ OFF\nTEMP1 室温 24.0 ℃\nLEVEL1 受水槽水位 15 % [下限警報]\n…",
+        reply_en: "PUMP1 給水ポンプ OFF\nTEMP1 室温 24.0 ℃\nLEVEL1 受水槽水位 15 % [low alarm]\n…",
+    },
+    CommandRef {
+        forms: "GET <ポイント> / <ポイント>? / 状態 <ポイント>",
+        ja: "1 つのポイントの値と状態を返信します",
+        en: "replies with one point's value and state",
+        examples: &["GET TEMP1", "室温?", "状態 TEMP1"],
+        reply_ja: "TEMP1 室温 (計測値) = 24.0 ℃",
+        reply_en: "TEMP1 室温 (measured value) = 24.0 ℃",
+    },
+    CommandRef {
+        forms: "SET <ポイント> <値> / <ポイント>=<値>",
+        ja: "ポイントを操作し、前と後の値を返信します。DO は ON/OFF（入/切、1/0）、AO は数値",
+        en: "operates a point and replies with the value before and after: ON/OFF (1/0) for a DO, a number for an AO",
+        examples: &["SET PUMP1 ON", "給水ポンプ=入", "SET SETP1 22.5"],
+        reply_ja: "OK PUMP1: OFF → ON",
+        reply_en: "OK PUMP1: OFF → ON",
+    },
+    CommandRef {
+        forms: "ALARM / 警報",
+        ja: "発生中の警報を返信します",
+        en: "replies with the active alarms",
+        examples: &["ALARM", "警報"],
+        reply_ja: "DOOR1 扉 ON [接点警報]（なければ「警報はありません」）",
+        reply_en: "DOOR1 扉 ON [contact alarm] (or \"no alarms\")",
+    },
+    CommandRef {
+        forms: "PIN <数字> / 暗証 <数字>",
+        ja: "暗証番号（4.コマンド暗証番号 が設定されているときに必要）。コマンドではなく、返信にも書かれません",
+        en: "the PIN (needed when 4. Command PIN is set); not a command, and never quoted in the reply",
+        examples: &["PIN 1234", "暗証 1234"],
+        reply_ja: "（返信なし。誤った暗証番号のメールには何も実行せず、返信もしません）",
+        reply_en: "(no reply of its own; a mail with a wrong PIN runs nothing and gets no reply)",
+    },
+];
+
+/// What `<ポイント>` stands for, in `lang`.
+pub fn point_placeholder_help(lang: Lang) -> &'static str {
+    lang.pick(
+        "<ポイント>: ポイント ID（例 PUMP1）または名称（例 給水ポンプ）",
+        "<point>: a point id (e.g. PUMP1) or its name (e.g. 給水ポンプ)",
+    )
+}
+
 /// The reply to `HELP`: every command with a one-line explanation.
 pub fn help_text(lang: Lang) -> String {
-    let lines: [(&str, &str, &str); 7] = [
-        (
-            "HELP / ヘルプ / ?",
-            "コマンドの一覧",
-            "this list of commands",
-        ),
-        (
-            "LIST / 一覧",
-            "すべての点と値",
-            "every point with its value",
-        ),
-        (
-            "GET <点> / <点>? / 状態 <点>",
-            "点の値と状態",
-            "one point's value and state",
-        ),
-        (
-            "SET <点> <値> / <点>=<値>",
-            "DO は ON/OFF（入/切、1/0）、AO は数値で操作",
-            "operate a DO with ON/OFF (1/0) or an AO with a number",
-        ),
-        ("ALARM / 警報", "発生中の警報", "the active alarms"),
-        (
-            "PIN <数字> / 暗証 <数字>",
-            "暗証番号（設定されている場合に必要）",
-            "the PIN, when one is set",
-        ),
-        (
-            "<点>",
-            "点 ID（例 PUMP1）または名称（例 給水ポンプ）",
-            "a point id (e.g. PUMP1) or its name (e.g. 給水ポンプ)",
-        ),
-    ];
     let mut text = String::from(lang.pick(
         "1 行に 1 コマンド。件名も 1 行として読みます。全角・小文字でも構いません。\n",
         "One command a line; the Subject counts as a line too. Full-width and lower case work.\n",
     ));
-    for (syntax, ja, en) in lines {
-        let syntax = match lang {
-            Lang::Ja => syntax.to_string(),
-            Lang::En => syntax
-                .replace("<点>", "<point>")
-                .replace("<値>", "<value>")
-                .replace("<数字>", "<digits>"),
-        };
-        text.push_str(&format!("{syntax}\n    {}\n", lang.pick(ja, en)));
+    for command in REFERENCE {
+        text.push_str(&format!(
+            "{}\n    {}\n",
+            command.forms_in(lang),
+            lang.pick(command.ja, command.en)
+        ));
     }
+    text.push_str(point_placeholder_help(lang));
+    text.push('\n');
     text
+}
+
+/// What the system replies to a command mail with no command in it. The phone's preview shows
+/// the same sentence, so what it promises is what arrives.
+pub fn no_commands_text(lang: Lang) -> &'static str {
+    lang.pick(
+        "コマンドが見つかりませんでした。HELP と送るとコマンド一覧を返信します。",
+        "No command was found. Send HELP for the list of commands.",
+    )
 }
 
 #[cfg(test)]
@@ -1204,6 +1276,7 @@ mod tests {
         let snapshots = [PointSnapshot {
             id: "LEVEL1".into(),
             name: "受水槽水位".into(),
+            name_en: String::new(),
             kind: PointKind::Ai,
             value: Value::Analog(50.0),
             unit: "%".into(),
@@ -1225,6 +1298,23 @@ mod tests {
             }
         }
         assert!(help_text(Lang::En).contains("<point>"));
-        assert!(help_text(Lang::Ja).contains("<点>"));
+        assert!(help_text(Lang::Ja).contains("<ポイント>"));
+        assert!(
+            !help_text(Lang::Ja).contains('点'),
+            "ポイント is the one word for a point"
+        );
+        for command in REFERENCE {
+            assert!(!command.forms_in(Lang::En).contains("ポイント"));
+            assert!(!command.examples.is_empty());
+            // Every example is a command the parser reads as one (PIN is read as the PIN).
+            for example in command.examples {
+                let mail = parse_mail("", example, PLANT);
+                let understood = mail.pin.is_some()
+                    || (!mail.commands.is_empty()
+                        && mail.commands.iter().all(|l| l.result.is_ok()));
+                assert!(understood, "{example}: {mail:?}");
+            }
+        }
+        assert!(no_commands_text(Lang::Ja).contains("HELP と送ると"));
     }
 }

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 
+/// The word for an AI's alarm limit, as Japanese monitoring systems say it; the points screen
+/// and the help use the same.
+pub const ALARM_SETTING_JA: &str = "警報設定値";
+
 /// The five point types of the original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -139,6 +143,10 @@ pub struct PointSnapshot {
     pub id: String,
     /// The Japanese name commands may use instead (`給水ポンプ`).
     pub name: String,
+    /// The name in English for the English screens (`Feed pump`); empty when the points file
+    /// gives none, and then the Japanese name is shown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
     /// The point type.
     pub kind: PointKind,
     /// The current value.
@@ -159,6 +167,36 @@ impl PointSnapshot {
     /// The value as text, with its unit.
     pub fn value_text(&self) -> String {
         self.value.display(&self.unit, self.decimals)
+    }
+
+    /// The name to show in `lang`: the English one on English screens when there is one.
+    pub fn display_name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.name_en.is_empty() => &self.name_en,
+            _ => &self.name,
+        }
+    }
+
+    /// What raises this point's alarm, for the points screen, or `None` when nothing can
+    /// (an AI without limits, and every other kind: a DI's alarm state is not sent).
+    pub fn alarm_rule(&self, lang: Lang) -> Option<String> {
+        if self.kind != PointKind::Ai {
+            return None;
+        }
+        let at = |x: f64| Value::Analog(x).display(&self.unit, self.decimals);
+        Some(match (self.low, self.high, lang) {
+            (None, None, _) => return None,
+            (Some(low), None, Lang::Ja) => format!("{} 未満で下限警報", at(low)),
+            (Some(low), None, Lang::En) => format!("low alarm below {}", at(low)),
+            (None, Some(high), Lang::Ja) => format!("{} 超で上限警報", at(high)),
+            (None, Some(high), Lang::En) => format!("high alarm above {}", at(high)),
+            (Some(low), Some(high), Lang::Ja) => {
+                format!("{} 未満で下限警報、{} 超で上限警報", at(low), at(high))
+            }
+            (Some(low), Some(high), Lang::En) => {
+                format!("low alarm below {}, high alarm above {}", at(low), at(high))
+            }
+        })
     }
 }
 
@@ -206,7 +244,7 @@ pub struct AlarmEvent {
 }
 
 impl AlarmEvent {
-    /// One line for a mail or the UI, e.g. `TEMP1 室温 上限警報 発生 31.2 ℃ (限界 30.0 ℃)`.
+    /// One line for a mail or the UI, e.g. `TEMP1 室温 上限警報 発生 31.2 ℃ (警報設定値 30.0 ℃)`.
     pub fn summary(&self, lang: Lang) -> String {
         let mut line = format!(
             "{} {} {} {} {}",
@@ -219,7 +257,7 @@ impl AlarmEvent {
         if let Some(limit) = self.limit {
             line.push_str(&format!(
                 " ({} {})",
-                lang.pick("限界", "limit"),
+                lang.pick(ALARM_SETTING_JA, "alarm limit"),
                 Value::Analog(limit).display(&self.unit, self.decimals)
             ));
         }
@@ -274,8 +312,51 @@ mod tests {
         };
         assert_eq!(
             event.summary(Lang::Ja),
-            "TEMP1 室温 上限警報 発生 31.2 ℃ (限界 30.0 ℃)"
+            "TEMP1 室温 上限警報 発生 31.2 ℃ (警報設定値 30.0 ℃)"
         );
         assert!(event.summary(Lang::En).contains("high alarm raised"));
+    }
+
+    fn ai(low: Option<f64>, high: Option<f64>) -> PointSnapshot {
+        PointSnapshot {
+            id: "LEVEL1".into(),
+            name: "受水槽水位".into(),
+            name_en: String::new(),
+            kind: PointKind::Ai,
+            value: Value::Analog(50.0),
+            unit: "%".into(),
+            decimals: 0,
+            alarm: None,
+            low,
+            high,
+        }
+    }
+
+    #[test]
+    fn the_alarm_rule_says_what_raises_the_alarm() {
+        // A low limit alarms below it: the hint must not read as "alarm at 20 % or more".
+        let level = ai(Some(20.0), None);
+        assert_eq!(level.alarm_rule(Lang::Ja).unwrap(), "20 % 未満で下限警報");
+        assert_eq!(level.alarm_rule(Lang::En).unwrap(), "low alarm below 20 %");
+        let temp = ai(Some(5.0), Some(30.0));
+        assert_eq!(
+            temp.alarm_rule(Lang::En).unwrap(),
+            "low alarm below 5 %, high alarm above 30 %"
+        );
+        assert_eq!(ai(None, None).alarm_rule(Lang::Ja), None);
+    }
+
+    #[test]
+    fn the_english_name_is_shown_in_english_when_there_is_one() {
+        let mut point = ai(None, None);
+        assert_eq!(point.display_name(Lang::En), "受水槽水位");
+        point.name_en = "Tank level".into();
+        assert_eq!(point.display_name(Lang::En), "Tank level");
+        assert_eq!(point.display_name(Lang::Ja), "受水槽水位");
+        // Old snapshots without the field still read.
+        let json = serde_json::to_string(&ai(None, None)).unwrap();
+        assert!(!json.contains("name_en"));
+        let back: PointSnapshot = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.name_en, "");
     }
 }

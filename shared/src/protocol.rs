@@ -157,6 +157,37 @@ pub struct BackendStatus {
     pub clients: u32,
 }
 
+/// A part of the back end that a request needs and that may not be running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The mail engine (settings, RST, receive now).
+    Engine,
+    /// The plant (the points).
+    Plant,
+    /// The sandbox ISP (its policies, and the phone, which mails through it).
+    Sandbox,
+}
+
+impl Part {
+    /// Japanese and English: what is missing and what to do.
+    fn missing(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Engine => (
+                "メールエンジンが動いていないため、この操作はできません。バックエンドを起動し直してください。",
+                "The mail engine is not running, so this cannot be done. Restart the back end.",
+            ),
+            Part::Plant => (
+                "ポイント（プラント）が読み込まれていないため、操作できません。",
+                "No plant (points) is loaded, so points cannot be operated.",
+            ),
+            Part::Sandbox => (
+                "サンドボックスISP が止まっているため、この操作はできません（--no-sandbox で起動されています）。",
+                "The sandbox ISP is turned off (the back end runs with --no-sandbox), so this cannot be done.",
+            ),
+        }
+    }
+}
+
 /// Why a client frame was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProtocolError {
@@ -254,9 +285,24 @@ impl ProtocolError {
         )
     }
 
-    /// The error for a request whose part is not running.
+    /// The error for a request whose part is not running, said in both languages.
+    pub fn missing(part: Part) -> Self {
+        let (ja, en) = part.missing();
+        ProtocolError {
+            code: ErrorCode::NotAvailable,
+            message: en.to_string(),
+            message_ja: Some(ja.to_string()),
+        }
+    }
+
+    /// The error for a request whose part is not running, for a part [`Part`] does not name:
+    /// the Japanese says so in general and keeps `what` as the detail.
     pub fn not_available(what: &str) -> Self {
-        Self::english(ErrorCode::NotAvailable, what.to_string())
+        ProtocolError {
+            code: ErrorCode::NotAvailable,
+            message: format!("not available: {what}"),
+            message_ja: Some(format!("この操作に必要な部分が動いていません（{what}）。")),
+        }
     }
 
     /// The error for a request with values out of range.
@@ -282,9 +328,16 @@ impl ProtocolError {
         }
     }
 
-    /// The error for a request that failed in the back end.
+    /// The error for a request that failed in the back end. `why` is the technical cause
+    /// (e.g. the database's error), kept as written in both languages as a detail.
     pub fn failed(why: &str) -> Self {
-        Self::english(ErrorCode::Failed, why.to_string())
+        ProtocolError {
+            code: ErrorCode::Failed,
+            message: format!("The back end could not carry this out, nothing changed ({why})."),
+            message_ja: Some(format!(
+                "バックエンドで処理できませんでした。変更はされていません（{why}）。"
+            )),
+        }
     }
 
     /// The error for a binary frame.
@@ -340,6 +393,30 @@ mod tests {
         }
         let status = ServerMsg::Status(BackendStatus::default()).encode();
         assert_eq!(status, r#"{"type":"status","uptime_secs":0,"clients":0}"#);
+    }
+
+    #[test]
+    fn refusals_people_see_come_in_both_languages() {
+        for error in [
+            ProtocolError::missing(Part::Engine),
+            ProtocolError::missing(Part::Plant),
+            ProtocolError::missing(Part::Sandbox),
+            ProtocolError::not_available("x"),
+            ProtocolError::failed("disk full"),
+        ] {
+            let ja = error.text(crate::Lang::Ja);
+            let en = error.text(crate::Lang::En);
+            assert_ne!(ja, en);
+            assert!(
+                !en.chars().any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)),
+                "{en}"
+            );
+        }
+        assert!(
+            ProtocolError::failed("disk full")
+                .text(crate::Lang::Ja)
+                .contains("disk full")
+        );
     }
 
     #[test]

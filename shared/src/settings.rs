@@ -11,6 +11,11 @@ use crate::secret::Masked;
 
 /// The longest receive interval, one day in minutes.
 pub const MAX_INTERVAL_MIN: u32 = 1440;
+/// The shortest receive interval the manual calls safe (「10?20?30?60?分のオーダが安全」): a
+/// shorter one is allowed but warned about, as polling that often can get the account flagged.
+pub const SAFE_INTERVAL_MIN: u32 = 10;
+/// The sandbox ISP's mail domain; it and its subdomains lead to the embedded ISP.
+pub const SANDBOX_DOMAIN: &str = "sandbox.test";
 /// The most addresses a list field takes.
 pub const MAX_LIST_LEN: usize = 32;
 
@@ -424,6 +429,16 @@ pub fn parse_smtp_service(value: &str) -> Option<SmtpEndpoint> {
     Some(SmtpEndpoint { port })
 }
 
+/// True for the sandbox ISP's own host names: [`SANDBOX_DOMAIN`] and its subdomains, in any
+/// case, with or without the final dot.
+pub fn is_sandbox_host(host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    host == SANDBOX_DOMAIN
+        || host
+            .strip_suffix(SANDBOX_DOMAIN)
+            .is_some_and(|sub| sub.ends_with('.'))
+}
+
 /// Splits `host` or `host:port` (IPv6 in brackets); `None` if it is neither.
 pub fn parse_host_port(value: &str) -> Option<(String, Option<u16>)> {
     let value = value.trim();
@@ -481,11 +496,12 @@ pub fn is_address(value: &str) -> bool {
 }
 
 impl MailSettings {
-    /// The training preset: the system's sandbox account, receiving every minute, the phone
-    /// allowed to send commands and receiving alarms.
+    /// The training preset: the system's sandbox account, receiving every
+    /// [`SAFE_INTERVAL_MIN`] minutes as the manual advises (the demo time scale makes that a few
+    /// seconds), the phone allowed to send commands and receiving alarms.
     pub fn sandbox_demo() -> Self {
         MailSettings {
-            receive_interval_min: 1,
+            receive_interval_min: SAFE_INTERVAL_MIN,
             alarm_recipients: vec!["operator@sandbox.test".into()],
             allowed_senders: vec!["operator@sandbox.test".into()],
             command_pin: String::new(),
@@ -500,6 +516,12 @@ impl MailSettings {
             pop_security: Security::Starttls,
             smtp_security: Security::Starttls,
         }
+    }
+
+    /// True when 6.POPサーバ名 is the sandbox ISP, whose mailbox holds only training mail. Any
+    /// other server is real: every mail the engine reads there is deleted from it.
+    pub fn pop_is_sandbox(&self) -> bool {
+        parse_host_port(&self.pop_server).is_some_and(|(host, _)| is_sandbox_host(&host))
     }
 
     /// Every problem of these settings, in screen order; empty when they can be saved.
@@ -671,6 +693,23 @@ mod tests {
             message.starts_with("5.SMTP名") && message.contains("smpt"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn only_the_sandbox_domain_counts_as_the_sandbox() {
+        for host in ["sandbox.test", "mail.sandbox.test", "POP.Sandbox.Test."] {
+            assert!(is_sandbox_host(host), "{host}");
+        }
+        for host in ["sandbox.testing", "evilsandbox.test", "pop.example.jp", ""] {
+            assert!(!is_sandbox_host(host), "{host}");
+        }
+        let mut s = MailSettings::sandbox_demo();
+        assert!(s.pop_is_sandbox());
+        assert!(s.receive_interval_min >= SAFE_INTERVAL_MIN);
+        s.pop_server = "mail.sandbox.test:995".into();
+        assert!(s.pop_is_sandbox());
+        s.pop_server = "pop.example.jp".into();
+        assert!(!s.pop_is_sandbox());
     }
 
     #[test]

@@ -175,11 +175,11 @@ impl MailError {
             ),
             MailError::PopLoginFailed => (
                 "9.E-Mailユーザ名と 10.E-Mailパスワードを確認し、登録後 RST で再起動してください。",
-                "Check 9. user name and 10. password, save, then restart with RST.",
+                "Check 9. E-mail user name and 10. E-mail password, save, then restart with RST.",
             ),
             MailError::SmtpAuthFailed => (
                 "9.E-Mailユーザ名・10.E-Mailパスワードを確認してください。SMTP 用の資格情報が別の場合はサーバ管理者に確認してください。",
-                "Check 9. user name and 10. password; ask the server's administrator if SMTP uses other credentials.",
+                "Check 9. E-mail user name and 10. E-mail password; ask the server's administrator if SMTP uses other credentials.",
             ),
             MailError::AuthRequired => (
                 "12.SmtpAuthLogin をオンにして RST で再起動してください。",
@@ -224,11 +224,11 @@ impl MailStatus {
         let (ja, en) = match self {
             MailStatus::Stop => (
                 "受信停止中です（1.メール受信間隔時間 = 0）。警報メールなどの送信は行います。",
-                "Receiving is off (1. receive interval = 0). Sending, e.g. alarm mail, still works.",
+                "Receiving is off (1. Receive interval (min) = 0). Sending, e.g. alarm mail, still works.",
             ),
             MailStatus::Wait => (
-                "次の受信周期を待っています。",
-                "Waiting for the next receive cycle.",
+                "待機中です。まだ RST していなければ、GUI呼出コンソールでの RST（設定の反映）を待っています。RST 後は次の受信周期を待っています。",
+                "Waiting. Before the first RST it waits for RST on the GUI console to apply the settings; after it, for the next receive cycle.",
             ),
             MailStatus::Run { .. } => (
                 "正常に動作しています。括弧内は再起動後に成功した周期の回数です。",
@@ -240,8 +240,8 @@ impl MailStatus {
                 "Logging in to the POP server.",
             ),
             MailStatus::PopReceive { .. } => (
-                "メールを受信中です（受信済み／全件）。",
-                "Receiving mail (this one of all).",
+                "メールを受信中です（i/n は i 通目／全 n 通）。",
+                "Receiving mail (i/n is message i of n).",
             ),
             MailStatus::SmtpConnect => (
                 "SMTP サーバに接続中です。",
@@ -252,8 +252,8 @@ impl MailStatus {
                 "Authenticating before sending (SmtpAuthLogin, or the POP login of PopBeforeSmtp).",
             ),
             MailStatus::SmtpSend { .. } => (
-                "メールを送信中です（送信中／全件）。",
-                "Sending mail (this one of all).",
+                "メールを送信中です（i/n は i 通目／全 n 通）。",
+                "Sending mail (i/n is message i of n).",
             ),
             MailStatus::Error { error, .. } => return error.meaning(lang),
         };

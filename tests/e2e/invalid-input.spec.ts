@@ -34,7 +34,7 @@ test('field errors show beside their fields and a reload shows the old values', 
     await waitLive(page);
     await expect(page.getByTestId('settings-screen')).toBeVisible();
     await expect(field(page, 5)).toHaveValue('smtp');
-    await expect(field(page, 1)).toHaveValue('1');
+    await expect(field(page, 1)).toHaveValue('10');
     await expect(field(page, 2)).toHaveValue('operator@sandbox.test');
     await expect(page.getByTestId('error-5')).toBeEmpty();
   } finally {

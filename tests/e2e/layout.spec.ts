@@ -32,6 +32,9 @@ test('the menu and the settings screen work from the keyboard', async ({ page })
     await waitLive(page);
     await page.getByTestId('menu-settings').focus();
     await page.keyboard.press('Enter');
+    await expect(page.getByTestId('system-screen')).toBeVisible();
+    await page.getByTestId('system-email').focus();
+    await page.keyboard.press('Enter');
     await expect(page.getByTestId('settings-screen')).toBeVisible();
     await expect(page).toHaveURL(/#settings$/);
     // Every input has a label tied to it.
@@ -41,11 +44,15 @@ test('the menu and the settings screen work from the keyboard', async ({ page })
         .map((e) => e.outerHTML),
     );
     expect(unlabelled).toEqual([]);
+    // Back goes up one level at a time: システム設定, then the main menu.
+    await page.getByTestId('back-to-menu').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('system-screen')).toBeVisible();
     await page.getByTestId('back-to-menu').focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('heading', { name: 'メインメニュー' })).toBeVisible();
     await page.goBack();
-    await expect(page.getByTestId('settings-screen')).toBeVisible();
+    await expect(page.getByTestId('system-screen')).toBeVisible();
   } finally {
     await backend.dispose();
   }

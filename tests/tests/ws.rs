@@ -299,7 +299,9 @@ async fn refused_requests_are_explained_in_japanese_and_english() {
     let error = socket.wait_for("the refusal", refused).await;
     assert!(error.text(Lang::En).contains("NOSUCH1"), "{error:?}");
     assert!(
-        error.text(Lang::Ja).contains("点「NOSUCH1」はありません"),
+        error
+            .text(Lang::Ja)
+            .contains("ポイント「NOSUCH1」はありません"),
         "{error:?}"
     );
     assert_ne!(error.text(Lang::Ja), error.text(Lang::En));

@@ -80,7 +80,7 @@ impl Engine {
             );
             if held_back > 0 {
                 body.push_str(&format!(
-                    "\nこの点の変化 {held_back} 件をまとめました（{} 分に 1 通まで）。\n",
+                    "\nこのポイントの変化 {held_back} 件をまとめました（{} 分に 1 通まで）。\n",
                     COALESCE_WINDOW.as_secs() / 60
                 ));
             }

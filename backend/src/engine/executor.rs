@@ -106,7 +106,8 @@ impl CommandLayer for PlantCommands {
             body.push_str(&format!("エラー: {}\n", refused.message(LANG)));
         }
         if parsed.commands.is_empty() && parsed.refused.is_none() {
-            body.push_str("コマンドが見つかりませんでした。HELP で一覧を返信します。\n");
+            body.push_str(command::no_commands_text(LANG));
+            body.push('\n');
         }
         for line in &parsed.commands {
             body.push_str(&format!("> {}\n", line.line));
@@ -197,7 +198,7 @@ fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) ->
                 p.value_text(),
                 alarm_mark(&p)
             ),
-            None => format!("エラー: {point} はありません"),
+            None => format!("エラー: ポイント「{point}」はありません"),
         },
         Command::Set { point, value } => {
             let unit = plant

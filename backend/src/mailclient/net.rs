@@ -104,9 +104,8 @@ impl Routes {
 
     /// True for the sandbox's own host names.
     pub fn is_sandbox_host(host: &str) -> bool {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        host == crate::sandbox::accounts::DOMAIN
-            || host.ends_with(&format!(".{}", crate::sandbox::accounts::DOMAIN))
+        // The settings screen warns about real servers by the same rule.
+        shared::settings::is_sandbox_host(host)
     }
 
     /// The route to `host:port`. A sandbox host on a port no sandbox service stands for is

@@ -42,6 +42,8 @@ pub struct PointDef {
     pub id: String,
     /// Name as written.
     pub name: String,
+    /// English name for the English screens; empty for none (the Japanese one is shown).
+    pub name_en: String,
     /// Point type.
     pub kind: PointKind,
     /// Unit of analog values; empty for none.
@@ -165,6 +167,7 @@ struct RawFile {
 struct RawPoint {
     id: String,
     name: String,
+    name_en: Option<String>,
     kind: String,
     initial: Option<RawValue>,
     unit: Option<String>,
@@ -306,6 +309,13 @@ impl Checker<'_> {
         let id = check_id(&raw.id).map_err(|why| fail(format!("point id {:?} {why}", raw.id)))?;
         let at = |message: String| fail(format!("point {id}: {message}"));
         check_name(&raw.name).map_err(|why| at(format!("name {:?} {why}", raw.name)))?;
+        let name_en = raw
+            .name_en
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        check_name_en(&name_en).map_err(|why| at(format!("name_en {name_en:?} {why}")))?;
         for (other, other_line) in &self.points {
             for (mine, theirs) in [
                 (&id, &other.id),
@@ -463,6 +473,7 @@ impl Checker<'_> {
             PointDef {
                 id,
                 name: raw.name.clone(),
+                name_en,
                 kind,
                 unit,
                 decimals,
@@ -640,6 +651,18 @@ fn check_name(name: &str) -> Result<(), String> {
     // `状態…` and `暗証…` would be read as the keyword followed by the rest of the name.
     if name.starts_with("状態") || name.starts_with("暗証") {
         return Err("may not start with 状態 or 暗証".into());
+    }
+    Ok(())
+}
+
+/// The English name is only shown, never matched in commands, so it may hold spaces; it must
+/// still fit a table cell and hold no control characters.
+fn check_name_en(name: &str) -> Result<(), String> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("has a control character".into());
     }
     Ok(())
 }

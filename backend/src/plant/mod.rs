@@ -81,7 +81,9 @@ impl PlantError {
     /// The reason, for a command reply, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
-            (PlantError::UnknownPoint { id }, Lang::Ja) => format!("点「{id}」はありません。"),
+            (PlantError::UnknownPoint { id }, Lang::Ja) => {
+                format!("ポイント「{id}」はありません。")
+            }
             (PlantError::NotOperable { id, kind }, Lang::Ja) => format!(
                 "{id} は{}（{}）のため操作できません。",
                 kind.label(Lang::Ja),
@@ -304,6 +306,7 @@ impl Plant {
         PointSnapshot {
             id: point.id.clone(),
             name: point.name.clone(),
+            name_en: point.name_en.clone(),
             kind: point.kind,
             value: self.values[i],
             unit: point.unit.clone(),

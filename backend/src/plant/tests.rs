@@ -292,7 +292,7 @@ fn a_high_alarm_is_raised_and_cleared_once_despite_hovering() {
     assert_eq!(event.at_unix_ms, T0 + 1000);
     assert_eq!(
         event.summary(Lang::Ja),
-        "TEMP1 室温 上限警報 発生 30.2 ℃ (限界 30.0 ℃)"
+        "TEMP1 室温 上限警報 発生 30.2 ℃ (警報設定値 30.0 ℃)"
     );
     // Hovering around the limit, inside the 0.5 deadband: no mail storm.
     for (n, x) in [29.9, 30.1, 29.6, 30.4, 29.51].into_iter().enumerate() {
@@ -303,7 +303,7 @@ fn a_high_alarm_is_raised_and_cleared_once_despite_hovering() {
     assert_eq!((cleared[0].kind, cleared[0].limit), (Cleared, Some(30.0)));
     assert_eq!(
         cleared[0].summary(Lang::Ja),
-        "TEMP1 室温 上限警報 復旧 29.5 ℃ (限界 30.0 ℃)"
+        "TEMP1 室温 上限警報 復旧 29.5 ℃ (警報設定値 30.0 ℃)"
     );
     assert_eq!(push(29.9, T0 + 10_000), vec![]);
 }

@@ -2,7 +2,7 @@
 //! mailbox. The training passwords are public on purpose (README); this is a simulator.
 
 /// The simulated ISP's domain.
-pub const DOMAIN: &str = "sandbox.test";
+pub const DOMAIN: &str = shared::settings::SANDBOX_DOMAIN;
 
 /// One mailbox owner.
 #[derive(Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError};
+use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, Part, ProtocolError};
 use shared::transcript::DialogueLine;
 use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -205,7 +205,7 @@ fn point_change(
     change: impl FnOnce(&PlantRuntime) -> Result<(Value, Value), PlantError>,
 ) -> Option<ServerMsg> {
     match simulation.plant() {
-        None => Some(ServerMsg::Error(ProtocolError::not_available("no plant"))),
+        None => Some(ServerMsg::Error(ProtocolError::missing(Part::Plant))),
         Some(plant) => change(plant).err().map(|err| {
             ServerMsg::Error(ProtocolError::invalid_in(
                 err.message(Lang::Ja),
@@ -232,7 +232,7 @@ fn answer(
             Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
             Ok(ClientMsg::SaveSettings { settings, password }) => {
                 let Some(engine) = simulation.engine() else {
-                    return error(ProtocolError::not_available("the engine is not running"));
+                    return error(ProtocolError::missing(Part::Engine));
                 };
                 // Success shows as the Settings message every browser receives.
                 match engine.save_settings(settings, password) {
@@ -242,7 +242,7 @@ fn answer(
                 }
             }
             Ok(ClientMsg::Restart) => match simulation.engine() {
-                None => error(ProtocolError::not_available("the engine is not running")),
+                None => error(ProtocolError::missing(Part::Engine)),
                 Some(engine) => engine
                     .restart()
                     .err()
@@ -255,9 +255,7 @@ fn answer(
                 charset,
             }) => {
                 let Some(phone) = simulation.phone().cloned() else {
-                    return error(ProtocolError::not_available(
-                        "the phone needs the sandbox ISP",
-                    ));
+                    return error(ProtocolError::missing(Part::Sandbox));
                 };
                 let later = later.clone();
                 tokio::spawn(async move {
@@ -274,9 +272,7 @@ fn answer(
             }
             Ok(ClientMsg::PhoneCheck) => {
                 let Some(phone) = simulation.phone().cloned() else {
-                    return error(ProtocolError::not_available(
-                        "the phone needs the sandbox ISP",
-                    ));
+                    return error(ProtocolError::missing(Part::Sandbox));
                 };
                 let later = later.clone();
                 tokio::spawn(async move {
@@ -298,7 +294,7 @@ fn answer(
                 point_change(simulation, |p| p.simulate(&id, value))
             }
             Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
-                None => error(ProtocolError::not_available("the engine is not running")),
+                None => error(ProtocolError::missing(Part::Engine)),
                 Some(engine) => {
                     engine.receive_now();
                     None
@@ -306,9 +302,7 @@ fn answer(
             },
             // Success shows as the Sandbox message every browser receives.
             Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
-                None => error(ProtocolError::not_available(
-                    "the sandbox ISP is turned off",
-                )),
+                None => error(ProtocolError::missing(Part::Sandbox)),
                 Some(sandbox) => match sandbox.set_policy(policy) {
                     Ok(()) => None,
                     Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid_in(

@@ -1,9 +1,11 @@
-//! One input of 「Eメール接続環境設定」: its numbered label, the input, and the errors of that field
+//! One input of 「Eメール接続環境設定」: its numbered label with the `?` that opens its help
+//! entry, the input, a warning the manual gives about the value, and the errors of that field
 //! next to it.
 
 use leptos::prelude::*;
 use shared::settings::{Field, FieldError};
 
+use crate::components::HelpLink;
 use crate::form::Draft;
 use crate::use_ui;
 
@@ -23,6 +25,29 @@ pub enum Kind {
 /// The DOM id of a field's input.
 pub fn input_id(field: Field) -> String {
     format!("field-{}", field.number())
+}
+
+/// The `?` beside a field's label, opening its help entry.
+#[component]
+pub fn FieldHelp(field: Field) -> impl IntoView {
+    view! {
+        <HelpLink
+            entry=crate::help::field_id(field)
+            // Not the label itself: the input alone is what the label names.
+            about_ja=format!("項目 {}", field.number())
+            about_en=format!("field {}", field.number())
+            inline=true
+        />
+    }
+}
+
+/// The tag of fields 1–4, our additions: the one name the screens and the help use for them.
+#[component]
+pub fn OursTag() -> impl IntoView {
+    let lang = use_ui().lang;
+    view! {
+        <span class="tag ours">{move || lang.get().pick("本シミュレータの追加", "this simulator's addition")}</span>
+    }
 }
 
 /// The errors of one field, as sentences next to it.
@@ -62,11 +87,14 @@ pub fn FieldRow(
     /// A line under the input (e.g. "set" for the password).
     #[prop(optional, into)]
     note: Option<Signal<String>>,
+    /// A caution about the value typed (the manual's), shown under the input when there is one.
+    #[prop(optional, into)]
+    warning: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let lang = use_ui().lang;
     let id = input_id(field);
     let invalid = move || errors.with(|all| all.iter().any(|e| e.field == field));
-    let described = format!("{id}-error {id}-note");
+    let described = format!("{id}-error {id}-note {id}-warning");
     let value = move || draft.with(get);
     let on_input = move |ev| draft.update(|d| set(d, event_target_value(&ev)));
     let input = match kind {
@@ -120,16 +148,20 @@ pub fn FieldRow(
     };
     view! {
         <div class="field-row" class:invalid=invalid data-testid=format!("row-{}", field.number())>
-            <label for=id.clone()>
-                {move || field.label(lang.get())}
-                {field.is_ours().then(|| view! {
-                    <span class="tag ours">{move || lang.get().pick("追加", "ours")}</span>
-                })}
-            </label>
+            <div class="field-label">
+                <label for=id.clone()>
+                    {move || field.label(lang.get())}
+                    {field.is_ours().then(|| view! { <OursTag /> })}
+                </label>
+                <FieldHelp field />
+            </div>
             <div class="field-input">
                 {input}
                 <p class="field-note" id=format!("{id}-note") data-testid=format!("note-{}", field.number())>
                     {hint}
+                </p>
+                <p class="field-warning" id=format!("{id}-warning") data-testid=format!("warning-{}", field.number()) role="status">
+                    {move || warning.and_then(|w| w.get())}
                 </p>
                 <FieldErrors field=field errors=errors />
             </div>

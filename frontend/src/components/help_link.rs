@@ -5,16 +5,22 @@ use leptos::prelude::*;
 use crate::nav::{self, Page};
 use crate::use_ui;
 
-/// A `?` button in a title bar, opening the help entry `entry` (about the window named).
+/// A `?` button opening the help entry `entry` (about the window or field named): white on a
+/// title bar, or `inline` in the blue of links beside a field or a heading.
 #[component]
 pub fn HelpLink(
     /// The help entry id.
     #[prop(into)]
     entry: String,
     /// What the help is about, in Japanese (for screen readers).
-    about_ja: &'static str,
+    #[prop(into)]
+    about_ja: String,
     /// The same in English.
-    about_en: &'static str,
+    #[prop(into)]
+    about_en: String,
+    /// Beside a field or a heading rather than in a title bar.
+    #[prop(optional)]
+    inline: bool,
 ) -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
@@ -24,15 +30,16 @@ pub fn HelpLink(
         format!(
             "{}: {}",
             l.pick("ヘルプ", "Help"),
-            l.pick(about_ja, about_en)
+            l.pick(&about_ja, &about_en)
         )
     };
     view! {
         <button
             type="button"
             class="help-button"
+            class:inline=inline
             data-testid=testid
-            aria-label=label
+            aria-label=label.clone()
             title=label
             on:click=move |_| nav::go(ui.page, Page::Help { entry: Some(entry.clone()) })
         >

@@ -11,10 +11,10 @@ pub mod status_frame;
 pub mod window;
 
 pub use choice_select::ChoiceSelect;
-pub use field_row::{FieldErrors, FieldRow, Kind};
+pub use field_row::{FieldErrors, FieldHelp, FieldRow, Kind, OursTag};
 pub use header::Header;
 pub use help_link::HelpLink;
 pub use link_banner::LinkBanner;
-pub use screen_bar::ScreenBar;
+pub use screen_bar::{Back, ScreenBar};
 pub use status_frame::StatusFrame;
 pub use window::Window;

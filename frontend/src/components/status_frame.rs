@@ -64,9 +64,9 @@ pub fn StatusFrame() -> impl IntoView {
                     on:click=open_help
                 >
                     {move || if is_error() {
-                        lang.get().pick("このエラーの意味と対処 ?", "What it means and how to fix it ?")
+                        lang.get().pick("このエラーの意味と対処？", "What it means and how to fix it?")
                     } else {
-                        lang.get().pick("この表示の説明 ?", "What this means ?")
+                        lang.get().pick("この表示の説明？", "What this means?")
                     }}
                 </button>
             </div>

@@ -72,7 +72,7 @@ pub fn LogPage() -> impl IntoView {
 
     view! {
         <div class="screen" data-testid="log-screen">
-            <ScreenBar ja="通信ログ" en="Protocol log" />
+            <ScreenBar ja="通信ログ" en="Protocol log" help="log" />
             <Window id="log-window" ja="POP3/SMTP の対話（パスワードは伏せ字）" en="POP3/SMTP dialogue (passwords masked)" class="wide">
                 <div class="filters">
                     <div class="control">

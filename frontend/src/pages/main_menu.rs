@@ -1,4 +1,6 @@
-//! メインメニュー: the entry of the original product, and the back end's live state.
+//! メインメニュー: the entry of the original product, and the back end's live state. As in the
+//! original, the GUI呼出コンソール is not an entry of the menu: closing the menu reveals it
+//! (「メインメニューを閉じて、GUI呼出コンソール画面より再起動(RST)」).
 
 use leptos::prelude::*;
 
@@ -6,46 +8,54 @@ use crate::model::format_duration;
 use crate::nav::{self, Page};
 use crate::use_ui;
 
-/// An entry of the main menu: its Japanese and English name and its screen, if it exists yet.
-struct MenuEntry {
-    ja: &'static str,
-    en: &'static str,
-    page: Option<fn() -> Page>,
-    testid: &'static str,
+/// An entry of a menu: its Japanese and English name and its screen, if this simulator has it.
+pub struct MenuEntry {
+    /// The number shown before the name, as the original numbers it.
+    pub no: u8,
+    /// Japanese name.
+    pub ja: &'static str,
+    /// English name.
+    pub en: &'static str,
+    /// The screen it opens; `None` for an item of the original this simulator leaves out.
+    pub page: Option<fn() -> Page>,
+    /// The entry's `data-testid`.
+    pub testid: &'static str,
 }
 
-const MENU: &[MenuEntry] = &[
+/// The original's own entry.
+const MENU: &[MenuEntry] = &[MenuEntry {
+    no: 1,
+    ja: "システム設定",
+    en: "System settings",
+    page: Some(|| Page::System),
+    testid: "menu-settings",
+}];
+
+/// Screens the original does not have, which the simulator needs.
+const OURS: &[MenuEntry] = &[
     MenuEntry {
-        ja: "システム設定 → 2.Eメール環境",
-        en: "System settings → 2. E-mail environment",
-        page: Some(|| Page::Settings),
-        testid: "menu-settings",
-    },
-    MenuEntry {
-        ja: "GUI呼出コンソール",
-        en: "GUI console",
-        page: Some(|| Page::Console),
-        testid: "menu-console",
-    },
-    MenuEntry {
+        no: 2,
         ja: "ポイント一覧",
         en: "Points",
         page: Some(|| Page::Points),
         testid: "menu-points",
     },
     MenuEntry {
+        no: 3,
         ja: "携帯メール",
         en: "Phone (mail)",
         page: Some(|| Page::Phone),
         testid: "menu-phone",
     },
     MenuEntry {
+        no: 4,
         ja: "通信ログ",
         en: "Protocol log",
         page: Some(|| Page::Log),
         testid: "menu-log",
     },
     MenuEntry {
+        no: 5,
         ja: "サンドボックスISP",
         en: "Sandbox ISP",
         page: Some(|| Page::Sandbox),
@@ -53,16 +63,14 @@ const MENU: &[MenuEntry] = &[
     },
 ];
 
-/// The main menu window beside the back-end state window.
-#[component]
-pub fn MainMenu() -> impl IntoView {
+/// The buttons of a menu.
+pub fn menu_items(entries: &'static [MenuEntry]) -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
     let page = ui.page;
-    let entries = MENU
+    entries
         .iter()
-        .enumerate()
-        .map(|(i, entry)| {
+        .map(|entry| {
             view! {
                 <li>
                     <button
@@ -76,22 +84,41 @@ pub fn MainMenu() -> impl IntoView {
                             }
                         }
                     >
-                        <span class="menu-no">{format!("{}.", i + 1)}</span>
+                        <span class="menu-no">{format!("{}.", entry.no)}</span>
                         <span>{move || lang.get().pick(entry.ja, entry.en)}</span>
                         {entry.page.is_none().then(|| view! {
-                            <span class="tag">{move || lang.get().pick("準備中", "coming")}</span>
+                            <span class="tag">{move || lang.get().pick("本シミュレータでは省略", "not simulated")}</span>
                         })}
                     </button>
                 </li>
             }
         })
-        .collect_view();
+        .collect_view()
+}
+
+/// The main menu window beside the back-end state window.
+#[component]
+pub fn MainMenu() -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
     view! {
-        <section class="window" aria-labelledby="main-menu-title">
+        <section class="window" aria-labelledby="main-menu-title" data-testid="main-menu">
             <h1 class="window-title" id="main-menu-title">
                 {move || lang.get().pick("メインメニュー", "Main menu")}
             </h1>
-            <ul class="menu">{entries}</ul>
+            <ul class="menu">{menu_items(MENU)}</ul>
+            <p class="menu-section">{move || lang.get().pick("本シミュレータの追加", "This simulator's additions")}</p>
+            <ul class="menu">{menu_items(OURS)}</ul>
+            <div class="menu-foot">
+                <p class="frame-hint">{move || lang.get().pick(
+                    "メインメニューを閉じると GUI呼出コンソール（RST）が現れます。",
+                    "Closing the main menu shows the GUI console (RST).",
+                )}</p>
+                <button type="button" class="btn" data-testid="menu-close"
+                    on:click=move |_| nav::go(ui.page, Page::Console)>
+                    {move || lang.get().pick("メインメニューを閉じる", "Close the main menu")}
+                </button>
+            </div>
         </section>
         <BackendState />
     }
@@ -132,7 +159,7 @@ fn BackendState() -> impl IntoView {
                         Box::new(field(|m| m.status.as_ref().map(|s| format_duration(s.uptime_secs)))))}
                     {row("接続ブラウザ数", "Browsers connected", "clients",
                         Box::new(field(|m| m.status.as_ref().map(|s| s.clients.to_string()))))}
-                    {row("再起動の検出", "Restarts seen", "restarts",
+                    {row("バックエンドの再起動（検出回数）", "Back-end restarts seen", "restarts",
                         Box::new(field(|m| Some(m.restarts_seen.to_string()))))}
                 </tbody>
             </table>

@@ -8,6 +8,7 @@ pub mod phone;
 pub mod points;
 pub mod sandbox;
 pub mod settings;
+pub mod system_menu;
 
 pub use console::ConsolePage;
 pub use help::HelpPage;
@@ -17,3 +18,4 @@ pub use phone::PhonePage;
 pub use points::PointsPage;
 pub use sandbox::SandboxPage;
 pub use settings::SettingsPage;
+pub use system_menu::SystemMenu;

@@ -42,7 +42,7 @@ pub fn PointsPage() -> impl IntoView {
                 format!(
                     "{}: {} {why}",
                     request.id,
-                    l.pick("操作できませんでした。", "Not done.")
+                    l.pick("操作できませんでした。", "The operation was refused.")
                 ),
             ));
         }
@@ -57,7 +57,7 @@ pub fn PointsPage() -> impl IntoView {
 
     view! {
         <div class="screen" data-testid="points-screen">
-            <ScreenBar ja="ポイント一覧" en="Points" />
+            <ScreenBar ja="ポイント一覧" en="Points" help="points" />
             <Window id="points-window" ja="ポイント（ライブ）" en="Points (live)" class="wide">
                 <div class="points-summary">
                     <p
@@ -68,7 +68,7 @@ pub fn PointsPage() -> impl IntoView {
                     >
                         {move || match (lang.get(), alarms.get()) {
                             (shared::Lang::Ja, 0) => "警報はありません。".to_string(),
-                            (shared::Lang::Ja, n) => format!("警報発生中: {n} 点"),
+                            (shared::Lang::Ja, n) => format!("警報発生中のポイント: {n}"),
                             (shared::Lang::En, 0) => "No alarms.".to_string(),
                             (shared::Lang::En, 1) => "1 point in alarm".to_string(),
                             (shared::Lang::En, n) => format!("{n} points in alarm"),
@@ -155,9 +155,13 @@ fn PointRow(id: String, last: RwSignal<Option<Request>>) -> impl IntoView {
             data-alarm=move || in_alarm().to_string()
         >
             <th scope="row" data-label=cell("ID", "ID")><code>{id.clone()}</code></th>
-            <td data-label=cell("名称", "Name")>
-                // The name is the plant's data, Japanese in either language.
-                <span lang="ja">{read(|p, _| p.name.clone())}</span>
+            <td data-label=cell("名称", "Name") data-testid=format!("name-{id}")>
+                // The plant's data: the English name on English screens when the points file
+                // gives one; else the Japanese name, marked as such.
+                <span lang=move || snapshot.with(|p| {
+                    let english = lang.get() == shared::Lang::En && p.as_ref().is_some_and(|p| !p.name_en.is_empty());
+                    if english { "en" } else { "ja" }
+                })>{read(|p, l| p.display_name(l).to_string())}</span>
             </td>
             <td data-label=cell("種別", "Type")>
                 {read(|p, l| format!("{} {}", p.kind.code(), p.kind.label(l)))}
@@ -322,16 +326,16 @@ fn analog_controls(
                     lang.get().pick("設定", "Set")
                 }}
             </button>
-            {move || range().map(|r| view! {
-                <span class="range-hint">
-                    {move || if simulate {
-                        lang.get().pick("警報 ", "alarm ")
-                    } else {
-                        lang.get().pick("範囲 ", "range ")
-                    }}
-                    {r}
-                </span>
-            })}
+            // An AI's hint says what raises its alarm; an AO's, what it accepts.
+            {move || {
+                let l = lang.get();
+                let hint = if simulate {
+                    snapshot.with(|p| p.as_ref().and_then(|p| p.alarm_rule(l)))
+                } else {
+                    range().map(|r| format!("{} {r}", l.pick("範囲", "range")))
+                };
+                hint.map(|h| view! { <span class="range-hint" data-testid=format!("hint-{id}")>{h}</span> })
+            }}
         </form>
     }
 }
