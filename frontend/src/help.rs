@@ -22,17 +22,23 @@ pub enum Section {
     Restart,
     /// Frame (3): every state and error.
     Status,
+    /// The language of replies and alarm mails.
+    MailLang,
+    /// The connection test.
+    ConnTest,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 8] = [
         Section::Fields,
         Section::Auth,
         Section::Op25b,
         Section::Interval,
         Section::Restart,
         Section::Status,
+        Section::MailLang,
+        Section::ConnTest,
     ];
 
     /// The entry id of the section.
@@ -44,6 +50,8 @@ impl Section {
             Section::Interval => "interval",
             Section::Restart => "restart",
             Section::Status => "status",
+            Section::MailLang => "mail-lang",
+            Section::ConnTest => "conn-test",
         }
     }
 
@@ -64,6 +72,14 @@ impl Section {
             Section::Status => lang.pick(
                 "接続状態の表示（画面 (3)）",
                 "The connection state (frame (3))",
+            ),
+            Section::MailLang => lang.pick(
+                "返信・警報メールの言語（本シミュレータの追加）",
+                "Language of replies and alarm mails (our addition)",
+            ),
+            Section::ConnTest => lang.pick(
+                "接続テスト（本シミュレータの追加）",
+                "Connection test (our addition)",
             ),
         }
     }
@@ -118,6 +134,20 @@ impl Section {
             ],
             (Section::Status, Lang::En) => &[
                 "While sending and receiving, frame (3) shows the connection to the mail server. When all is well it reads run (count).",
+            ],
+            (Section::MailLang, Lang::Ja) => &[
+                "システムが書く返信メールと警報メールの言語です。元の製品どおり日本語が既定です。英語を読む運用者には English を選びます。画面の言語切替とは別の設定で、登録して RST すると反映されます。",
+            ],
+            (Section::MailLang, Lang::En) => &[
+                "The language of the replies and alarm mails the system writes. Japanese, as in the original product, unless the operators read English. It is separate from the screen's language switch; it takes effect after saving and RST.",
+            ],
+            (Section::ConnTest, Lang::Ja) => &[
+                "「接続テスト」は画面に入力中の設定（登録していなくても）でメールサーバに接続してみます。POP: 接続、暗号化、ログイン、STAT（件数の確認のみ）、QUIT。SMTP: PopBeforeSmtp の POP ログイン、接続、STARTTLS、ログイン認証（AUTH）、求めたときだけ 8.自分のメールアドレス名 へのテストメール、QUIT。",
+                "各段階の結果は画面 (3) と同じ表示コードで示し、『?』でその意味と対処を開きます。メールの取り出しや削除はしません。実行中の設定はそのまま動き続け、設定の登録や反映（RST）もしません。パスワード欄が空なら登録済みのパスワードを使います。",
+            ],
+            (Section::ConnTest, Lang::En) => &[
+                "Connection test tries the settings on the screen (saved or not) against the mail servers. POP: connect, encryption, login, STAT (a count only), QUIT. SMTP: the POP login of PopBeforeSmtp, connect, STARTTLS, login (AUTH), a test mail to 8. Own e-mail address only when asked, QUIT.",
+                "Each step shows the code frame (3) would show, and its ? opens what it means and how to fix it. No mail is retrieved or deleted. The running settings keep running; nothing is saved or applied (RST). With the password input empty, the saved password is used.",
             ],
         }
     }

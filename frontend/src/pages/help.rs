@@ -125,6 +125,8 @@ pub fn HelpPage(entry: Option<String>) -> impl IntoView {
                 <h3>{move || lang.get().pick("エラー表示と対処", "Errors and what to do")}</h3>
                 <dl class="help-list">{error_entries}</dl>
             }.into_any())}
+            {section(Section::MailLang, ().into_any())}
+            {section(Section::ConnTest, ().into_any())}
         </div>
     }
 }

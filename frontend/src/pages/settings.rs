@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::settings::{Field, FieldError, Security};
 
-use crate::components::{FieldErrors, FieldRow, Kind, ScreenBar, StatusFrame, Window};
+use crate::components::{
+    ConnectionTest, FieldErrors, FieldRow, Kind, MailLangRow, ScreenBar, StatusFrame, Window,
+};
 use crate::form::Draft;
 use crate::nav::{self, Page};
 use crate::use_ui;
@@ -203,6 +205,7 @@ pub fn SettingsPage() -> impl IntoView {
                     {row(Field::AlarmRecipients, Kind::List, text(|d| d.alarm_recipients.clone(), |d, v| d.alarm_recipients = v))}
                     {row(Field::AllowedSenders, Kind::List, text(|d| d.allowed_senders.clone(), |d, v| d.allowed_senders = v))}
                     {row(Field::CommandPin, Kind::Text, text(|d| d.pin.clone(), |d, v| d.pin = v))}
+                    <MailLangRow draft />
                 </Window>
                 <div class="save-bar">
                     <button
@@ -215,6 +218,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </button>
                     <span class="save-outcome" data-testid="save-outcome" role="status">{outcome_text}</span>
                 </div>
+                <ConnectionTest draft password_set=Signal::derive(password_set) />
             </form>
         </div>
     }
