@@ -81,6 +81,7 @@ pub async fn serve(
         cancel.child_token(),
     )
     .context("cannot start the engine")?;
+    engine.attach_plant(plant.subscribe());
     let alarm_engine = engine.clone();
     tokio::spawn(async move {
         while let Some(events) = alarm_rx.recv().await {

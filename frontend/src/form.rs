@@ -40,6 +40,8 @@ pub struct Draft {
     pub pop_security: Security,
     /// 14.
     pub smtp_security: Security,
+    /// The language of replies and alarm mails.
+    pub mail_lang: Lang,
 }
 
 impl Default for Draft {
@@ -59,6 +61,7 @@ impl Default for Draft {
             smtp_auth_login: false,
             pop_security: Security::Starttls,
             smtp_security: Security::Starttls,
+            mail_lang: Lang::Ja,
         }
     }
 }
@@ -81,6 +84,7 @@ impl Draft {
             smtp_auth_login: s.smtp_auth_login,
             pop_security: s.pop_security,
             smtp_security: s.smtp_security,
+            mail_lang: s.mail_lang,
         }
     }
 
@@ -106,6 +110,7 @@ impl Draft {
             smtp_auth_login: self.smtp_auth_login,
             pop_security: self.pop_security,
             smtp_security: self.smtp_security,
+            mail_lang: self.mail_lang,
         };
         let password = if self.password.is_empty() {
             PasswordChange::Keep

@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use shared::conntest::TestReport;
 use shared::engine::{EngineState, SettingsView};
 use shared::phone::PhoneMessage;
 use shared::points::PointSnapshot;
@@ -10,15 +11,45 @@ use shared::protocol::{BackendStatus, ErrorCode, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
 use shared::status::MailError;
-use shared::transcript::DialogueLine;
+use shared::transcript::{DialogueLine, Party, Service};
 use shared::{Lang, ServerMsg};
 
 /// The first retry waits this long; each failure doubles it up to [`MAX_RETRY_MS`].
 pub const FIRST_RETRY_MS: u32 = 500;
 /// The longest wait between reconnection attempts.
 pub const MAX_RETRY_MS: u32 = 5_000;
-/// How many dialogue lines the page keeps; older ones scroll away.
+/// How many dialogue lines the page keeps per party and protocol; older ones scroll away. Kept
+/// apart so that the sandbox's busy POP3 polling never pushes the engine's SMTP out of the log.
 pub const DIALOGUE_KEPT: usize = 500;
+
+/// What the protocol log shows: one party or both, one protocol or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// `None` for both.
+    pub party: Option<Party>,
+    /// `None` for both.
+    pub service: Option<Service>,
+}
+
+impl LogFilter {
+    /// True when `line` passes.
+    pub fn admits(&self, line: &DialogueLine) -> bool {
+        self.party.is_none_or(|p| line.party == p) && self.service.is_none_or(|s| line.service == s)
+    }
+}
+
+/// The four logs kept apart, each its newest lines with their numbers.
+fn lane(line: &DialogueLine) -> usize {
+    let party = match line.party {
+        Party::Sandbox => 0,
+        Party::Engine => 2,
+    };
+    party
+        + match line.service {
+            Service::Pop3 => 0,
+            Service::Smtp => 1,
+        }
+}
 
 /// The state of the WebSocket to the back end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,11 +132,16 @@ pub struct Model {
     /// How many `Settings` messages came, so a screen can tell that its save was answered even
     /// when nothing changed.
     pub settings_seq: u64,
-    /// The latest protocol dialogue, oldest first, at most [`DIALOGUE_KEPT`] lines.
-    pub dialogue: VecDeque<DialogueLine>,
-    /// How many dialogue lines came in all; the front line of [`Model::dialogue`] is number
-    /// `dialogue_seq - dialogue.len()`, which keys the lines on screen.
+    /// The latest protocol dialogue per party and protocol, oldest first, at most
+    /// [`DIALOGUE_KEPT`] lines each, numbered in arrival order (the numbers key the lines on
+    /// screen).
+    dialogue: [VecDeque<(u64, DialogueLine)>; 4],
+    /// How many dialogue lines came in all.
     pub dialogue_seq: u64,
+    /// The protocol log's filter, kept while the screen is left.
+    pub log_filter: LogFilter,
+    /// The connection test this page asked for, as far as it got.
+    pub conn_test: Option<TestReport>,
     failures: u32,
 }
 
@@ -126,8 +162,10 @@ impl Default for Model {
             phone_result: None,
             phone_seq: 0,
             settings_seq: 0,
-            dialogue: VecDeque::new(),
+            dialogue: Default::default(),
             dialogue_seq: 0,
+            log_filter: LogFilter::default(),
+            conn_test: None,
             failures: 0,
         }
     }
@@ -174,10 +212,11 @@ impl Model {
             }
             Event::Message(ServerMsg::SettingsRejected { errors }) => self.settings_errors = errors,
             Event::Message(ServerMsg::Dialogue(line)) => {
-                if self.dialogue.len() == DIALOGUE_KEPT {
-                    self.dialogue.pop_front();
+                let lane = &mut self.dialogue[lane(&line)];
+                if lane.len() == DIALOGUE_KEPT {
+                    lane.pop_front();
                 }
-                self.dialogue.push_back(line);
+                lane.push_back((self.dialogue_seq, line));
                 self.dialogue_seq += 1;
             }
             Event::Message(ServerMsg::Points { points }) => self.points = points,
@@ -191,6 +230,7 @@ impl Model {
             Event::Message(ServerMsg::PhoneFailed { error, detail }) => {
                 self.phone_answered(PhoneResult::Failed { error, detail });
             }
+            Event::Message(ServerMsg::ConnectionTest(report)) => self.conn_test = Some(*report),
             Event::Message(ServerMsg::Pong { .. }) => {}
         }
     }
@@ -200,10 +240,17 @@ impl Model {
         self.phone_seq += 1;
     }
 
-    /// The dialogue lines with their numbers, oldest first.
-    pub fn numbered_dialogue(&self) -> impl Iterator<Item = (u64, &DialogueLine)> {
-        let first = self.dialogue_seq - self.dialogue.len() as u64;
-        (first..).zip(self.dialogue.iter())
+    /// The dialogue lines `filter` admits with their numbers, oldest first.
+    pub fn numbered_dialogue(&self, filter: LogFilter) -> Vec<(u64, &DialogueLine)> {
+        let mut lines: Vec<(u64, &DialogueLine)> = self
+            .dialogue
+            .iter()
+            .flatten()
+            .filter(|(_, line)| filter.admits(line))
+            .map(|(n, line)| (*n, line))
+            .collect();
+        lines.sort_unstable_by_key(|(n, _)| *n);
+        lines
     }
 
     /// Forgets the last protocol error, before a request whose answer the screen waits for.
@@ -341,28 +388,62 @@ mod tests {
         );
     }
 
+    fn line(party: Party, service: Service, text: String) -> Event {
+        Event::Message(ServerMsg::Dialogue(DialogueLine {
+            at_unix_ms: 0,
+            session: 1,
+            party,
+            service,
+            direction: shared::transcript::Direction::ToServer,
+            text,
+            text_ja: None,
+        }))
+    }
+
     #[test]
     fn the_dialogue_keeps_only_the_latest_lines() {
-        use shared::transcript::{Direction, Party, Service};
         let mut model = Model::default();
         for i in 0..DIALOGUE_KEPT + 3 {
-            model.apply(Event::Message(ServerMsg::Dialogue(DialogueLine {
-                at_unix_ms: i as u64,
-                session: 1,
-                party: Party::Sandbox,
-                service: Service::Pop3,
-                direction: Direction::ToServer,
-                text: format!("NOOP {i}"),
-            })));
+            model.apply(line(Party::Sandbox, Service::Pop3, format!("NOOP {i}")));
         }
-        assert_eq!(model.dialogue.len(), DIALOGUE_KEPT);
-        assert_eq!(model.dialogue.front().unwrap().text, "NOOP 3");
-        let (first, line) = model.numbered_dialogue().next().unwrap();
+        let all = model.numbered_dialogue(LogFilter::default());
+        assert_eq!(all.len(), DIALOGUE_KEPT);
+        let (first, line) = all[0];
         assert_eq!((first, line.text.as_str()), (3, "NOOP 3"));
-        assert_eq!(
-            model.numbered_dialogue().last().map(|(n, _)| n),
-            Some(DIALOGUE_KEPT as u64 + 2)
-        );
+        assert_eq!(all.last().map(|(n, _)| *n), Some(DIALOGUE_KEPT as u64 + 2));
+    }
+
+    #[test]
+    fn busy_polling_never_pushes_the_other_party_or_protocol_out() {
+        let mut model = Model::default();
+        model.apply(line(
+            Party::Engine,
+            Service::Smtp,
+            "MAIL FROM:<karacrix@sandbox.test>".into(),
+        ));
+        model.apply(line(Party::Sandbox, Service::Smtp, "250 OK".into()));
+        for i in 0..10 * DIALOGUE_KEPT {
+            model.apply(line(Party::Sandbox, Service::Pop3, format!("STAT {i}")));
+        }
+        let smtp = LogFilter {
+            party: None,
+            service: Some(Service::Smtp),
+        };
+        let texts: Vec<&str> = model
+            .numbered_dialogue(smtp)
+            .iter()
+            .map(|(_, l)| l.text.as_str())
+            .collect();
+        assert_eq!(texts, ["MAIL FROM:<karacrix@sandbox.test>", "250 OK"]);
+        let engine = LogFilter {
+            party: Some(Party::Engine),
+            service: None,
+        };
+        assert_eq!(model.numbered_dialogue(engine).len(), 1);
+        // Everything together is in arrival order.
+        let all = model.numbered_dialogue(LogFilter::default());
+        assert_eq!(all.len(), DIALOGUE_KEPT + 2);
+        assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

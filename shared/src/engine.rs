@@ -26,6 +26,12 @@ pub struct EngineState {
     pub last_success_unix: Option<u64>,
     /// The last failure.
     pub last_failure: Option<Failure>,
+    /// The last failure while no success came after it: frame (3) keeps it on display while
+    /// the engine retries (a retry shows `smtp connect` for the whole timeout, and the error
+    /// itself would only flash between attempts). A cycle that succeeds with nothing left
+    /// failing clears it.
+    #[serde(default)]
+    pub standing_error: Option<Failure>,
     /// Mails waiting to be sent (replies and alarms).
     pub outbox: u32,
     /// Command mails executed since the store was created.
@@ -40,6 +46,7 @@ impl Default for EngineState {
             status: MailStatus::Wait,
             last_success_unix: None,
             last_failure: None,
+            standing_error: None,
             outbox: 0,
             executed: 0,
             time_scale: 1,

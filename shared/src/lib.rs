@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod command;
+pub mod conntest;
 pub mod engine;
 pub mod lang;
 pub mod phone;

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::conntest::TestReport;
 use crate::engine::{EngineState, SettingsView};
 use crate::phone::{Charset, PhoneMessage};
 use crate::points::{PointSnapshot, Value};
@@ -78,6 +79,17 @@ pub enum ClientMsg {
         /// The new policies, stored and applied to new connections.
         policy: SandboxPolicy,
     },
+    /// 接続テスト: tries these settings (the screen's, not the running ones) step by step;
+    /// nothing is saved, applied or deleted. Answered by [`ServerMsg::ConnectionTest`] after
+    /// every step.
+    TestConnection {
+        /// Fields 1–9, 11, 12 as on the screen.
+        settings: MailSettings,
+        /// Field 10: typed now, or the saved one.
+        password: PasswordChange,
+        /// Also send a test mail to 8.自分のメールアドレス名.
+        send_test_mail: bool,
+    },
 }
 
 /// What the back end sends.
@@ -128,6 +140,8 @@ pub enum ServerMsg {
     },
     /// One line of protocol dialogue (masked), live.
     Dialogue(DialogueLine),
+    /// The connection test so far (to the browser that asked).
+    ConnectionTest(Box<TestReport>),
     /// The answer to [`ClientMsg::Ping`].
     Pong {
         /// The nonce of the ping.

@@ -119,6 +119,11 @@ pub struct MailSettings {
     pub pop_security: Security,
     /// 14. How the SMTP connection is secured.
     pub smtp_security: Security,
+    /// The language of the replies and alarm mails the system writes (ours, unnumbered):
+    /// Japanese, as the original, unless the operators read English. Settings stored before it
+    /// existed read as Japanese.
+    #[serde(default)]
+    pub mail_lang: Lang,
 }
 
 /// Settings saved before 13. and 14. existed still load: the choice is what their ports meant.
@@ -145,6 +150,8 @@ mod wire {
         pop_security: Option<Security>,
         #[serde(default)]
         smtp_security: Option<Security>,
+        #[serde(default)]
+        mail_lang: crate::Lang,
     }
 
     impl From<Stored> for MailSettings {
@@ -168,6 +175,7 @@ mod wire {
                 password_set: s.password_set,
                 pop_before_smtp: s.pop_before_smtp,
                 smtp_auth_login: s.smtp_auth_login,
+                mail_lang: s.mail_lang,
             }
         }
     }
@@ -191,6 +199,7 @@ impl std::fmt::Debug for MailSettings {
             .field("smtp_auth_login", &self.smtp_auth_login)
             .field("pop_security", &self.pop_security)
             .field("smtp_security", &self.smtp_security)
+            .field("mail_lang", &self.mail_lang)
             .finish_non_exhaustive()
     }
 }
@@ -515,6 +524,7 @@ impl MailSettings {
             smtp_auth_login: false,
             pop_security: Security::Starttls,
             smtp_security: Security::Starttls,
+            mail_lang: Lang::Ja,
         }
     }
 

@@ -62,8 +62,17 @@ pub enum MailError {
     Timeout,
     /// The TLS handshake or certificate check failed.
     Tls,
-    /// The POP server refused the user name or password.
+    /// The POP server refused the user name or password (`-ERR [AUTH]`, or no code at all).
     PopLoginFailed,
+    /// The POP server has a temporary problem of its own (`-ERR [SYS/TEMP]`, RFC 3206).
+    PopServerTemp,
+    /// The POP server has a lasting problem of its own, e.g. a disabled account
+    /// (`-ERR [SYS/PERM]`, RFC 3206).
+    PopServerPerm,
+    /// Another session holds the mailbox (`-ERR [IN-USE]`, RFC 2449).
+    PopInUse,
+    /// The server wants more time between logins (`-ERR [LOGIN-DELAY]`, RFC 2449).
+    PopLoginDelay,
     /// The SMTP server refused the AUTH credentials (535).
     SmtpAuthFailed,
     /// The SMTP server requires authentication (530).
@@ -78,12 +87,16 @@ pub enum MailError {
 
 impl MailError {
     /// Every error, in the order the help lists them.
-    pub const ALL: [MailError; 10] = [
+    pub const ALL: [MailError; 14] = [
         MailError::NameNotFound,
         MailError::Refused,
         MailError::Timeout,
         MailError::Tls,
         MailError::PopLoginFailed,
+        MailError::PopServerTemp,
+        MailError::PopServerPerm,
+        MailError::PopInUse,
+        MailError::PopLoginDelay,
         MailError::SmtpAuthFailed,
         MailError::AuthRequired,
         MailError::RelayDenied,
@@ -99,6 +112,10 @@ impl MailError {
             MailError::Timeout => "err timeout",
             MailError::Tls => "err tls",
             MailError::PopLoginFailed => "err pop login",
+            MailError::PopServerTemp => "err pop server (temp)",
+            MailError::PopServerPerm => "err pop server (perm)",
+            MailError::PopInUse => "err pop in use",
+            MailError::PopLoginDelay => "err pop login delay",
             MailError::SmtpAuthFailed => "err smtp auth (535)",
             MailError::AuthRequired => "err auth required (530)",
             MailError::RelayDenied => "err relay denied",
@@ -129,6 +146,22 @@ impl MailError {
             MailError::PopLoginFailed => (
                 "POP サーバがユーザ名またはパスワードを受け付けませんでした。",
                 "The POP server refused the user name or password.",
+            ),
+            MailError::PopServerTemp => (
+                "POP サーバ側の一時的な障害です（応答 [SYS/TEMP]）。ユーザ名・パスワードの誤りではありません。",
+                "A temporary problem on the POP server's side (reply [SYS/TEMP]). It is not a wrong user name or password.",
+            ),
+            MailError::PopServerPerm => (
+                "POP サーバ側の恒久的な問題です（応答 [SYS/PERM]）。アカウントの停止などが考えられます。パスワードの誤りではありません。",
+                "A lasting problem on the POP server's side (reply [SYS/PERM]), such as a disabled account. It is not a wrong password.",
+            ),
+            MailError::PopInUse => (
+                "メールボックスを別の接続が使用中です（応答 [IN-USE]）。同じアカウントを別のメールソフトが読んでいます。",
+                "Another connection is using the mailbox (reply [IN-USE]): another mail program reads the same account.",
+            ),
+            MailError::PopLoginDelay => (
+                "前回のログインから間がなさすぎるため、サーバがログインを断りました（応答 [LOGIN-DELAY]）。",
+                "The server refused the login because it came too soon after the last one (reply [LOGIN-DELAY]).",
             ),
             MailError::SmtpAuthFailed => (
                 "SMTP サーバがログイン認証（SmtpAuthLogin）の資格情報を拒否しました（535）。",
@@ -176,6 +209,22 @@ impl MailError {
             MailError::PopLoginFailed => (
                 "9.E-Mailユーザ名と 10.E-Mailパスワードを確認し、登録後 RST で再起動してください。",
                 "Check 9. E-mail user name and 10. E-mail password, save, then restart with RST.",
+            ),
+            MailError::PopServerTemp => (
+                "設定は変えずにお待ちください。次の周期で自動的に再試行します。長く続く場合はサーバ管理者に確認してください。",
+                "Change nothing and wait: the engine retries at the next cycle. If it lasts, ask the server's administrator.",
+            ),
+            MailError::PopServerPerm => (
+                "設定を変えても直りません。アカウントの状態をサーバ管理者（プロバイダ）に確認してください。",
+                "Changing the settings will not help: ask the server's administrator (the provider) about the account.",
+            ),
+            MailError::PopInUse => (
+                "このアカウントを読んでいる他のメールソフトを止めてください。本システム専用のアカウントを用意するのが原則です。",
+                "Stop the other mail program that reads this account. The system should have an account of its own.",
+            ),
+            MailError::PopLoginDelay => (
+                "1.メール受信間隔時間を長くしてください（10 分以上が目安）。",
+                "Make 1. receive interval longer (10 minutes or more).",
             ),
             MailError::SmtpAuthFailed => (
                 "9.E-Mailユーザ名・10.E-Mailパスワードを確認してください。SMTP 用の資格情報が別の場合はサーバ管理者に確認してください。",
@@ -303,6 +352,11 @@ mod tests {
             assert_ne!(error.meaning(Lang::Ja), error.meaning(Lang::En));
         }
         assert!(MailError::Timeout.fix(Lang::Ja).contains("submission"));
+        // A server's own trouble must not send the user to the password field.
+        for error in [MailError::PopServerTemp, MailError::PopServerPerm] {
+            assert!(!error.fix(Lang::Ja).contains("パスワード"), "{error:?}");
+            assert!(!error.fix(Lang::En).contains("password"), "{error:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Lang;
+
 /// The longest line kept in a transcript; longer lines are cut and marked with `…`.
 pub const MAX_LINE_CHARS: usize = 512;
 
@@ -51,8 +53,48 @@ pub struct DialogueLine {
     pub service: Service,
     /// Which way.
     pub direction: Direction,
-    /// The line without its CRLF, secrets masked, at most [`MAX_LINE_CHARS`].
+    /// The line without its CRLF, secrets masked, at most [`MAX_LINE_CHARS`]. For a note, the
+    /// English sentence.
     pub text: String,
+    /// A note's Japanese sentence, where the back end wrote one (the engine's notices); wire
+    /// lines are the same in every language and have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_ja: Option<String>,
+}
+
+impl DialogueLine {
+    /// The text to show in `lang`.
+    pub fn text_in(&self, lang: Lang) -> &str {
+        match (lang, &self.text_ja) {
+            (Lang::Ja, Some(ja)) => ja,
+            _ => &self.text,
+        }
+    }
+}
+
+/// Something the engine tells the people watching (a refused sender, a wrong PIN, a mail too
+/// large), in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// 日本語.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+impl Notice {
+    /// A notice from its two sentences.
+    pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Notice {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The sentence in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        lang.pick(&self.ja, &self.en)
+    }
 }
 
 /// Cuts a line to [`MAX_LINE_CHARS`] characters, marking the cut.

@@ -4,6 +4,7 @@
 //! are committed in batches: each mail builds on the ones before it that are not committed yet.
 
 use shared::settings::MailSettings;
+use shared::transcript::Notice;
 
 use super::ledger::NewMail;
 use super::mail::{self, ReceivedMail};
@@ -15,7 +16,7 @@ pub struct Handling {
     /// Mails to send (the reply; none for refused senders: no backscatter).
     pub replies: Vec<NewMail>,
     /// What to log and show, e.g. a refused sender.
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
 }
 
 /// Executes command mails.
@@ -45,7 +46,10 @@ impl CommandLayer for EchoLayer {
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
         let Some(sender) = &mail.from else {
             return Handling {
-                notice: Some("mail without a sender address: no reply".into()),
+                notice: Some(Notice::new(
+                    "送信元アドレスのないメール: 返信しません",
+                    "mail without a sender address: no reply",
+                )),
                 ..Handling::default()
             };
         };
@@ -69,7 +73,10 @@ impl CommandLayer for EchoLayer {
                 ..Handling::default()
             },
             Err(why) => Handling {
-                notice: Some(format!("no reply: {why}")),
+                notice: Some(Notice::new(
+                    format!("返信できません: {why}"),
+                    format!("no reply: {why}"),
+                )),
                 ..Handling::default()
             },
         }

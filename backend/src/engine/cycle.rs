@@ -6,24 +6,21 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use shared::settings::{self as fields, parse_host_port, parse_smtp_service};
 use shared::status::{MailError, MailStatus};
-use shared::transcript::Service;
+use shared::transcript::{Notice, Service};
 
 use super::Engine;
 use super::batch::{self, Batch};
 use super::ledger::{OutboxMeta, now_unix};
 use super::mail;
 use super::settings::StoredSettings;
-use crate::mailclient::pop3::{Pop3Session, Security};
-use crate::mailclient::smtp::{Outgoing, SmtpSession, SmtpTarget};
+use crate::mailclient::pop3::Pop3Session;
+use crate::mailclient::smtp::{Outgoing, SmtpSession};
 use crate::mailclient::{ClientError, Trust};
 use crate::sandbox::Transcript;
 
 /// Outbox mails sent per cycle at most; the rest wait for the next.
 const SEND_BATCH: usize = 100;
-/// The port that means submission, where STARTTLS is required unless the lab allows otherwise.
-const SUBMISSION_PORT: u16 = 587;
 
 impl Engine {
     /// Runs one cycle. `receive` is false when only the outbox is due.
@@ -45,19 +42,7 @@ impl Engine {
         trust: &Trust,
     ) -> Result<Pop3Session, ClientError> {
         let settings = &applied.settings;
-        let (host, port) = parse_host_port(&settings.pop_server).ok_or_else(|| {
-            ClientError::new(MailError::NameNotFound, settings.pop_server.clone())
-        })?;
-        let port = port.unwrap_or(match settings.pop_security {
-            fields::Security::Tls => fields::POP3S_PORT,
-            _ => 110,
-        });
-        let route = self.inner.routes.route(&host, port)?;
-        let security = match settings.pop_security {
-            fields::Security::Tls => Security::Implicit,
-            fields::Security::Starttls => Security::StlsIfOffered,
-            fields::Security::None => Security::Plain,
-        };
+        let (route, security) = self.pop_route(settings)?;
         self.set_status(MailStatus::PopConnect);
         let transcript = self.inner.dialogue.session(Service::Pop3);
         let mut session = Pop3Session::connect(
@@ -130,15 +115,17 @@ impl Engine {
             return session.dele(number).await;
         }
         if size > self.inner.options.pop3.max_message as u64 {
-            self.notice(format!(
-                "message {uid} ({size} octets) is over the size limit: left on the server"
+            self.notice(Notice::new(
+                format!("メール {uid}（{size} オクテット）は大きすぎるため、サーバに残しました"),
+                format!("message {uid} ({size} octets) is over the size limit: left on the server"),
             ));
             return Ok(());
         }
         let raw = session.retr(number).await?;
         let Some(received) = mail::parse(&raw) else {
-            self.notice(format!(
-                "message {uid} is not a mail: deleted without a reply"
+            self.notice(Notice::new(
+                format!("メール {uid} はメールとして読めません: 返信せずに削除しました"),
+                format!("message {uid} is not a mail: deleted without a reply"),
             ));
             batch.add(number, ids, Vec::new());
             return Ok(());
@@ -154,8 +141,9 @@ impl Engine {
                 .was_executed(message_ids)
                 .map_err(store_failed)?
         {
-            self.notice(format!(
-                "message {uid} was executed before (same Message-ID)"
+            self.notice(Notice::new(
+                format!("メール {uid} は実行済みです（同じ Message-ID）"),
+                format!("message {uid} was executed before (same Message-ID)"),
             ));
             ids.truncate(1);
             batch.add(number, ids, Vec::new());
@@ -210,31 +198,7 @@ impl Engine {
             self.set_status(MailStatus::SmtpAuth);
             session.quit().await?;
         }
-        let endpoint = parse_smtp_service(&settings.smtp_service).ok_or_else(|| {
-            ClientError::new(
-                MailError::Refused,
-                format!("5.SMTP名 {}", settings.smtp_service),
-            )
-        })?;
-        let route = self
-            .inner
-            .routes
-            .route(&settings.smtp_server, endpoint.port)?;
-        let target = SmtpTarget {
-            route,
-            security: settings.smtp_security,
-            require_starttls: endpoint.port == SUBMISSION_PORT
-                && !self.inner.options.allow_plain_submission,
-            credentials: settings
-                .smtp_auth_login
-                .then(|| (settings.user.clone(), applied.password.clone())),
-            hello_name: settings
-                .address
-                .rsplit_once('@')
-                .map_or("localhost", |(_, d)| d)
-                .to_string(),
-            timeout: self.inner.options.smtp_timeout,
-        };
+        let target = self.smtp_target(settings, &applied.password)?;
         let mut total = due.len() as u32;
         let transcript = self.inner.dialogue.session(Service::Smtp);
         self.set_status(MailStatus::SmtpConnect);

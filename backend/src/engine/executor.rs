@@ -13,6 +13,7 @@ use shared::command::{self, Command, CommandError};
 use shared::phone::Charset;
 use shared::points::Value;
 use shared::settings::MailSettings;
+use shared::transcript::Notice;
 
 use super::commands::{CommandLayer, Handling};
 use super::ledger::NewMail;
@@ -21,9 +22,6 @@ use crate::mailtext::{self, TextMail};
 use crate::plant::runtime::PlantRuntime;
 use crate::plant::{Plant, STORE_KEY};
 use crate::store::{Store, StoreError};
-
-/// Replies are written in the original's language.
-const LANG: Lang = Lang::Ja;
 
 /// Executes command mails on the plant.
 pub struct PlantCommands {
@@ -60,7 +58,7 @@ impl PlantCommands {
 }
 
 /// Why a sender may not command the plant, if so.
-pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Option<String> {
+pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Option<Notice> {
     let allowed = settings.allowed_senders.iter().any(|entry| {
         let entry = entry.trim().to_ascii_lowercase();
         match entry.strip_prefix('@') {
@@ -71,13 +69,21 @@ pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Opti
         }
     });
     if !allowed {
-        return Some(format!(
-            "sender {sender} is not in 3.コマンド許可アドレス: ignored"
+        return Some(Notice::new(
+            format!(
+                "送信元 {sender} は 3.コマンド許可アドレス にありません: 実行せず、返信もしません"
+            ),
+            format!("sender {sender} is not in 3. Allowed command senders: not executed, no reply"),
         ));
     }
     let expected = settings.command_pin.trim();
     if !expected.is_empty() && pin != Some(expected) {
-        return Some(format!("wrong or missing PIN from {sender}: ignored"));
+        return Some(Notice::new(
+            format!(
+                "{sender} からのメールの暗証番号（PIN）が違うか、ありません: 実行せず、返信もしません"
+            ),
+            format!("wrong or missing PIN from {sender}: not executed, no reply"),
+        ));
     }
     None
 }
@@ -86,7 +92,10 @@ impl CommandLayer for PlantCommands {
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
         let Some(sender) = &mail.from else {
             return Handling {
-                notice: Some("mail without a sender address: ignored".into()),
+                notice: Some(Notice::new(
+                    "送信元アドレスのないメール: 実行しません",
+                    "mail without a sender address: not executed",
+                )),
                 ..Handling::default()
             };
         };
@@ -101,19 +110,21 @@ impl CommandLayer for PlantCommands {
                 ..Handling::default()
             };
         }
+        // Replies are in the language of the settings: Japanese, as the original, by default.
+        let lang = settings.mail_lang;
         let mut body = String::new();
         if let Some(refused) = &parsed.refused {
-            body.push_str(&format!("エラー: {}\n", refused.message(LANG)));
+            body.push_str(&format!("{}{}\n", error_mark(lang), refused.message(lang)));
         }
         if parsed.commands.is_empty() && parsed.refused.is_none() {
-            body.push_str(command::no_commands_text(LANG));
+            body.push_str(command::no_commands_text(lang));
             body.push('\n');
         }
         for line in &parsed.commands {
             body.push_str(&format!("> {}\n", line.line));
             let result = match &line.result {
-                Ok(command) => run(plant, command, sets),
-                Err(err) => error_text(err),
+                Ok(command) => run(plant, command, sets, lang),
+                Err(err) => error_text(err, lang),
             };
             body.push_str(&result);
             body.push_str("\n\n");
@@ -135,7 +146,7 @@ impl CommandLayer for PlantCommands {
         let message = mailtext::compose(&TextMail {
             from: &settings.address,
             to: &to,
-            subject: &reply_subject(&mail.subject),
+            subject: &reply_subject(&mail.subject, lang),
             body: &body,
             charset,
             extra_headers: &headers,
@@ -180,13 +191,26 @@ impl CommandLayer for PlantCommands {
 }
 
 /// Runs one command on the plant copy and says what happened; a successful SET is noted in `sets`.
-fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) -> String {
+fn run(
+    plant: &mut Plant,
+    command: &Command,
+    sets: &mut Vec<(String, Value)>,
+    lang: Lang,
+) -> String {
     match command {
-        Command::Help => command::help_text(LANG),
+        Command::Help => command::help_text(lang),
         Command::List => plant
             .points()
             .iter()
-            .map(|p| format!("{} {} {}{}", p.id, p.name, p.value_text(), alarm_mark(p)))
+            .map(|p| {
+                format!(
+                    "{} {} {}{}",
+                    p.id,
+                    p.name,
+                    p.value_text(),
+                    alarm_mark(p, lang)
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n"),
         Command::Get { point } => match plant.point(point) {
@@ -194,11 +218,14 @@ fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) ->
                 "{} {} ({}) = {}{}",
                 p.id,
                 p.name,
-                p.kind.label(LANG),
+                p.kind.label(lang),
                 p.value_text(),
-                alarm_mark(&p)
+                alarm_mark(&p, lang)
             ),
-            None => format!("エラー: ポイント「{point}」はありません"),
+            None => match lang {
+                Lang::Ja => format!("エラー: ポイント「{point}」はありません"),
+                Lang::En => format!("Error: there is no point {point}"),
+            },
         },
         Command::Set { point, value } => {
             let unit = plant
@@ -214,17 +241,25 @@ fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) ->
                         new.display(&unit.0, unit.1)
                     )
                 }
-                Err(err) => format!("エラー: {}", err.message(LANG)),
+                Err(err) => format!("{}{}", error_mark(lang), err.message(lang)),
             }
         }
         Command::Alarm => {
             let alarms = plant.active_alarms();
             if alarms.is_empty() {
-                "警報はありません".into()
+                lang.pick("警報はありません", "No alarms").into()
             } else {
                 alarms
                     .iter()
-                    .map(|p| format!("{} {} {}{}", p.id, p.name, p.value_text(), alarm_mark(p)))
+                    .map(|p| {
+                        format!(
+                            "{} {} {}{}",
+                            p.id,
+                            p.name,
+                            p.value_text(),
+                            alarm_mark(p, lang)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             }
@@ -232,15 +267,20 @@ fn run(plant: &mut Plant, command: &Command, sets: &mut Vec<(String, Value)>) ->
     }
 }
 
-fn alarm_mark(point: &shared::points::PointSnapshot) -> String {
+fn alarm_mark(point: &shared::points::PointSnapshot, lang: Lang) -> String {
     point
         .alarm
-        .map(|alarm| format!(" [{}]", alarm.label(LANG)))
+        .map(|alarm| format!(" [{}]", alarm.label(lang)))
         .unwrap_or_default()
 }
 
-fn error_text(err: &CommandError) -> String {
-    format!("エラー: {}", err.message(LANG))
+/// What starts a line that reports an error.
+fn error_mark(lang: Lang) -> &'static str {
+    lang.pick("エラー: ", "Error: ")
+}
+
+fn error_text(err: &CommandError, lang: Lang) -> String {
+    format!("{}{}", error_mark(lang), err.message(lang))
 }
 
 #[cfg(test)]

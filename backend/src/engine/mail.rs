@@ -79,8 +79,9 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
     })
 }
 
-/// `Re: <subject>`, without piling up `Re:` prefixes.
-pub fn reply_subject(subject: &str) -> String {
+/// `Re: <subject>`, without piling up `Re:` prefixes. A blank subject has nothing to refer to:
+/// the reply then says who answers, in `lang`, rather than a bare `Re:`.
+pub fn reply_subject(subject: &str, lang: shared::Lang) -> String {
     let mut rest = subject.trim();
     loop {
         let lower = rest.to_ascii_lowercase();
@@ -91,6 +92,11 @@ pub fn reply_subject(subject: &str) -> String {
         } else {
             break;
         }
+    }
+    if rest.is_empty() {
+        return lang
+            .pick("KaracrixBuilder からの返信", "Reply from KaracrixBuilder")
+            .into();
     }
     format!("Re: {rest}")
 }
@@ -107,7 +113,7 @@ pub fn compose_reply(
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(reply_subject(&original.subject));
+        .subject(reply_subject(&original.subject, shared::Lang::Ja));
     if let Some(id) = &original.message_id {
         let id = format!("<{id}>");
         let mut thread: Vec<String> = original
@@ -205,9 +211,12 @@ Content-Type: text/html; charset=UTF-8\r\n\r\n<html><body><p>LIST</p></body></ht
 
     #[test]
     fn subjects_get_one_re_and_garbage_is_not_a_mail() {
-        assert_eq!(reply_subject("LIST"), "Re: LIST");
-        assert_eq!(reply_subject("Re: RE: re: LIST"), "Re: LIST");
-        assert_eq!(reply_subject("Re：一覧"), "Re: 一覧");
+        use shared::Lang::{En, Ja};
+        assert_eq!(reply_subject("LIST", Ja), "Re: LIST");
+        assert_eq!(reply_subject("Re: RE: re: LIST", Ja), "Re: LIST");
+        assert_eq!(reply_subject("Re：一覧", En), "Re: 一覧");
+        assert_eq!(reply_subject("", Ja), "KaracrixBuilder からの返信");
+        assert_eq!(reply_subject("  Re: ", En), "Reply from KaracrixBuilder");
         assert!(parse(b"").is_none());
     }
 }

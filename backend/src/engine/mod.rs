@@ -9,11 +9,13 @@
 pub mod alarms;
 mod batch;
 pub mod commands;
+mod conntest;
 mod cycle;
 pub mod executor;
 pub mod ledger;
 pub mod mail;
 pub mod settings;
+mod targets;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use std::time::Duration;
 use shared::engine::{EngineState, Failure, SettingsView};
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
-use shared::transcript::Party;
+use shared::transcript::{Notice, Party};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -83,7 +85,8 @@ struct Inner {
     receive_now: Notify,
     restart: Notify,
     outbox_kick: Notify,
-    coalescer: std::sync::Mutex<alarms::Coalescer>,
+    alarms: alarms::AlarmMailer,
+    store: Store,
 }
 
 impl Engine {
@@ -118,9 +121,11 @@ impl Engine {
                 receive_now: Notify::new(),
                 restart: Notify::new(),
                 outbox_kick: Notify::new(),
-                coalescer: Default::default(),
+                alarms: Default::default(),
+                store: store.clone(),
             }),
         };
+        tokio::spawn(engine.clone().mail_held_alarms(cancel.clone()));
         tokio::spawn(engine.clone().run(cancel));
         Ok(engine)
     }
@@ -185,12 +190,12 @@ impl Engine {
         }
     }
 
-    fn notice(&self, text: String) {
-        tracing::info!(notice = %text, "engine");
+    fn notice(&self, notice: Notice) {
+        tracing::info!(notice = %notice.en, "engine");
         self.inner
             .dialogue
             .session(shared::transcript::Service::Pop3)
-            .note(&text);
+            .notice(&notice);
     }
 
     /// The scheduler: one outer turn per RST, one inner turn per cycle.
@@ -247,6 +252,7 @@ impl Engine {
                 MailStatus::Run { cycles }
             }
         };
+        self.report_standing_alarms();
         let mut cycles = 0u64;
         // After RST the first poll comes at once, as a restarted system does.
         let mut next_poll = Instant::now();
@@ -285,7 +291,10 @@ impl Engine {
                                 detail: f.detail,
                             })
                         }
-                        _ => self.set_status(idle(cycles)),
+                        _ => {
+                            self.inner.state.send_modify(|s| s.standing_error = None);
+                            self.set_status(idle(cycles));
+                        }
                     }
                 }
                 Err(err) => self.failed(&err),
@@ -307,13 +316,15 @@ impl Engine {
             error: err.kind,
             detail: err.detail.clone(),
         };
+        let failure = Failure {
+            at_unix: now_unix(),
+            error: err.kind,
+            detail: err.detail.clone(),
+        };
         self.inner.state.send_modify(|s| {
             s.status = status;
-            s.last_failure = Some(Failure {
-                at_unix: now_unix(),
-                error: err.kind,
-                detail: err.detail.clone(),
-            });
+            s.standing_error = Some(failure.clone());
+            s.last_failure = Some(failure);
         });
     }
 }

@@ -3,7 +3,9 @@
 //! Every reply is awaited with a timeout, every line and multi-line answer is bounded, so a
 //! hostile or broken server costs a clear [`ClientError`] and bounded memory, never a hang.
 //! Logins use APOP when the greeting carries a timestamp and the channel is plaintext, else
-//! USER/PASS. The dialogue goes to a [`Transcript`] with secrets masked.
+//! USER/PASS. The dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an
+//! RFC 2449/3206 response code is told apart by it: a wrong password (`[AUTH]`) from the server's
+//! own trouble (`[SYS/TEMP]`, `[SYS/PERM]`) or a busy mailbox (`[IN-USE]`, `[LOGIN-DELAY]`).
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use tokio::time::timeout;
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
 use crate::sandbox::Transcript;
+use crate::sandbox::pop3::protocol::RespCode;
 
 /// The longest reply line accepted (RFC 1939 allows 512; real servers stay well below this).
 pub const MAX_LINE: usize = 8 * 1024;
@@ -60,6 +63,17 @@ impl Default for Options {
     }
 }
 
+/// How far [`Pop3Session::connect_reporting`] got, for a caller that shows each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// TCP is up (TLS comes next on 995).
+    Connected,
+    /// The greeting came; STLS comes next if offered.
+    Greeted,
+    /// TLS is up.
+    Secured,
+}
+
 /// A logged-in or logging-in POP3 session, over a network connection (`S` = [`MaybeTls`]) or,
 /// for tests and fuzzing, any stream ([`Pop3Session::over`]).
 pub struct Pop3Session<S = MaybeTls> {
@@ -81,8 +95,31 @@ impl Pop3Session {
         options: Options,
         transcript: Option<Transcript>,
     ) -> Result<Self, ClientError> {
+        Self::connect_reporting(
+            routes,
+            trust,
+            route,
+            security,
+            options,
+            transcript,
+            &mut |_| {},
+        )
+        .await
+    }
+
+    /// [`Pop3Session::connect`], telling `progress` each [`Phase`] reached.
+    pub async fn connect_reporting(
+        routes: &Routes,
+        trust: &Trust,
+        route: &Route,
+        security: Security,
+        options: Options,
+        transcript: Option<Transcript>,
+        progress: &mut (dyn FnMut(Phase) + Send),
+    ) -> Result<Self, ClientError> {
         let tcp = routes.connect(route, options.connect_timeout).await?;
         note(&transcript, &format!("connected to {}", route.target()));
+        progress(Phase::Connected);
         let (stream, tls) = match security {
             Security::Implicit => {
                 let tls = trust
@@ -90,6 +127,7 @@ impl Pop3Session {
                     .await
                     .map_err(|e| e.hint(HINT_PLAIN_SERVER))?;
                 note(&transcript, "TLS established");
+                progress(Phase::Secured);
                 (MaybeTls::Tls(Box::new(tls)), true)
             }
             Security::StlsIfOffered | Security::Plain => (MaybeTls::Plain(tcp), false),
@@ -111,6 +149,7 @@ impl Pop3Session {
             }
         })?;
         session.timestamp = apop_timestamp(&greeting);
+        progress(Phase::Greeted);
         if security == Security::StlsIfOffered
             && session
                 .capabilities()
@@ -120,8 +159,14 @@ impl Pop3Session {
         {
             session.command("STLS", "STLS").await?;
             session = session.start_tls(trust, route).await?;
+            progress(Phase::Secured);
         }
         Ok(session)
+    }
+
+    /// True once the channel is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     async fn start_tls(self, trust: &Trust, route: &Route) -> Result<Self, ClientError> {
@@ -179,7 +224,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
         for (line, shown) in steps {
             if let Reply::Err(text) = self.exchange(&line, &shown).await? {
                 return Err(ClientError::new(
-                    MailError::PopLoginFailed,
+                    refusal(&text, MailError::PopLoginFailed),
                     format!("{}: {text}", self.target),
                 ));
             }
@@ -203,6 +248,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
                 Ok((n, uid.to_string()))
             })
             .collect()
+    }
+
+    /// How many messages the mailbox holds, and their octets (STAT).
+    pub async fn stat(&mut self) -> Result<(u32, u64), ClientError> {
+        let reply = self.command("STAT", "STAT").await?;
+        let mut parts = reply.split_whitespace().skip(1);
+        let count = parts.next().and_then(|n| n.parse().ok());
+        let octets = parts.next().and_then(|n| n.parse().ok());
+        count.zip(octets).ok_or_else(|| self.garbage(&reply))
     }
 
     /// Message numbers and sizes.
@@ -254,7 +308,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
         match self.exchange(line, shown).await? {
             Reply::Ok(text) => Ok(text),
             Reply::Err(text) => Err(ClientError::new(
-                MailError::Protocol,
+                refusal(&text, MailError::Protocol),
                 format!("{}: {shown} refused: {text}", self.target),
             )),
         }
@@ -285,7 +339,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
         match self.reply().await? {
             Reply::Ok(text) => Ok(text),
             Reply::Err(text) => Err(ClientError::new(
-                MailError::Protocol,
+                refusal(&text, MailError::Protocol),
                 format!("{}: {text}", self.target),
             )),
         }
@@ -387,6 +441,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
             MailError::Protocol,
             format!("{}: unexpected reply {shown:?}", self.target),
         )
+    }
+}
+
+/// The catalogue error of an `-ERR` line: by its response code when it has one, else
+/// `otherwise` (a login refused without a code can only be read as wrong credentials).
+pub fn refusal(line: &str, otherwise: MailError) -> MailError {
+    match RespCode::of_reply(line) {
+        Some(RespCode::Auth) => MailError::PopLoginFailed,
+        Some(RespCode::SysTemp) => MailError::PopServerTemp,
+        Some(RespCode::SysPerm) => MailError::PopServerPerm,
+        Some(RespCode::InUse) => MailError::PopInUse,
+        Some(RespCode::LoginDelay) => MailError::PopLoginDelay,
+        None => otherwise,
     }
 }
 
@@ -545,6 +612,50 @@ mod tests {
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
+    }
+
+    #[test]
+    fn refusals_are_told_apart_by_their_response_code() {
+        let login = MailError::PopLoginFailed;
+        let table = [
+            ("-ERR [AUTH] invalid password", MailError::PopLoginFailed),
+            ("-ERR invalid password", MailError::PopLoginFailed),
+            (
+                "-ERR [SYS/TEMP] service temporarily unavailable",
+                MailError::PopServerTemp,
+            ),
+            ("-ERR [SYS/PERM] account disabled", MailError::PopServerPerm),
+            ("-ERR [IN-USE] mailbox is locked", MailError::PopInUse),
+            ("-ERR [LOGIN-DELAY] 600", MailError::PopLoginDelay),
+        ];
+        for (line, error) in table {
+            assert_eq!(refusal(line, login), error, "{line}");
+        }
+        assert_eq!(
+            refusal("-ERR no such message", MailError::Protocol),
+            MailError::Protocol
+        );
+    }
+
+    #[tokio::test]
+    async fn a_temporary_failure_at_login_is_the_servers_not_the_password() {
+        let mut session = session_on(b"+OK hi\r\n+OK\r\n-ERR [SYS/TEMP] try later\r\n")
+            .await
+            .unwrap();
+        let err = session.login("u", "p").await.unwrap_err();
+        assert_eq!(err.kind, MailError::PopServerTemp, "{err}");
+        assert!(err.detail.contains("[SYS/TEMP]"), "{err}");
+        let mut session = session_on(b"+OK hi\r\n+OK\r\n-ERR [AUTH] bad password\r\n")
+            .await
+            .unwrap();
+        let err = session.login("u", "p").await.unwrap_err();
+        assert_eq!(err.kind, MailError::PopLoginFailed, "{err}");
+        // A greeting refused for the server's own reasons.
+        let err = session_on(b"-ERR [SYS/TEMP] maintenance\r\n")
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(err.kind, MailError::PopServerTemp, "{err}");
     }
 
     #[tokio::test]

@@ -48,6 +48,19 @@ pub struct Outgoing<'a> {
     pub message: &'a [u8],
 }
 
+/// How far [`SmtpSession::open_reporting`] got, for a caller that shows each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Connected, greeted, EHLO answered (over TLS already on smtps).
+    Greeted,
+    /// STARTTLS is done.
+    Secured,
+    /// AUTH starts.
+    Authenticating,
+    /// AUTH is done.
+    Authenticated,
+}
+
 /// One SMTP connection, authenticated and ready to send any number of mails: a cycle's whole
 /// outbox goes over one connection. The socket is ours (TCP_NODELAY, sandbox routing); lettre
 /// speaks the protocol over it.
@@ -64,6 +77,17 @@ impl SmtpSession {
         trust: &Trust,
         target: &SmtpTarget,
         transcript: Option<&Transcript>,
+    ) -> Result<Self, ClientError> {
+        Self::open_reporting(routes, trust, target, transcript, &mut |_| {}).await
+    }
+
+    /// [`SmtpSession::open`], telling `progress` each [`Phase`] reached.
+    pub async fn open_reporting(
+        routes: &Routes,
+        trust: &Trust,
+        target: &SmtpTarget,
+        transcript: Option<&Transcript>,
+        progress: &mut (dyn FnMut(Phase) + Send),
     ) -> Result<Self, ClientError> {
         let route = &target.route;
         if let Some(t) = transcript {
@@ -118,6 +142,7 @@ impl SmtpSession {
             }
         })?
         .map_err(|e| classify(route, &e))?;
+        progress(Phase::Greeted);
         if target.security == Security::Starttls {
             if conn.can_starttls() {
                 timeout(
@@ -127,6 +152,7 @@ impl SmtpSession {
                 .await
                 .map_err(|_| limit("STARTTLS"))?
                 .map_err(|e| classify(route, &e))?;
+                progress(Phase::Secured);
             } else if target.require_starttls {
                 return Err(ClientError::new(
                     MailError::Tls,
@@ -135,6 +161,7 @@ impl SmtpSession {
             }
         }
         if let Some((user, password)) = &target.credentials {
+            progress(Phase::Authenticating);
             let credentials = Credentials::new(user.clone(), password.clone());
             timeout(
                 target.timeout,
@@ -143,6 +170,7 @@ impl SmtpSession {
             .await
             .map_err(|_| limit("AUTH"))?
             .map_err(|e| classify(route, &e))?;
+            progress(Phase::Authenticated);
         }
         Ok(SmtpSession {
             conn,
@@ -159,12 +187,12 @@ impl SmtpSession {
     ) -> Result<String, ClientError> {
         let envelope = envelope(&mail)?;
         if let Some(t) = transcript {
-            t.client(&format!(
-                "MAIL FROM:<{}> RCPT TO:{:?} ({} octets)",
-                mail.from,
-                mail.to,
-                mail.message.len()
-            ));
+            // The commands lettre sends for this mail, as the protocol writes them.
+            t.client(&format!("MAIL FROM:<{}>", mail.from));
+            for to in mail.to {
+                t.client(&format!("RCPT TO:<{to}>"));
+            }
+            t.client(&format!("DATA ({} octets)", mail.message.len()));
         }
         let result = match timeout(self.timeout, self.conn.send(&envelope, mail.message)).await {
             Err(_) => Err(ClientError::new(

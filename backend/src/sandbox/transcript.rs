@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use shared::transcript::{DialogueLine, Direction, Party, Service, clip};
+use shared::transcript::{DialogueLine, Direction, Notice, Party, Service, clip};
 use tokio::sync::broadcast;
 
 /// How many recent lines a slow subscriber may fall behind before it skips ahead.
@@ -59,20 +59,25 @@ impl Transcript {
 
     /// A command the client sent (already masked).
     pub fn client(&self, text: &str) {
-        self.publish(Direction::ToServer, text);
+        self.publish(Direction::ToServer, text, None);
     }
 
     /// A reply line the server sent.
     pub fn server(&self, text: &str) {
-        self.publish(Direction::ToClient, text);
+        self.publish(Direction::ToClient, text, None);
     }
 
     /// A note about the session that is not on the wire.
     pub fn note(&self, text: &str) {
-        self.publish(Direction::Note, text);
+        self.publish(Direction::Note, text, None);
     }
 
-    fn publish(&self, direction: Direction, text: &str) {
+    /// A note for people, in both languages.
+    pub fn notice(&self, notice: &Notice) {
+        self.publish(Direction::Note, &notice.en, Some(&notice.ja));
+    }
+
+    fn publish(&self, direction: Direction, text: &str, text_ja: Option<&str>) {
         // Nobody is watching the log: skip building the line (a server under load writes
         // several per message).
         if self.dialogue.lines.receiver_count() == 0 {
@@ -88,6 +93,7 @@ impl Transcript {
             service: self.service,
             direction,
             text: clip(text),
+            text_ja: text_ja.map(clip),
         });
     }
 }

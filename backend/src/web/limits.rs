@@ -26,7 +26,8 @@ impl Cost {
     pub(crate) fn of(msg: &ClientMsg) -> Option<Cost> {
         match msg {
             ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => None,
-            ClientMsg::ReceiveNow => Some(Cost::MailServer),
+            // The connection test logs in at the POP and SMTP servers, as receiving does.
+            ClientMsg::ReceiveNow | ClientMsg::TestConnection { .. } => Some(Cost::MailServer),
             ClientMsg::PhoneSend { .. } | ClientMsg::PhoneCheck => Some(Cost::Phone),
             ClientMsg::SaveSettings { .. }
             | ClientMsg::Restart

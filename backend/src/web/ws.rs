@@ -215,6 +215,41 @@ fn point_change(
     }
 }
 
+/// Runs a connection test, answering with its report after every step (the latest report
+/// wins when the browser reads slower than the steps go).
+async fn test_connection(
+    engine: crate::engine::Engine,
+    settings: shared::settings::MailSettings,
+    password: shared::settings::PasswordChange,
+    send_test_mail: bool,
+    later: mpsc::Sender<ServerMsg>,
+) {
+    let (out, mut reports) = watch::channel(shared::conntest::TestReport {
+        steps: Vec::new(),
+        finished: false,
+    });
+    let run = engine.test_connection(settings, password, send_test_mail, out);
+    let forward = async {
+        while reports.changed().await.is_ok() {
+            let report = reports.borrow_and_update().clone();
+            if later
+                .send(ServerMsg::ConnectionTest(Box::new(report)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    };
+    let (result, ()) = tokio::join!(run, forward);
+    if let Err(err) = result {
+        tracing::error!(%err, "connection test: settings unreadable");
+        let _ = later
+            .send(ServerMsg::Error(ProtocolError::failed(&err.to_string())))
+            .await;
+    }
+}
+
 /// What the server answers to one client frame, if anything. Slow work is spawned and answers
 /// through `later`.
 fn answer(
@@ -300,6 +335,27 @@ fn answer(
                     None
                 }
             },
+            Ok(ClientMsg::TestConnection {
+                settings,
+                password,
+                send_test_mail,
+            }) => {
+                let Some(engine) = simulation.engine().cloned() else {
+                    return error(ProtocolError::not_available("the engine is not running"));
+                };
+                let errors = settings.validate();
+                if !errors.is_empty() {
+                    return Some(ServerMsg::SettingsRejected { errors });
+                }
+                tokio::spawn(test_connection(
+                    engine,
+                    settings,
+                    password,
+                    send_test_mail,
+                    later.clone(),
+                ));
+                None
+            }
             // Success shows as the Sandbox message every browser receives.
             Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
                 None => error(ProtocolError::missing(Part::Sandbox)),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::engine::EngineState;
 
 use crate::components::clock;
-use crate::help::status_id;
+use crate::help::{error_id, status_id};
 use crate::nav::{self, Page};
 use crate::use_ui;
 
@@ -37,6 +37,7 @@ pub fn StatusFrame() -> impl IntoView {
             nav::go(ui.page, Page::Help { entry: Some(entry) });
         }
     };
+    let standing = move || engine.with(|e| e.as_ref().and_then(|e| e.standing_error.clone()));
     let row = move |ja: &'static str, en: &'static str, testid: &'static str, value| {
         view! {
             <tr>
@@ -73,6 +74,7 @@ pub fn StatusFrame() -> impl IntoView {
             <p class="status-meaning" data-testid="status-meaning">
                 {with_state(|e, l| e.status.meaning(l).to_string())}
             </p>
+            {move || standing().map(|f| view! { <StandingError failure=f /> })}
             {move || detail().map(|d| view! {
                 <p class="status-detail" data-testid="status-detail">
                     {move || lang.get().pick("詳細: ", "Detail: ")}<code>{d}</code>
@@ -100,6 +102,43 @@ pub fn StatusFrame() -> impl IntoView {
                     })))}
                 </tbody>
             </table>
+        </div>
+    }
+}
+
+/// The last error while no success followed it, with its time and its help one click away: the
+/// retries show normal in-progress states, so without this the error would only flash.
+#[component]
+fn StandingError(failure: shared::engine::Failure) -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
+    let entry = error_id(failure.error);
+    let error = failure.error;
+    let detail = failure.detail.clone();
+    view! {
+        <div class="standing-error" data-testid="standing-error" role="alert">
+            <p>
+                <strong>{move || lang.get().pick("最後のエラー", "Last error")}</strong>
+                " "
+                <time data-testid="standing-error-time">{clock::date_time(failure.at_unix)}</time>
+                " "
+                <code class="status-display error" data-testid="standing-error-code">{error.code()}</code>
+                <button
+                    type="button"
+                    class="btn btn-small help-q"
+                    data-testid="standing-error-help"
+                    title=move || lang.get().pick("このエラーの意味と対処", "What this error means and how to fix it")
+                    on:click=move |_| nav::go(ui.page, Page::Help { entry: Some(entry.clone()) })
+                >"?"</button>
+            </p>
+            <p data-testid="standing-error-meaning">{move || error.meaning(lang.get())}</p>
+            <p class="status-detail">
+                {move || lang.get().pick("詳細: ", "Detail: ")}<code>{detail}</code>
+            </p>
+            <p class="hint">{move || lang.get().pick(
+                "次に成功するまで表示したままにします。",
+                "Kept on display until a later cycle succeeds.",
+            )}</p>
         </div>
     }
 }

@@ -45,11 +45,15 @@ pub enum Section {
     Log,
     /// サンドボックスISP.
     Isp,
+    /// The language of replies and alarm mails.
+    MailLang,
+    /// The connection test.
+    ConnTest,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 13] = [
+    pub const ALL: [Section; 15] = [
         Section::Account,
         Section::Fields,
         Section::Auth,
@@ -63,6 +67,8 @@ impl Section {
         Section::Phone,
         Section::Log,
         Section::Isp,
+        Section::MailLang,
+        Section::ConnTest,
     ];
 
     /// The entry id of the section.
@@ -81,6 +87,8 @@ impl Section {
             Section::Phone => "phone",
             Section::Log => "log",
             Section::Isp => "isp",
+            Section::MailLang => "mail-lang",
+            Section::ConnTest => "conn-test",
         }
     }
 
@@ -112,6 +120,14 @@ impl Section {
             Section::Phone => lang.pick("携帯メール", "The phone"),
             Section::Log => lang.pick("通信ログ", "The protocol log"),
             Section::Isp => lang.pick("サンドボックスISP", "The sandbox ISP"),
+            Section::MailLang => lang.pick(
+                "返信・警報メールの言語（本シミュレータの追加）",
+                "Language of replies and alarm mails (this simulator's addition)",
+            ),
+            Section::ConnTest => lang.pick(
+                "接続テスト（本シミュレータの追加）",
+                "Connection test (this simulator's addition)",
+            ),
         }
     }
 

@@ -75,6 +75,13 @@ fn japanese(section: Section) -> &'static [&'static str] {
             "サンドボックスISP は本シミュレータに組み込まれた模擬プロバイダです（ドメイン sandbox.test）。メールはこのマシンの外に出ません。普通のメールソフトからも接続できます。",
             "ポリシーで OP25B、各ポートが求める認証、STARTTLS、障害の再現を切り替えられます。「適用」すると新しい接続から有効です。研修では講師が操作します。",
         ],
+        Section::MailLang => &[
+            "システムが書く返信メールと警報メールの言語です。元の製品どおり日本語が既定です。英語を読む運用者には English を選びます。画面の言語切替とは別の設定で、登録して RST すると反映されます。",
+        ],
+        Section::ConnTest => &[
+            "「接続テスト」は画面に入力中の設定（登録していなくても）でメールサーバに接続してみます。POP: 接続、暗号化、ログイン、STAT（件数の確認のみ）、QUIT。SMTP: PopBeforeSmtp の POP ログイン、接続、STARTTLS、ログイン認証（AUTH）、求めたときだけ 8.自分のメールアドレス名 へのテストメール、QUIT。",
+            "各段階の結果は画面 (3) と同じ表示コードで示し、『?』でその意味と対処を開きます。メールの取り出しや削除はしません。実行中の設定はそのまま動き続け、設定の登録や反映（RST）もしません。パスワード欄が空なら登録済みのパスワードを使います。",
+        ],
     }
 }
 
@@ -138,6 +145,13 @@ fn english(section: Section) -> &'static [&'static str] {
         Section::Isp => &[
             "The sandbox ISP is a simulated provider inside this simulator (domain sandbox.test). Mail never leaves this machine. Ordinary mail clients can connect too.",
             "Its policies switch OP25B, what each port requires, STARTTLS and faults. Apply makes them count for new connections. In a class the instructor works this panel.",
+        ],
+        Section::MailLang => &[
+            "The language of the replies and alarm mails the system writes. Japanese, as in the original product, unless the operators read English. It is separate from the screen's language switch; it takes effect after saving and RST.",
+        ],
+        Section::ConnTest => &[
+            "Connection test tries the settings on the screen (saved or not) against the mail servers. POP: connect, encryption, login, STAT (a count only), QUIT. SMTP: the POP login of PopBeforeSmtp, connect, STARTTLS, login (AUTH), a test mail to 8. Own e-mail address only when asked, QUIT.",
+            "Each step shows the code frame (3) would show, and its ? opens what it means and how to fix it. No mail is retrieved or deleted. The running settings keep running; nothing is saved or applied (RST). With the password input empty, the saved password is used.",
         ],
     }
 }

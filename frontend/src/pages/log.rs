@@ -1,5 +1,6 @@
 //! 通信ログ: the live POP3/SMTP dialogue of the sandbox ISP and the engine (passwords already
-//! masked by the back end), filterable by party and service, newest at the bottom.
+//! masked by the back end), filterable by party and service, newest at the bottom. The filter
+//! lives in the model, so it is still set when the screen is opened again.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -29,16 +30,19 @@ fn service_value(s: Option<Service>) -> &'static str {
 pub fn LogPage() -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
-    let party = RwSignal::new(None::<Party>);
-    let service = RwSignal::new(None::<Service>);
+    let filter = Memo::new(move |_| ui.model.with(|m| m.log_filter));
+    let party = Signal::derive(move || filter.get().party);
+    let service = Signal::derive(move || filter.get().service);
+    let set_party = move |p: Option<Party>| ui.model.update(|m| m.log_filter.party = p);
+    let set_service = move |s: Option<Service>| ui.model.update(|m| m.log_filter.service = s);
     let follow = RwSignal::new(true);
     let list = NodeRef::<html::Div>::new();
 
     let lines = Memo::new(move |_| {
-        let (p, s) = (party.get(), service.get());
+        let filter = filter.get();
         ui.model.with(|m| {
-            m.numbered_dialogue()
-                .filter(|(_, l)| p.is_none_or(|p| l.party == p) && s.is_none_or(|s| l.service == s))
+            m.numbered_dialogue(filter)
+                .into_iter()
                 .map(|(n, l)| (n, l.clone()))
                 .collect::<Vec<_>>()
         })
@@ -79,14 +83,14 @@ pub fn LogPage() -> impl IntoView {
                         <label for="log-party">{move || lang.get().pick("相手", "Side")}</label>
                         <select id="log-party" data-testid="log-party" on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            party.set([Some(Party::Sandbox), Some(Party::Engine)].into_iter().find(|p| party_value(*p) == v).flatten());
+                            set_party([Some(Party::Sandbox), Some(Party::Engine)].into_iter().find(|p| party_value(*p) == v).flatten());
                         }>{party_options}</select>
                     </div>
                     <div class="control">
                         <label for="log-service">{move || lang.get().pick("プロトコル", "Protocol")}</label>
                         <select id="log-service" data-testid="log-service" on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            service.set([Some(Service::Pop3), Some(Service::Smtp)].into_iter().find(|s| service_value(*s) == v).flatten());
+                            set_service([Some(Service::Pop3), Some(Service::Smtp)].into_iter().find(|s| service_value(*s) == v).flatten());
                         }>{service_options}</select>
                     </div>
                     <div class="control check">
@@ -132,7 +136,10 @@ pub fn LogPage() -> impl IntoView {
                                 Direction::ToClient => "S→C",
                                 Direction::Note => "··",
                             }}</span>
-                            <span class="log-text">{line.text.clone()}</span>
+                            <span class="log-text">{
+                                let shown = line.clone();
+                                move || shown.text_in(lang.get()).to_string()
+                            }</span>
                         </div>
                     </For>
                 </div>

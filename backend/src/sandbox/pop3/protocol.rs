@@ -3,7 +3,9 @@
 //! masking secrets for transcripts.
 //!
 //! RFC 1939 (commands), RFC 2449 (line and argument limits, CAPA, RESP-CODES), RFC 2595 (STLS),
-//! RFC 3206 (`[AUTH]`, `[SYS/TEMP]`). What a command means in which state is `session`'s business.
+//! RFC 3206 (`[AUTH]`, `[SYS/TEMP]`, `[SYS/PERM]`). What a command means in which state is
+//! `session`'s business. [`RespCode::of_reply`] reads a code back out of a reply, for the engine's
+//! POP3 client.
 
 use std::fmt;
 
@@ -75,25 +77,56 @@ pub enum ParseError {
     Http,
 }
 
-/// The RFC 2449/3206 response codes this server uses.
+/// The RFC 2449/3206 response codes: the ones this server sends, and the ones the engine's
+/// client reads from real servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RespCode {
-    /// The credentials are wrong or not accepted now.
+    /// The credentials are wrong or not accepted now (RFC 3206).
     Auth,
-    /// Another session holds the mailbox.
+    /// Another session holds the mailbox (RFC 2449).
     InUse,
-    /// A temporary failure on the server side; trying later may work.
+    /// The login came too soon after the last one (RFC 2449).
+    LoginDelay,
+    /// A temporary failure on the server side; trying later may work (RFC 3206).
     SysTemp,
+    /// A permanent failure on the server side, e.g. a disabled account (RFC 3206).
+    SysPerm,
 }
 
 impl RespCode {
+    /// Every code.
+    pub const ALL: [RespCode; 5] = [
+        RespCode::Auth,
+        RespCode::InUse,
+        RespCode::LoginDelay,
+        RespCode::SysTemp,
+        RespCode::SysPerm,
+    ];
+
     /// The code as it appears between brackets.
     pub fn as_str(self) -> &'static str {
         match self {
             RespCode::Auth => "AUTH",
             RespCode::InUse => "IN-USE",
+            RespCode::LoginDelay => "LOGIN-DELAY",
             RespCode::SysTemp => "SYS/TEMP",
+            RespCode::SysPerm => "SYS/PERM",
         }
+    }
+
+    /// The code of an `-ERR [CODE] text` line, if it carries a known one. Codes are compared
+    /// without regard to case; an unknown code, or a more specific one under a known one
+    /// (`SYS/TEMP/DISK`), is read by its known prefix as RFC 2449 section 8 asks.
+    pub fn of_reply(line: &str) -> Option<RespCode> {
+        let rest = line.strip_prefix("-ERR")?.trim_start();
+        let inner = rest.strip_prefix('[')?;
+        let code = &inner[..inner.find(']')?];
+        RespCode::ALL.into_iter().find(|known| {
+            let name = known.as_str();
+            code.len() >= name.len()
+                && code[..name.len()].eq_ignore_ascii_case(name)
+                && (code.len() == name.len() || code.as_bytes()[name.len()] == b'/')
+        })
     }
 }
 
@@ -505,6 +538,42 @@ fn line_end(message: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn response_codes_are_read_back_from_replies() {
+        let table: &[(&str, Option<RespCode>)] = &[
+            (
+                "-ERR [AUTH] invalid user name or password",
+                Some(RespCode::Auth),
+            ),
+            (
+                "-ERR [SYS/TEMP] service temporarily unavailable",
+                Some(RespCode::SysTemp),
+            ),
+            ("-ERR [sys/perm] account disabled", Some(RespCode::SysPerm)),
+            ("-ERR [IN-USE] mailbox locked", Some(RespCode::InUse)),
+            (
+                "-ERR [LOGIN-DELAY] wait a while",
+                Some(RespCode::LoginDelay),
+            ),
+            ("-ERR  [SYS/TEMP/DISK] disk full", Some(RespCode::SysTemp)),
+            ("-ERR [SYS/TEMPORARY] not a sub-code", None),
+            ("-ERR [XYZZY] unknown code", None),
+            ("-ERR [SYS/TEMP no closing bracket", None),
+            ("-ERR invalid password", None),
+            ("-ERR", None),
+            ("+OK [SYS/TEMP] not an error", None),
+            ("", None),
+        ];
+        for (line, code) in table {
+            assert_eq!(RespCode::of_reply(line), *code, "{line}");
+        }
+        // What this server writes, the client reads back.
+        for code in RespCode::ALL {
+            let line = Response::err(Some(code), "x").to_string();
+            assert_eq!(RespCode::of_reply(&line), Some(code), "{line}");
+        }
+    }
 
     #[test]
     fn commands_parse_case_insensitively_with_validated_arguments() {

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::settings::{Field, FieldError};
 
-use crate::components::{Back, FieldRow, Kind, ScreenBar, StatusFrame, Window};
+use crate::components::{Back, ConnectionTest, FieldRow, Kind, ScreenBar, StatusFrame, Window};
 use crate::form::{Draft, SaveOutcome, settle};
 use crate::nav::{self, Page};
 use crate::use_ui;
@@ -155,6 +155,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </Window>
                 <receiving::ReceivingFrame form />
                 <save_bar::SaveBar outcome />
+                <ConnectionTest draft password_set=Signal::derive(password_set) />
             </form>
         </div>
     }

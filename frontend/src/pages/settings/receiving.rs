@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::settings::Field;
 
 use super::Form;
-use crate::components::{Kind, Window};
+use crate::components::{Kind, MailLangRow, Window};
 use crate::help::{interval_note, interval_warning};
 use crate::use_ui;
 
@@ -29,6 +29,7 @@ pub fn ReceivingFrame(form: Form) -> impl IntoView {
             {form.row(Field::AlarmRecipients, Kind::List, |d| d.alarm_recipients.clone(), |d, v| d.alarm_recipients = v, None)}
             {form.row(Field::AllowedSenders, Kind::List, |d| d.allowed_senders.clone(), |d, v| d.allowed_senders = v, None)}
             {form.row(Field::CommandPin, Kind::Text, |d| d.pin.clone(), |d, v| d.pin = v, None)}
+            <MailLangRow draft />
         </Window>
     }
 }

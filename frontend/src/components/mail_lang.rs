@@ -1,0 +1,36 @@
+//! The setting for the language of the replies and alarm mails the system writes (ours,
+//! unnumbered): Japanese by default, as the original.
+
+use leptos::prelude::*;
+use shared::Lang;
+
+use crate::components::HelpLink;
+use crate::form::Draft;
+use crate::use_ui;
+
+/// A choice of 日本語 / English bound to the form, with its `?`.
+#[component]
+pub fn MailLangRow(
+    /// The settings form.
+    draft: RwSignal<Draft>,
+) -> impl IntoView {
+    let lang = use_ui().lang;
+    let option = move |value: Lang, name: &'static str| {
+        view! { <option value=value.tag() selected=move || draft.with(|d| d.mail_lang == value)>{name}</option> }
+    };
+    view! {
+        <div class="field-row" data-testid="row-mail-lang">
+            <label for="field-mail-lang">{move || lang.get().pick("返信・警報メールの言語", "Language of replies and alarm mails")}</label>
+            <div class="field-input">
+                <select id="field-mail-lang" data-testid="field-mail-lang" on:change=move |ev| {
+                    let chosen = if event_target_value(&ev) == Lang::En.tag() { Lang::En } else { Lang::Ja };
+                    draft.update(|d| d.mail_lang = chosen);
+                }>
+                    {option(Lang::Ja, "日本語")}
+                    {option(Lang::En, "English")}
+                </select>
+                <HelpLink entry="mail-lang" about_ja="返信・警報メールの言語" about_en="Language of replies and alarm mails" />
+            </div>
+        </div>
+    }
+}
