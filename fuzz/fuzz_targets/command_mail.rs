@@ -22,7 +22,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(received.text.len() <= mail::MAX_TEXT);
     let commands = parse_mail(&received.subject, &received.text, plant());
     let _ = commands.runnable().count();
-    let _ = mail::reply_subject(&received.subject);
+    for lang in [shared::Lang::Ja, shared::Lang::En] {
+        let _ = mail::reply_subject(&received.subject, lang);
+    }
     let _ = mail::compose_reply(
         "karacrix@sandbox.test",
         "operator@sandbox.test",
