@@ -101,7 +101,7 @@ test('OP25B blocks the reply on smtp; submission with SmtpAuthLogin delivers rep
     await expect(page.getByTestId('point-DOOR1')).toHaveAttribute('data-alarm', 'true');
     await expect(page.getByTestId('alarm-DOOR1')).toHaveText('接点警報');
     // The plant model moves other points too (the room warms), so only DOOR1's part is certain.
-    await expect(page.getByTestId('alarm-summary')).toHaveText(/^警報発生中: \d+ 点$/);
+    await expect(page.getByTestId('alarm-summary')).toHaveText(/^警報発生中のポイント: \d+$/);
     await page.screenshot({ path: `${SHOTS}/walkthrough-points-alarm.png`, fullPage: true });
     await openScreen(page, 'phone');
     const alarm = await waitForMail(page, /DOOR1.*発生|発生.*DOOR1/);

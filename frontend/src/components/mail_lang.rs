@@ -8,15 +8,20 @@ use crate::components::HelpLink;
 use crate::form::Draft;
 use crate::use_ui;
 
-/// A choice of 日本語 / English bound to the form, with its `?`.
+/// A choice of Japanese / English bound to the form, with its `?`.
 #[component]
 pub fn MailLangRow(
     /// The settings form.
     draft: RwSignal<Draft>,
 ) -> impl IntoView {
     let lang = use_ui().lang;
-    let option = move |value: Lang, name: &'static str| {
-        view! { <option value=value.tag() selected=move || draft.with(|d| d.mail_lang == value)>{name}</option> }
+    // The options are named in the screen's language, like every other label.
+    let option = move |value: Lang, ja: &'static str, en: &'static str| {
+        view! {
+            <option value=value.tag() selected=move || draft.with(|d| d.mail_lang == value)>
+                {move || lang.get().pick(ja, en)}
+            </option>
+        }
     };
     view! {
         <div class="field-row" data-testid="row-mail-lang">
@@ -26,8 +31,8 @@ pub fn MailLangRow(
                     let chosen = if event_target_value(&ev) == Lang::En.tag() { Lang::En } else { Lang::Ja };
                     draft.update(|d| d.mail_lang = chosen);
                 }>
-                    {option(Lang::Ja, "日本語")}
-                    {option(Lang::En, "English")}
+                    {option(Lang::Ja, "日本語", "Japanese")}
+                    {option(Lang::En, "英語", "English")}
                 </select>
                 <HelpLink entry="mail-lang" about_ja="返信・警報メールの言語" about_en="Language of replies and alarm mails" />
             </div>
