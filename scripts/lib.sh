@@ -88,17 +88,26 @@ ensure_fuzz_tools() {
   fi
 }
 
-# Runs every fuzz target for a fixed budget of seconds each, starting from its corpus in
-# fuzz/corpus/ (the seeds are in git; what a run finds stays local). A crash, hang or
-# out-of-memory fails the run and leaves the input in fuzz/artifacts/.
+# Runs every fuzz target for a fixed budget of executions each, from its seed corpus in
+# fuzz/corpus/ and a fixed random seed, so every run of the test command tries the same inputs
+# and its verdict does not depend on the machine's speed (long runs: FUZZING.md). A crash, hang
+# or out-of-memory fails the run and leaves the input in fuzz/artifacts/. libFuzzer's progress
+# lines go to a log; its final statistics are printed.
 run_fuzz_targets() {
-  local seconds=$1
+  local runs=$1 log
   cargo +nightly fuzz build
+  log=$(mktemp)
   for target in "${FUZZ_TARGETS[@]}"; do
-    step "fuzzing $target for ${seconds} s"
-    cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+    step "fuzzing $target for $runs executions"
+    if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+      -runs="$runs" -seed=1 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+      cat "$log"
+      rm -f "$log"
+      return 1
+    fi
+    grep '^stat::' "$log" || true
   done
+  rm -f "$log"
 }
 
 # The wasm32 rustflags (Leptos's type-erased views) come from .cargo/config.toml; Trunk's

@@ -123,9 +123,12 @@ impl RespCode {
         let code = &inner[..inner.find(']')?];
         RespCode::ALL.into_iter().find(|known| {
             let name = known.as_str();
+            // Bytes, not a str slice: the code may hold any text, and a slice at a byte index
+            // inside a multi-byte character would panic.
+            let code = code.as_bytes();
             code.len() >= name.len()
-                && code[..name.len()].eq_ignore_ascii_case(name)
-                && (code.len() == name.len() || code.as_bytes()[name.len()] == b'/')
+                && code[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                && (code.len() == name.len() || code[name.len()] == b'/')
         })
     }
 }
@@ -538,6 +541,14 @@ fn line_end(message: &[u8], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_with_multibyte_text_is_no_panic() {
+        // Found by fuzzing the client: a replacement character across the known code's length.
+        assert_eq!(RespCode::of_reply("-ERR[OK\u{fffd}\u{fffd}]"), None);
+        assert_eq!(RespCode::of_reply("-ERR [\u{fffd}]"), None);
+        assert_eq!(RespCode::of_reply("-ERR [AUTH\u{fffd}]"), None);
+    }
 
     #[test]
     fn response_codes_are_read_back_from_replies() {
