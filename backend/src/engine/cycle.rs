@@ -11,7 +11,7 @@ use shared::transcript::{Notice, Service};
 
 use super::Engine;
 use super::batch::{self, Batch};
-use super::ledger::{OutboxMeta, now_unix};
+use super::ledger::{OutboxMeta, now_unix_ms};
 use super::mail;
 use super::settings::StoredSettings;
 use crate::mailclient::pop3::Pop3Session;
@@ -186,7 +186,7 @@ impl Engine {
         let due = self
             .inner
             .ledger
-            .due(now_unix(), SEND_BATCH)
+            .due(now_unix_ms(), SEND_BATCH)
             .map_err(store_failed)?;
         if due.is_empty() {
             return Ok(());
@@ -223,7 +223,7 @@ impl Engine {
             due = self
                 .inner
                 .ledger
-                .due(now_unix(), SEND_BATCH)
+                .due(now_unix_ms(), SEND_BATCH)
                 .map_err(store_failed)?;
             if due.is_empty() {
                 break;
@@ -236,7 +236,7 @@ impl Engine {
 
     /// Records a failed attempt at mail `id`, which waits out its backoff before the next.
     fn back_off(&self, id: u64, meta: OutboxMeta) -> Result<(), ClientError> {
-        let backoff = self.backoff_secs(meta.attempts);
+        let backoff = self.backoff(meta.attempts);
         self.inner
             .ledger
             .failed(id, meta, backoff)
@@ -294,11 +294,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Seconds before the next attempt after `attempts` failures: 1, 2, 4 … 60 minutes,
-    /// shortened by the demo time scale.
-    fn backoff_secs(&self, attempts: u32) -> u64 {
+    /// The wait before the next attempt after `attempts` failures: 1, 2, 4 … 64 minutes,
+    /// shortened by the demo time scale (fractions kept: at 40, a minute is 1.5 s).
+    fn backoff(&self, attempts: u32) -> std::time::Duration {
         let minutes = 1u64 << attempts.min(6);
-        (minutes * 60 / u64::from(self.inner.options.time_scale.max(1))).max(1)
+        self.scaled(std::time::Duration::from_secs(minutes * 60))
     }
 }
 

@@ -40,6 +40,18 @@ pub struct OutboxMeta {
     pub attempts: u32,
     /// Not before this time (Unix seconds): the backoff after a failure.
     pub not_before_unix: u64,
+    /// The same in Unix milliseconds, so a scaled backoff keeps its fraction (entries written
+    /// before it existed have 0 here and are timed by the seconds).
+    #[serde(default)]
+    pub not_before_ms: u64,
+}
+
+impl OutboxMeta {
+    /// When this mail may be tried, in Unix milliseconds.
+    pub fn due_at_ms(&self) -> u64 {
+        self.not_before_ms
+            .max(self.not_before_unix.saturating_mul(1000))
+    }
 }
 
 /// A mail to queue.
@@ -72,9 +84,14 @@ pub struct Ledger {
 
 /// Now, in Unix seconds.
 pub fn now_unix() -> u64 {
+    now_unix_ms() / 1000
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Ledger {
@@ -143,8 +160,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// Mails due at `now`, oldest first, at most `limit`.
-    pub fn due(&self, now: u64, limit: usize) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
+    /// Mails due at `now_ms` (Unix milliseconds), oldest first, at most `limit`.
+    pub fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(OUTBOX_META)?;
         let mut due = Vec::new();
@@ -157,7 +174,7 @@ impl Ledger {
                     continue;
                 }
             };
-            if meta.not_before_unix <= now {
+            if meta.due_at_ms() <= now_ms {
                 due.push((id.value(), meta));
                 if due.len() == limit {
                     break;
@@ -165,6 +182,22 @@ impl Ledger {
             }
         }
         Ok(due)
+    }
+
+    /// When the next mail waiting out a backoff may be tried (Unix milliseconds), if any does.
+    pub fn next_retry_ms(&self) -> Result<Option<u64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OUTBOX_META)?;
+        let mut next: Option<u64> = None;
+        for entry in table.iter()? {
+            let (_, meta) = entry?;
+            if let Ok(meta) = serde_json::from_str::<OutboxMeta>(meta.value())
+                && meta.attempts > 0
+            {
+                next = Some(next.map_or(meta.due_at_ms(), |n| n.min(meta.due_at_ms())));
+            }
+        }
+        Ok(next)
     }
 
     /// True while some mail has failed to go out and waits for another attempt.
@@ -202,15 +235,16 @@ impl Ledger {
         Ok(())
     }
 
-    /// Notes a failed attempt; the mail waits `backoff_secs` before the next.
+    /// Notes a failed attempt; the mail waits `backoff` before the next.
     pub fn failed(
         &self,
         id: u64,
         mut meta: OutboxMeta,
-        backoff_secs: u64,
+        backoff: std::time::Duration,
     ) -> Result<(), StoreError> {
         meta.attempts += 1;
-        meta.not_before_unix = now_unix() + backoff_secs;
+        meta.not_before_ms = now_unix_ms() + backoff.as_millis() as u64;
+        meta.not_before_unix = meta.not_before_ms / 1000;
         let json = serde_json::to_string(&meta).expect("outbox entries serialize");
         let txn = self.db.begin_write()?;
         txn.open_table(OUTBOX_META)?.insert(id, json.as_str())?;
@@ -261,6 +295,7 @@ fn queue_in<'a>(
             to: mail.to.clone(),
             attempts: 0,
             not_before_unix: 0,
+            not_before_ms: 0,
         };
         let json = serde_json::to_string(&entry).expect("outbox entries serialize");
         meta.insert(id, json.as_str())?;
@@ -312,7 +347,7 @@ mod tests {
         assert!(ledger.was_executed(&["msgid:<a@b>".to_string()]).unwrap());
         assert!(ledger.was_executed(&["uidl:sb2".to_string()]).unwrap());
         assert_eq!(ledger.counts().unwrap(), (2, 3));
-        let due = ledger.due(now_unix(), 10).unwrap();
+        let due = ledger.due(now_unix_ms(), 10).unwrap();
         assert_eq!(due.len(), 2);
         assert_eq!(ledger.body(due[0].0).unwrap().unwrap(), b"reply 1");
         assert_eq!(ledger.body(due[1].0).unwrap().unwrap(), b"reply 3");
@@ -355,15 +390,26 @@ mod tests {
     fn failures_back_off_and_sent_mail_leaves() {
         let (_dir, ledger) = ledger();
         ledger.queue(&[mail("a"), mail("b")]).unwrap();
-        let due = ledger.due(now_unix(), 10).unwrap();
+        let due = ledger.due(now_unix_ms(), 10).unwrap();
         assert_eq!(due.len(), 2);
         let (first, meta) = due[0].clone();
         assert!(!ledger.failing().unwrap());
-        ledger.failed(first, meta, 60).unwrap();
+        assert_eq!(ledger.next_retry_ms().unwrap(), None);
+        let before = now_unix_ms();
+        ledger
+            .failed(first, meta, std::time::Duration::from_millis(1500))
+            .unwrap();
         assert!(ledger.failing().unwrap());
-        let due_now = ledger.due(now_unix(), 10).unwrap();
+        // The backoff keeps its fraction of a second.
+        let retry = ledger.next_retry_ms().unwrap().unwrap();
+        assert!(
+            (before + 1500..=now_unix_ms() + 1500).contains(&retry),
+            "{retry}"
+        );
+        let due_now = ledger.due(now_unix_ms(), 10).unwrap();
         assert_eq!(due_now.len(), 1);
-        let later = ledger.due(now_unix() + 61, 10).unwrap();
+        assert_eq!(ledger.due(retry - 1, 10).unwrap().len(), 1);
+        let later = ledger.due(retry, 10).unwrap();
         assert_eq!(later[0].1.attempts, 1);
         ledger.sent(&[due_now[0].0]).unwrap();
         assert_eq!(ledger.counts().unwrap().0, 1);

@@ -38,6 +38,8 @@ use settings::{SaveError, SettingsStore, StoredSettings};
 
 /// How often the scheduler looks for outbox mails whose backoff has passed.
 const OUTBOX_CHECK: Duration = Duration::from_secs(1);
+/// The shortest wait for a retry, so a store that keeps failing cannot spin the scheduler.
+const RETRY_FLOOR: Duration = Duration::from_millis(10);
 
 /// How the engine runs, beyond the user's settings.
 #[derive(Debug, Clone)]
@@ -240,9 +242,7 @@ impl Engine {
             }
         };
         let interval = applied.settings.receive_interval_min;
-        let period = Duration::from_secs(
-            (u64::from(interval) * 60 / u64::from(self.inner.options.time_scale.max(1))).max(1),
-        );
+        let period = self.scaled(Duration::from_secs(u64::from(interval) * 60));
         let idle = |cycles: u64| {
             if interval == 0 {
                 MailStatus::Stop
@@ -265,7 +265,7 @@ impl Engine {
                 () = tokio::time::sleep_until(next_poll), if interval > 0 => true,
                 () = self.inner.outbox_kick.notified() => false,
                 // Mails that failed earlier become due again after their backoff.
-                () = tokio::time::sleep(OUTBOX_CHECK) => {
+                () = tokio::time::sleep(self.until_retry()) => {
                     if !self.outbox_due() {
                         continue;
                     }
@@ -275,7 +275,20 @@ impl Engine {
             if receive {
                 next_poll = Instant::now() + period;
             }
-            match self.cycle(applied, &trust, receive).await {
+            // RST and shutdown do not wait for a long cycle: what it executed is recorded or
+            // forgotten as a whole (see `cycle`), so stopping it at any await is safe.
+            let result = tokio::select! {
+                () = cancel.cancelled() => {
+                    self.interrupted();
+                    return false;
+                }
+                () = self.inner.restart.notified() => {
+                    self.interrupted();
+                    return true;
+                }
+                result = self.cycle(applied, &trust, receive) => result,
+            };
+            match result {
                 Ok(()) => {
                     cycles += u64::from(receive);
                     self.inner
@@ -303,11 +316,36 @@ impl Engine {
         }
     }
 
+    /// `real` shortened by the demo time scale, fractions kept (at 40, a minute is 1.5 s).
+    fn scaled(&self, real: Duration) -> Duration {
+        real / self.inner.options.time_scale.max(1)
+    }
+
+    /// A cycle stopped half way: mails executed on the plant copy but not recorded are
+    /// forgotten (they run again next time); recorded ones are only deleted next time.
+    fn interrupted(&self) {
+        self.inner.commands.abandoned();
+        self.notice(Notice::new(
+            "受信・送信の途中で中断しました（RST または終了）",
+            "cycle interrupted (RST or shutdown)",
+        ));
+    }
+
     fn outbox_due(&self) -> bool {
         self.inner
             .ledger
-            .due(now_unix(), 1)
+            .due(ledger::now_unix_ms(), 1)
             .is_ok_and(|due| !due.is_empty())
+    }
+
+    /// How long until a mail waiting out its backoff may be tried: exactly then, so a scaled
+    /// backoff of 1.5 s is 1.5 s; at most [`OUTBOX_CHECK`].
+    fn until_retry(&self) -> Duration {
+        match self.inner.ledger.next_retry_ms() {
+            Ok(Some(at)) => Duration::from_millis(at.saturating_sub(ledger::now_unix_ms()))
+                .clamp(RETRY_FLOOR, OUTBOX_CHECK),
+            _ => OUTBOX_CHECK,
+        }
     }
 
     fn failed(&self, err: &crate::mailclient::ClientError) {
@@ -326,5 +364,107 @@ impl Engine {
             s.standing_error = Some(failure.clone());
             s.last_failure = Some(failure);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commands::EchoLayer;
+    use shared::settings::Security;
+    use tokio::io::AsyncReadExt;
+
+    fn engine(dir: &std::path::Path, options: EngineOptions) -> (Engine, CancellationToken) {
+        let store = Store::open(dir).unwrap();
+        let cancel = CancellationToken::new();
+        let engine =
+            Engine::start(&store, None, Arc::new(EchoLayer), options, cancel.clone()).unwrap();
+        (engine, cancel)
+    }
+
+    /// The scheduler under paused time: at time scale 40, a 1-minute interval polls every
+    /// 1.5 s — not every 1 s or 2 s, as rounding to whole seconds did. Each poll fails at once
+    /// (the sandbox is off, so its host name does not resolve), which marks the moment.
+    #[tokio::test(start_paused = true)]
+    async fn a_scaled_interval_keeps_its_fraction() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = EngineOptions {
+            time_scale: 40,
+            ..EngineOptions::default()
+        };
+        let (engine, cancel) = engine(dir.path(), options);
+        engine
+            .save_settings(
+                MailSettings::sandbox_demo(),
+                PasswordChange::Set("karacrix-pass".into()),
+            )
+            .unwrap();
+        let mut state = engine.subscribe();
+        engine.restart().unwrap();
+        let start = Instant::now();
+        let mut polls: Vec<Duration> = Vec::new();
+        while polls.len() < 4 {
+            state.changed().await.unwrap();
+            let failed = matches!(state.borrow_and_update().status, MailStatus::Error { .. });
+            let at = start.elapsed();
+            if failed && polls.last() != Some(&at) {
+                polls.push(at);
+            }
+        }
+        let ms: Vec<u128> = polls.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [0, 1500, 3000, 4500]);
+        cancel.cancel();
+    }
+
+    /// A server that accepts and then says nothing; counts its connections and reports when
+    /// each one is closed by the client.
+    async fn silent_server() -> (u16, tokio::sync::mpsc::UnboundedReceiver<&'static str>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (events, seen) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let events = events.clone();
+                let _ = events.send("connected");
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 64];
+                    while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+                    let _ = events.send("closed");
+                });
+            }
+        });
+        (port, seen)
+    }
+
+    async fn within(what: &'static str, seen: &mut tokio::sync::mpsc::UnboundedReceiver<&str>) {
+        let event = tokio::time::timeout(Duration::from_secs(10), seen.recv())
+            .await
+            .unwrap_or_else(|_| panic!("nothing within 10 s: {what}"));
+        assert_eq!(event, Some(what));
+    }
+
+    /// RST and shutdown do not wait for a cycle stuck on a silent server (whose timeouts are
+    /// minutes long): the connection is dropped at once and, after RST, the next cycle starts.
+    #[tokio::test]
+    async fn rst_and_shutdown_interrupt_a_running_cycle() {
+        let (port, mut seen) = silent_server().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = EngineOptions::default();
+        options.pop3.connect_timeout = Duration::from_secs(600);
+        options.pop3.reply_timeout = Duration::from_secs(600);
+        let (engine, cancel) = engine(dir.path(), options);
+        let mut settings = MailSettings::sandbox_demo();
+        settings.pop_server = format!("127.0.0.1:{port}");
+        settings.pop_security = Security::None;
+        engine
+            .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+            .unwrap();
+        engine.restart().unwrap();
+        within("connected", &mut seen).await;
+        engine.restart().unwrap();
+        within("closed", &mut seen).await;
+        within("connected", &mut seen).await;
+        cancel.cancel();
+        within("closed", &mut seen).await;
     }
 }

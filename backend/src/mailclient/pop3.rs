@@ -1,7 +1,9 @@
 //! The engine's POP3 client (RFC 1939; STLS from RFC 2595; CAPA from RFC 2449).
 //!
-//! Every reply is awaited with a timeout, every line and multi-line answer is bounded, so a
-//! hostile or broken server costs a clear [`ClientError`] and bounded memory, never a hang.
+//! Every reply is awaited with a timeout, every line and multi-line answer is bounded, and every
+//! command's whole answer has a deadline (a server trickling one line at a time cannot hold a
+//! cycle), so a hostile or broken server costs a clear [`ClientError`] and bounded memory, never
+//! a hang. RETR and DELE are pipelined when the server advertises PIPELINING (RFC 2449 §6.6).
 //! Logins use APOP when the greeting carries a timestamp and the channel is plaintext, else
 //! USER/PASS. The dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an
 //! RFC 2449/3206 response code is told apart by it: a wrong password (`[AUTH]`) from the server's
@@ -46,6 +48,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// For each reply (each line of a multi-line reply restarts it).
     pub reply_timeout: Duration,
+    /// For one command's (or one pipelined group's) whole answer.
+    pub exchange_timeout: Duration,
     /// The largest message RETR accepts.
     pub max_message: usize,
     /// The most entries a UIDL or LIST answer may have.
@@ -57,6 +61,7 @@ impl Default for Options {
         Options {
             connect_timeout: Duration::from_secs(15),
             reply_timeout: Duration::from_secs(30),
+            exchange_timeout: Duration::from_secs(300),
             max_message: 10 * 1024 * 1024,
             max_entries: 100_000,
         }
@@ -83,7 +88,12 @@ pub struct Pop3Session<S = MaybeTls> {
     timestamp: Option<String>,
     tls: bool,
     target: String,
+    /// The server takes commands without waiting for each answer (CAPA PIPELINING).
+    pipelining: bool,
 }
+
+/// Commands sent ahead of their answers at most: the server buffers them, we hold the answers.
+const PIPELINE_WINDOW: usize = 32;
 
 impl Pop3Session {
     /// Connects, reads the greeting and secures the channel as asked.
@@ -139,6 +149,7 @@ impl Pop3Session {
             timestamp: None,
             tls,
             target: route.target(),
+            pipelining: false,
         };
         let greeting = session.status_line().await.map_err(|e| {
             // A server that starts with TLS waits for our handshake and never greets.
@@ -192,7 +203,7 @@ impl Pop3Session {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
     /// A plaintext session over `stream`, after reading its greeting: the same reader the
     /// network sessions use, for a scripted or fuzzed server.
     pub async fn over(stream: S, options: Options) -> Result<Self, ClientError> {
@@ -203,6 +214,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
             timestamp: None,
             tls: false,
             target: "stream".into(),
+            pipelining: false,
         };
         let greeting = session.status_line().await?;
         session.timestamp = apop_timestamp(&greeting);
@@ -229,13 +241,132 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
                 ));
             }
         }
+        // After login, as a server may announce more to a known user (RFC 2449 §5).
+        self.pipelining = self
+            .within("CAPA", |s| Box::pin(s.capabilities()))
+            .await?
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("PIPELINING"));
         Ok(())
+    }
+
+    /// True when the server takes commands ahead of their answers.
+    pub fn pipelining(&self) -> bool {
+        self.pipelining
+    }
+
+    /// Several whole messages, in order; pipelined when the server allows it. The caller
+    /// bounds how many octets it asks for at once.
+    pub async fn retr_many(&mut self, numbers: &[u32]) -> Result<Vec<Vec<u8>>, ClientError> {
+        let mut messages = Vec::with_capacity(numbers.len());
+        for group in numbers.chunks(self.window()) {
+            let lines: Vec<String> = group.iter().map(|n| format!("RETR {n}")).collect();
+            let max = self.options.max_message;
+            let answers = self
+                .within("RETR", move |s| {
+                    Box::pin(async move {
+                        s.send_lines(&lines).await?;
+                        let mut answers = Vec::with_capacity(lines.len());
+                        for line in &lines {
+                            s.expect_ok(line).await?;
+                            answers.push(s.multiline(max).await?);
+                        }
+                        Ok(answers)
+                    })
+                })
+                .await?;
+            messages.extend(answers);
+        }
+        Ok(messages)
+    }
+
+    /// Marks messages for deletion at QUIT; pipelined when the server allows it.
+    pub async fn dele_many(&mut self, numbers: &[u32]) -> Result<(), ClientError> {
+        for group in numbers.chunks(self.window()) {
+            let lines: Vec<String> = group.iter().map(|n| format!("DELE {n}")).collect();
+            self.within("DELE", move |s| {
+                Box::pin(async move {
+                    s.send_lines(&lines).await?;
+                    for line in &lines {
+                        s.expect_ok(line).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    fn window(&self) -> usize {
+        if self.pipelining { PIPELINE_WINDOW } else { 1 }
+    }
+
+    /// Runs one exchange under the overall deadline.
+    async fn within<T>(
+        &mut self,
+        what: &str,
+        exchange: impl for<'s> FnOnce(
+            &'s mut Self,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, ClientError>> + Send + 's>,
+        >,
+    ) -> Result<T, ClientError> {
+        let limit = self.options.exchange_timeout;
+        let target = self.target.clone();
+        timeout(limit, exchange(self)).await.unwrap_or_else(|_| {
+            Err(ClientError::new(
+                MailError::Timeout,
+                format!(
+                    "{target}: the answer to {what} took longer than {} s",
+                    limit.as_secs()
+                ),
+            ))
+        })
+    }
+
+    /// Writes command lines in one go (shown as they are: RETR and DELE carry no secret).
+    async fn send_lines(&mut self, lines: &[String]) -> Result<(), ClientError> {
+        let mut out = String::new();
+        for line in lines {
+            if let Some(t) = &self.transcript {
+                t.client(line);
+            }
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        let write = async {
+            self.io.get_mut().write_all(out.as_bytes()).await?;
+            self.io.get_mut().flush().await
+        };
+        match timeout(self.options.reply_timeout, write).await {
+            Err(_) => Err(self.timed_out()),
+            Ok(Err(e)) => Err(ClientError::io(&self.target, &e)),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    /// Reads the status line answering `shown`; `-ERR` is an error naming it.
+    async fn expect_ok(&mut self, shown: &str) -> Result<String, ClientError> {
+        match self.reply().await? {
+            Reply::Ok(text) => Ok(text),
+            Reply::Err(text) => Err(ClientError::new(
+                MailError::Protocol,
+                format!("{}: {shown} refused: {text}", self.target),
+            )),
+        }
     }
 
     /// Message numbers and unique ids.
     pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>, ClientError> {
-        self.command("UIDL", "UIDL").await?;
-        let lines = self.multiline_lines().await?;
+        let lines = self
+            .within("UIDL", |s| {
+                Box::pin(async move {
+                    s.command("UIDL", "UIDL").await?;
+                    s.multiline_lines().await
+                })
+            })
+            .await?;
         lines
             .iter()
             .map(|line| {
@@ -261,8 +392,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
 
     /// Message numbers and sizes.
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>, ClientError> {
-        self.command("LIST", "LIST").await?;
-        let lines = self.multiline_lines().await?;
+        let lines = self
+            .within("LIST", |s| {
+                Box::pin(async move {
+                    s.command("LIST", "LIST").await?;
+                    s.multiline_lines().await
+                })
+            })
+            .await?;
         lines
             .iter()
             .map(|line| {
@@ -276,16 +413,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Session<S> {
 
     /// One whole message, dot-unstuffed, lines ending in CRLF.
     pub async fn retr(&mut self, n: u32) -> Result<Vec<u8>, ClientError> {
-        self.command(&format!("RETR {n}"), &format!("RETR {n}"))
-            .await?;
-        self.multiline(self.options.max_message).await
+        Ok(self.retr_many(&[n]).await?.pop().unwrap_or_default())
     }
 
     /// Marks a message for deletion at QUIT.
     pub async fn dele(&mut self, n: u32) -> Result<(), ClientError> {
-        self.command(&format!("DELE {n}"), &format!("DELE {n}"))
-            .await
-            .map(drop)
+        self.dele_many(&[n]).await
     }
 
     /// Ends the session; the server deletes the marked messages now.
@@ -563,6 +696,7 @@ mod tests {
         Options {
             connect_timeout: Duration::from_secs(2),
             reply_timeout: Duration::from_millis(300),
+            exchange_timeout: Duration::from_secs(1),
             max_message: 64 * 1024,
             max_entries: 100,
         }
@@ -588,7 +722,7 @@ mod tests {
         assert_eq!(err.kind, MailError::Timeout, "{err}");
 
         // A never-ending multi-line answer (UIDL) is cut at the entry limit.
-        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n+OK list follows\r\n".to_vec();
+        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK list follows\r\n".to_vec();
         for i in 0..10_000 {
             script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
         }
@@ -598,7 +732,7 @@ mod tests {
         assert!(err.detail.contains("more than 100 entries"), "{err}");
 
         // A message larger than allowed, and a stall in the middle of RETR.
-        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\n".to_vec();
+        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR\r\n+OK\r\n".to_vec();
         script.extend(
             std::iter::repeat_n(b"0123456789abcdef0123456789abcdef\r\n".to_vec(), 4000).flatten(),
         );
@@ -606,9 +740,10 @@ mod tests {
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
         assert!(err.detail.contains("larger than"), "{err}");
-        let mut session = session_on(b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\nSubject: x\r\n\r\nhalf")
-            .await
-            .unwrap();
+        let mut session =
+            session_on(b"+OK hi\r\n+OK\r\n+OK\r\n-ERR\r\n+OK\r\nSubject: x\r\n\r\nhalf")
+                .await
+                .unwrap();
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
@@ -656,6 +791,78 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.kind, MailError::PopServerTemp, "{err}");
+    }
+
+    /// A server that answers RETR with one short line every 100 ms, for ever: each line comes
+    /// well within the reply timeout, so only the exchange's own deadline can end it.
+    #[tokio::test]
+    async fn a_trickling_answer_hits_the_exchange_deadline() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream
+                .write_all(b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK here it comes\r\n")
+                .await
+                .unwrap();
+            while stream.write_all(b"x\r\n").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        let trust = Trust::new(None, None).unwrap();
+        let mut session =
+            Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None)
+                .await
+                .unwrap();
+        session.login("u", "p").await.unwrap();
+        let started = std::time::Instant::now();
+        let err = session.retr(1).await.unwrap_err();
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
+        assert!(err.detail.contains("RETR took longer than 1 s"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    /// With PIPELINING advertised, the RETRs of a group leave in one write before any answer is
+    /// read: the server below answers only once it has all three commands.
+    #[tokio::test]
+    async fn retrs_are_pipelined_when_the_server_advertises_it() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = BufReader::new(stream);
+            io.get_mut()
+                .write_all(b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\nPIPELINING\r\n.\r\n")
+                .await
+                .unwrap();
+            let mut seen = Vec::new();
+            for _ in 0..6 {
+                let mut line = String::new();
+                io.read_line(&mut line).await.unwrap();
+                seen.push(line);
+            }
+            // USER, PASS, CAPA, then three RETRs before any of them was answered.
+            assert!(seen[3..].iter().all(|l| l.starts_with("RETR")), "{seen:?}");
+            for n in 1..=3 {
+                let answer = format!("+OK\r\nSubject: {n}\r\n\r\n..dot {n}\r\n.\r\n");
+                io.get_mut().write_all(answer.as_bytes()).await.unwrap();
+            }
+            let mut rest = String::new();
+            let _ = io.read_line(&mut rest).await;
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        let trust = Trust::new(None, None).unwrap();
+        let mut session =
+            Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None)
+                .await
+                .unwrap();
+        session.login("u", "p").await.unwrap();
+        assert!(session.pipelining());
+        let messages = session.retr_many(&[1, 2, 3]).await.unwrap();
+        assert_eq!(messages[2], b"Subject: 3\r\n\r\n.dot 3\r\n");
     }
 
     #[tokio::test]
