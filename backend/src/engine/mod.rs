@@ -393,11 +393,11 @@ mod tests {
             ..EngineOptions::default()
         };
         let (engine, cancel) = engine(dir.path(), options);
+        // One minute, whatever the demo preset's interval is.
+        let mut settings = MailSettings::sandbox_demo();
+        settings.receive_interval_min = 1;
         engine
-            .save_settings(
-                MailSettings::sandbox_demo(),
-                PasswordChange::Set("karacrix-pass".into()),
-            )
+            .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
             .unwrap();
         let mut state = engine.subscribe();
         engine.restart().unwrap();
