@@ -21,6 +21,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 const OPTIONS: Options = Options {
     connect_timeout: Duration::from_secs(1),
     reply_timeout: Duration::from_secs(1),
+    exchange_timeout: Duration::from_secs(2),
     max_message: 16 * 1024,
     max_entries: 64,
 };
