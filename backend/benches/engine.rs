@@ -64,7 +64,7 @@ async fn main() {
     );
     let engine = Engine::start(
         store,
-        Some(sandbox.clone()),
+        Some(sandbox.addresses()),
         Arc::new(PlantCommands::new(plant)),
         EngineOptions::default(),
         cancel.clone(),

@@ -120,6 +120,21 @@ pub struct SandboxArgs {
 }
 
 impl SandboxArgs {
+    /// Where the sandbox ISP listens, as it takes it.
+    pub fn listen(&self) -> crate::sandbox::provider::Listen {
+        use shared::sandbox::MailService;
+        crate::sandbox::provider::Listen {
+            address: self.address,
+            ports: vec![
+                (MailService::Smtp, self.smtp_port),
+                (MailService::Submission, self.submission_port),
+                (MailService::Smtps, self.smtps_port),
+                (MailService::Pop3, self.pop3_port),
+                (MailService::Pop3s, self.pop3s_port),
+            ],
+        }
+    }
+
     /// Every sandbox port picked by the system (for tests running side by side).
     pub fn ephemeral() -> Self {
         SandboxArgs {

@@ -4,14 +4,14 @@
 
 pub mod config;
 pub mod engine;
+pub mod mail;
 pub mod mailclient;
-pub mod mailtext;
 pub mod phone;
 pub mod plant;
 pub mod sandbox;
 pub mod simulation;
 pub mod store;
-pub mod tls_stream;
+pub mod tls;
 pub mod web;
 
 use std::future::Future;
@@ -53,7 +53,7 @@ pub async fn serve(
         let tls_dir = config.data_dir.join("sandbox-tls");
         Some(
             sandbox::SandboxProvider::start(
-                &config.sandbox,
+                &config.sandbox.listen(),
                 &store,
                 &tls_dir,
                 cancel.child_token(),
@@ -75,7 +75,7 @@ pub async fn serve(
     );
     let engine = engine::Engine::start(
         &store,
-        sandbox.clone(),
+        sandbox.as_ref().map(|s| s.addresses()),
         std::sync::Arc::new(engine::executor::PlantCommands::new(plant.clone())),
         config.engine_options(),
         cancel.child_token(),

@@ -6,17 +6,16 @@ use std::time::Duration;
 
 use shared::phone::{Charset, MAX_RAW_SHOWN, PhoneMessage};
 use shared::sandbox::PHONE_CLIENT;
-use shared::status::MailError;
 
-use crate::engine::mail;
+use crate::mail::AddressMap;
+use crate::mail::message as mail;
+use crate::mail::text::{self as mailtext, TextMail};
 use crate::mailclient::pop3::{self, Pop3Session, Security};
 use crate::mailclient::smtp::{self, Outgoing, SmtpTarget};
 use crate::mailclient::{ClientError, Routes, Trust};
-use crate::mailtext::{self, TextMail};
-use crate::sandbox::{Accounts, SandboxProvider};
 
-/// The phone's account.
-const USER: &str = "operator";
+/// The phone's account on the sandbox ISP (its user name; the address is `user@sandbox.test`).
+pub const USER: &str = "operator";
 /// The ISP host the phone is set up with.
 const HOST: &str = "mail.sandbox.test";
 /// How many of the newest messages the inbox shows.
@@ -33,17 +32,13 @@ pub struct Phone {
 }
 
 impl Phone {
-    /// A phone on the sandbox ISP.
-    pub fn new(sandbox: &SandboxProvider, timeout: Duration) -> Result<Self, ClientError> {
-        let account = Accounts::training()
-            .by_user(USER)
-            .cloned()
-            .ok_or_else(|| ClientError::new(MailError::PopLoginFailed, "no phone account"))?;
+    /// A phone on the sandbox ISP at `isp`, logging in as [`USER`] with `password`.
+    pub fn new(isp: AddressMap, password: String, timeout: Duration) -> Result<Self, ClientError> {
         Ok(Phone {
-            routes: Routes::new(Some(sandbox.clone())).from_address(PHONE_CLIENT.into()),
-            trust: Trust::new(None, Some(sandbox.ca_pem()))?,
-            address: account.address(),
-            password: account.password,
+            trust: Trust::new(None, Some(isp.ca_pem()))?,
+            routes: Routes::new(Some(isp)).from_address(PHONE_CLIENT.into()),
+            address: format!("{USER}@{}", shared::settings::SANDBOX_DOMAIN),
+            password,
             timeout,
         })
     }

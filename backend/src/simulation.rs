@@ -1,6 +1,7 @@
-//! One simulation: the live state that the browsers watch. It is a value, not a global, so that
-//! several can run in one process (one per test, later one per training group). The engine, the
-//! sandbox provider and the plant will hang off this value as they are built.
+//! One simulation: the mail engine, the sandbox ISP, the plant and the phone, wired together,
+//! and the live state that the browsers watch. It is a value, not a global, so that several can
+//! run in one process (one per test, later one per trainee). The web layer reaches the parts only
+//! through it: the types it names are re-exported here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,10 +11,13 @@ use shared::protocol::{BackendStatus, ServerInfo};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::Engine;
-use crate::phone::Phone;
-use crate::plant::runtime::PlantRuntime;
-use crate::sandbox::SandboxProvider;
+pub use crate::engine::Engine;
+pub use crate::engine::settings::SaveError;
+pub use crate::phone::Phone;
+pub use crate::plant::PlantError;
+pub use crate::plant::runtime::PlantRuntime;
+pub use crate::sandbox::SandboxProvider;
+pub use crate::sandbox::provider::PolicyError;
 
 /// Simulations started in this process, to tell instances apart.
 static STARTS: AtomicU32 = AtomicU32::new(0);
@@ -68,7 +72,8 @@ impl Simulation {
                 status,
                 cancel,
                 phone: sandbox.as_ref().and_then(|s| {
-                    Phone::new(s, Duration::from_secs(30))
+                    let password = s.accounts().by_user(crate::phone::USER)?.password.clone();
+                    Phone::new(s.addresses(), password, Duration::from_secs(30))
                         .inspect_err(|err| tracing::error!(%err, "no phone"))
                         .ok()
                 }),

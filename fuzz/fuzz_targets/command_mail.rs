@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use backend::engine::mail;
+use backend::mail::message as mail;
 use backend::plant::Plant;
 use libfuzzer_sys::fuzz_target;
 use shared::command::parse_mail;

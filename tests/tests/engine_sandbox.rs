@@ -196,7 +196,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
     options.pop3.reply_timeout = Duration::from_secs(2);
     let engine = Engine::start(
         &isp.store,
-        Some(sandbox.clone()),
+        Some(sandbox.addresses()),
         Arc::new(EchoLayer),
         options,
         isp.cancel.child_token(),

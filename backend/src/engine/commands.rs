@@ -7,7 +7,7 @@ use shared::settings::MailSettings;
 use shared::transcript::Notice;
 
 use super::ledger::NewMail;
-use super::mail::{self, ReceivedMail};
+use crate::mail::message::{self as mail, ReceivedMail};
 use crate::store::StoreError;
 
 /// What the command layer decided about one mail.

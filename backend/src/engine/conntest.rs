@@ -10,10 +10,10 @@ use shared::transcript::Service;
 use tokio::sync::watch;
 
 use super::Engine;
+use crate::mail::text::{self as mailtext, TextMail};
 use crate::mailclient::pop3::{self, Pop3Session};
 use crate::mailclient::smtp::{self, Outgoing, SmtpSession};
 use crate::mailclient::{ClientError, Trust};
-use crate::mailtext::{self, TextMail};
 use crate::store::StoreError;
 
 /// The report under way, published to whoever watches.

@@ -11,13 +11,14 @@ use shared::transcript::{Notice, Service};
 
 use super::Engine;
 use super::batch::{self, Batch};
-use super::ledger::{OutboxMeta, now_unix_ms};
-use super::mail;
+use super::ledger::OutboxMeta;
 use super::settings::StoredSettings;
+use crate::mail::Transcript;
+use crate::mail::clock::now_unix_ms;
+use crate::mail::message as mail;
 use crate::mailclient::pop3::Pop3Session;
 use crate::mailclient::smtp::{Outgoing, SmtpSession};
 use crate::mailclient::{ClientError, Trust};
-use crate::sandbox::Transcript;
 
 /// Outbox mails sent per cycle at most; the rest wait for the next.
 const SEND_BATCH: usize = 100;

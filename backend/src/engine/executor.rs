@@ -17,8 +17,8 @@ use shared::transcript::Notice;
 
 use super::commands::{CommandLayer, Handling};
 use super::ledger::NewMail;
-use super::mail::{ReceivedMail, reply_subject};
-use crate::mailtext::{self, TextMail};
+use crate::mail::message::{ReceivedMail, reply_subject};
+use crate::mail::text::{self as mailtext, TextMail};
 use crate::plant::runtime::PlantRuntime;
 use crate::plant::{Plant, STORE_KEY};
 use crate::store::{Store, StoreError};
@@ -290,7 +290,7 @@ mod tests {
     use tokio_util::sync::CancellationToken;
 
     use super::*;
-    use crate::engine::mail;
+    use crate::mail::message as mail;
 
     fn command_mail(text: &str) -> ReceivedMail {
         ReceivedMail {

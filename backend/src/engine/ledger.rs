@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
+use crate::mail::clock::{now_unix, now_unix_ms};
 use crate::store::StoreError;
 
 /// Outbox entries: id → JSON of [`OutboxMeta`].
@@ -80,18 +80,6 @@ pub struct Ledger {
     db: Arc<Database>,
     /// When stale executed ids were last forgotten (Unix seconds).
     pruned_at: Arc<AtomicU64>,
-}
-
-/// Now, in Unix seconds.
-pub fn now_unix() -> u64 {
-    now_unix_ms() / 1000
-}
-
-/// Now, in Unix milliseconds.
-pub fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Ledger {

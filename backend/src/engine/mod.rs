@@ -13,7 +13,6 @@ mod conntest;
 mod cycle;
 pub mod executor;
 pub mod ledger;
-pub mod mail;
 pub mod settings;
 mod targets;
 
@@ -29,11 +28,12 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::mail::clock::{now_unix, now_unix_ms};
+use crate::mail::{AddressMap, Dialogue};
 use crate::mailclient::{Routes, Trust, pop3};
-use crate::sandbox::{Dialogue, SandboxProvider};
 use crate::store::{Store, StoreError};
 use commands::CommandLayer;
-use ledger::{Ledger, NewMail, now_unix};
+use ledger::{Ledger, NewMail};
 use settings::{SaveError, SettingsStore, StoredSettings};
 
 /// How often the scheduler looks for outbox mails whose backoff has passed.
@@ -95,7 +95,7 @@ impl Engine {
     /// Starts the engine on `store`; it runs until `cancel`.
     pub fn start(
         store: &Store,
-        sandbox: Option<SandboxProvider>,
+        sandbox: Option<AddressMap>,
         commands: Arc<dyn CommandLayer>,
         options: EngineOptions,
         cancel: CancellationToken,
@@ -334,7 +334,7 @@ impl Engine {
     fn outbox_due(&self) -> bool {
         self.inner
             .ledger
-            .due(ledger::now_unix_ms(), 1)
+            .due(now_unix_ms(), 1)
             .is_ok_and(|due| !due.is_empty())
     }
 
@@ -342,7 +342,7 @@ impl Engine {
     /// backoff of 1.5 s is 1.5 s; at most [`OUTBOX_CHECK`].
     fn until_retry(&self) -> Duration {
         match self.inner.ledger.next_retry_ms() {
-            Ok(Some(at)) => Duration::from_millis(at.saturating_sub(ledger::now_unix_ms()))
+            Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_unix_ms()))
                 .clamp(RETRY_FLOOR, OUTBOX_CHECK),
             _ => OUTBOX_CHECK,
         }

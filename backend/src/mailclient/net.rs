@@ -18,7 +18,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
-use crate::sandbox::SandboxProvider;
+use crate::mail::AddressMap;
 
 /// A failure of a mail client: which catalogue error, and what happened (never a password).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,14 +79,14 @@ impl Route {
 /// listener for the service behind the port), everything else to the real network.
 #[derive(Clone, Default)]
 pub struct Routes {
-    sandbox: Option<SandboxProvider>,
+    sandbox: Option<AddressMap>,
     /// The loopback address this client connects to the sandbox from.
     client: Option<IpAddr>,
 }
 
 impl Routes {
-    /// Routes with the embedded ISP, if it runs.
-    pub fn new(sandbox: Option<SandboxProvider>) -> Self {
+    /// Routes with the embedded ISP's addresses, if it runs.
+    pub fn new(sandbox: Option<AddressMap>) -> Self {
         Routes {
             sandbox,
             client: None,
@@ -294,7 +294,7 @@ fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
 }
 
 /// The clients' connection before or after TLS.
-pub type MaybeTls = crate::tls_stream::MaybeTls<TlsStream<TcpStream>>;
+pub type MaybeTls = crate::tls::stream::MaybeTls<TlsStream<TcpStream>>;
 
 /// Connects to the sandbox listener `addr` from `client` when both are IPv4 loopback; from
 /// the system's choice of address otherwise, or if that address cannot be bound (systems that

@@ -11,14 +11,14 @@
 
 use std::time::Duration;
 
-use md5::{Digest, Md5};
 use shared::status::MailError;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::time::timeout;
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
-use crate::sandbox::Transcript;
-use crate::sandbox::pop3::protocol::RespCode;
+use crate::mail::Transcript;
+use crate::mail::mask_secrets;
+use crate::mail::pop3::{RespCode, apop_digest, apop_timestamp};
 
 /// The longest reply line accepted (RFC 1939 allows 512; real servers stay well below this).
 pub const MAX_LINE: usize = 8 * 1024;
@@ -168,7 +168,7 @@ impl Pop3Session {
                 .iter()
                 .any(|c| c.eq_ignore_ascii_case("STLS"))
         {
-            session.command("STLS", "STLS").await?;
+            session.command("STLS").await?;
             session = session.start_tls(trust, route).await?;
             progress(Phase::Secured);
         }
@@ -223,18 +223,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
 
     /// Logs in: APOP when the greeting offered it on a plaintext channel, else USER/PASS.
     pub async fn login(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
-        let steps: Vec<(String, String)> = match (&self.timestamp, self.tls) {
-            (Some(timestamp), false) => vec![(
-                format!("APOP {user} {}", apop_digest(timestamp, password)),
-                format!("APOP {user} ****"),
-            )],
-            _ => vec![
-                (format!("USER {user}"), format!("USER {user}")),
-                (format!("PASS {password}"), "PASS ****".to_string()),
-            ],
+        let steps: Vec<String> = match (&self.timestamp, self.tls) {
+            (Some(timestamp), false) => {
+                vec![format!("APOP {user} {}", apop_digest(timestamp, password))]
+            }
+            _ => vec![format!("USER {user}"), format!("PASS {password}")],
         };
-        for (line, shown) in steps {
-            if let Reply::Err(text) = self.exchange(&line, &shown).await? {
+        for line in steps {
+            if let Reply::Err(text) = self.exchange(&line).await? {
                 return Err(ClientError::new(
                     refusal(&text, MailError::PopLoginFailed),
                     format!("{}: {text}", self.target),
@@ -362,7 +358,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         let lines = self
             .within("UIDL", |s| {
                 Box::pin(async move {
-                    s.command("UIDL", "UIDL").await?;
+                    s.command("UIDL").await?;
                     s.multiline_lines().await
                 })
             })
@@ -383,7 +379,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
 
     /// How many messages the mailbox holds, and their octets (STAT).
     pub async fn stat(&mut self) -> Result<(u32, u64), ClientError> {
-        let reply = self.command("STAT", "STAT").await?;
+        let reply = self.command("STAT").await?;
         let mut parts = reply.split_whitespace().skip(1);
         let count = parts.next().and_then(|n| n.parse().ok());
         let octets = parts.next().and_then(|n| n.parse().ok());
@@ -395,7 +391,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         let lines = self
             .within("LIST", |s| {
                 Box::pin(async move {
-                    s.command("LIST", "LIST").await?;
+                    s.command("LIST").await?;
                     s.multiline_lines().await
                 })
             })
@@ -423,34 +419,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
 
     /// Ends the session; the server deletes the marked messages now.
     pub async fn quit(mut self) -> Result<(), ClientError> {
-        self.command("QUIT", "QUIT").await?;
+        self.command("QUIT").await?;
         let _ = self.io.get_mut().shutdown().await;
         Ok(())
     }
 
     async fn capabilities(&mut self) -> Result<Vec<String>, ClientError> {
         // Servers without CAPA answer -ERR: that is "no capabilities", not a failure.
-        match self.exchange("CAPA", "CAPA").await? {
+        match self.exchange("CAPA").await? {
             Reply::Ok(_) => self.multiline_lines().await,
             Reply::Err(_) => Ok(Vec::new()),
         }
     }
 
     /// Sends a command; `-ERR` becomes an error naming the command and the reply.
-    async fn command(&mut self, line: &str, shown: &str) -> Result<String, ClientError> {
-        match self.exchange(line, shown).await? {
+    async fn command(&mut self, line: &str) -> Result<String, ClientError> {
+        match self.exchange(line).await? {
             Reply::Ok(text) => Ok(text),
             Reply::Err(text) => Err(ClientError::new(
                 refusal(&text, MailError::Protocol),
-                format!("{}: {shown} refused: {text}", self.target),
+                format!("{}: {line} refused: {text}", self.target),
             )),
         }
     }
 
-    /// Sends a command (showing `shown` in the transcript) and reads its status line.
-    async fn exchange(&mut self, line: &str, shown: &str) -> Result<Reply, ClientError> {
+    /// Sends a command (masked in the transcript) and reads its status line.
+    async fn exchange(&mut self, line: &str) -> Result<Reply, ClientError> {
         if let Some(t) = &self.transcript {
-            t.client(shown);
+            t.client(&mask_secrets(line.as_bytes()));
         }
         let write = async {
             self.io
@@ -640,37 +636,9 @@ async fn read_line<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// The `<…>` timestamp of an APOP-capable greeting.
-pub fn apop_timestamp(greeting: &str) -> Option<String> {
-    let start = greeting.find('<')?;
-    let end = start + greeting[start..].find('>')?;
-    let stamp = &greeting[start..=end];
-    (stamp.contains('@') && stamp.len() <= 256).then(|| stamp.to_string())
-}
-
-/// The APOP digest: lowercase hex MD5 of the timestamp followed by the secret (RFC 1939 §7).
-pub fn apop_digest(timestamp: &str, secret: &str) -> String {
-    let digest = Md5::digest(format!("{timestamp}{secret}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_rfc_example_digest() {
-        // RFC 1939, section 7.
-        let stamp =
-            apop_timestamp("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>").unwrap();
-        assert_eq!(stamp, "<1896.697170952@dbc.mtview.ca.us>");
-        assert_eq!(
-            apop_digest(&stamp, "tanstaaf"),
-            "c4c9334bac560ecc979e58001b3e22fb"
-        );
-        assert_eq!(apop_timestamp("+OK ready"), None);
-        assert_eq!(apop_timestamp("+OK <no-at-sign>"), None);
-    }
 
     /// A server that writes `script` after accepting, then stalls; returns its route.
     async fn hostile(script: Vec<u8>) -> (Routes, Route) {

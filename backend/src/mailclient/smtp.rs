@@ -17,7 +17,7 @@ use shared::status::MailError;
 use tokio::time::timeout;
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
-use crate::sandbox::Transcript;
+use crate::mail::Transcript;
 
 /// How to reach and use the SMTP server.
 #[derive(Debug, Clone)]

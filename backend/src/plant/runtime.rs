@@ -126,7 +126,7 @@ impl PlantRuntime {
                 () = cancel.cancelled() => break,
                 _ = interval.tick() => {}
             }
-            let now_ms = crate::engine::ledger::now_unix() * 1000;
+            let now_ms = crate::mail::clock::now_unix() * 1000;
             let events = self
                 .lock()
                 .tick(TICK.as_secs_f64() * f64::from(time_scale), now_ms);

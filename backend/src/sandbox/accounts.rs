@@ -124,4 +124,12 @@ mod tests {
         assert!(accounts.by_address("operator").is_none());
         assert!(accounts.by_address("ghost@sandbox.test").is_none());
     }
+
+    #[test]
+    fn debug_output_masks_the_password() {
+        let account = Accounts::training().by_user("karacrix").cloned().unwrap();
+        let shown = format!("{account:?}");
+        assert!(!shown.contains("karacrix-pass"), "{shown}");
+        assert!(shown.contains("karacrix"), "{shown}");
+    }
 }

@@ -10,10 +10,8 @@ pub mod pop_before_smtp;
 pub mod provider;
 pub mod smtp;
 pub mod tls;
-pub mod transcript;
 
 pub use accounts::{Account, Accounts};
 pub use mailstore::{MailStore, MailboxLock, MessageInfo, StoreError};
 pub use pop_before_smtp::PopBeforeSmtp;
 pub use provider::SandboxProvider;
-pub use transcript::{Dialogue, Transcript};

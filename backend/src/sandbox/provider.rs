@@ -1,7 +1,7 @@
 //! The running sandbox ISP: binds its loopback listeners, serves POP3 and SMTP on them, and
 //! keeps the trainer's policies (persisted, switchable while it runs).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,8 +18,9 @@ use tokio_util::sync::CancellationToken;
 use super::lockout::Lockout;
 use super::pop3::{self, FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
 use super::smtp::{self, ReplyFault, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
-use super::{Accounts, Dialogue, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
-use crate::config::SandboxArgs;
+use super::{Accounts, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
+use crate::mail::AddressMap;
+use crate::mail::Dialogue;
 use crate::store::{Store, StoreError};
 
 /// The document under which the policies are kept.
@@ -64,11 +65,30 @@ pub enum PolicyError {
     Store(#[from] StoreError),
 }
 
+/// Where the ISP listens: one loopback address and a port per service (0: any free port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// The loopback address of every listener.
+    pub address: IpAddr,
+    /// The port standing for each service.
+    pub ports: Vec<(MailService, u16)>,
+}
+
+impl Listen {
+    /// Every service on a port the system picks, on 127.0.0.1 (tests running side by side).
+    pub fn ephemeral() -> Self {
+        Listen {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ports: MailService::ALL.iter().map(|s| (*s, 0)).collect(),
+        }
+    }
+}
+
 impl SandboxProvider {
-    /// Binds every listener of `args` and starts serving until `cancel`. The CA and certificate
+    /// Binds every listener of `listen` and starts serving until `cancel`. The CA and certificate
     /// live in `tls_dir`; policies and mailboxes in `store`.
     pub async fn start(
-        args: &SandboxArgs,
+        listen: &Listen,
         store: &Store,
         tls_dir: &Path,
         cancel: CancellationToken,
@@ -76,23 +96,16 @@ impl SandboxProvider {
         let policy: SandboxPolicy = store.load(POLICY_KEY)?.unwrap_or_default();
         let tls = SandboxTls::load_or_create(tls_dir)?;
         let mail = MailStore::new(store.database())?;
-        let ports = [
-            (MailService::Smtp, args.smtp_port),
-            (MailService::Submission, args.submission_port),
-            (MailService::Smtps, args.smtps_port),
-            (MailService::Pop3, args.pop3_port),
-            (MailService::Pop3s, args.pop3s_port),
-        ];
         let mut listeners = Vec::new();
-        for (service, port) in ports {
-            let listener = TcpListener::bind((args.address, port))
+        for &(service, port) in &listen.ports {
+            let listener = TcpListener::bind((listen.address, port))
                 .await
                 .with_context(|| {
                     format!(
                         "sandbox {} cannot listen on {}:{port} (another program there? pick \
                          another with --sandbox-{}-port)",
                         service.name(),
-                        args.address,
+                        listen.address,
                         service.name()
                     )
                 })?;
@@ -208,6 +221,11 @@ impl SandboxProvider {
         &self.inner.dialogue
     }
 
+    /// The accounts the ISP serves.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
+    }
+
     /// The mailboxes.
     pub fn mail(&self) -> &MailStore {
         &self.inner.mail
@@ -215,16 +233,17 @@ impl SandboxProvider {
 
     /// Where `service` listens.
     pub fn endpoint(&self, service: MailService) -> Option<SocketAddr> {
-        self.inner
-            .endpoints
-            .iter()
-            .find(|(s, _)| *s == service)
-            .map(|(_, addr)| *addr)
+        self.addresses().endpoint(service)
     }
 
     /// The CA certificate (PEM) clients trust for the sandbox.
     pub fn ca_pem(&self) -> &str {
         self.inner.tls.ca_pem()
+    }
+
+    /// Where clients reach this ISP: its listeners and its CA.
+    pub fn addresses(&self) -> AddressMap {
+        AddressMap::new(self.inner.endpoints.clone(), self.ca_pem().to_string())
     }
 
     /// What the UI shows about the sandbox.

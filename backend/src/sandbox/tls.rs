@@ -4,17 +4,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::tls::pem::{PemError, acceptor_from_pem, write_private};
 
 /// The names the server certificate is valid for.
 pub const HOST_NAMES: &[&str] = &[
@@ -50,7 +47,7 @@ pub enum TlsError {
         /// The folder of the files.
         dir: PathBuf,
         /// What is wrong.
-        reason: String,
+        reason: PemError,
     },
 }
 
@@ -78,7 +75,7 @@ impl SandboxTls {
         }
         let read = |name: &str| fs::read_to_string(dir.join(name)).map_err(io);
         let ca_pem = read(CA_CERT)?;
-        let unusable = |reason: String| TlsError::Unusable {
+        let unusable = |reason: PemError| TlsError::Unusable {
             dir: dir.to_path_buf(),
             reason,
         };
@@ -96,25 +93,6 @@ impl SandboxTls {
     pub fn acceptor(&self) -> TlsAcceptor {
         self.acceptor.clone()
     }
-}
-
-/// A TLS server for a certificate chain and its key, both PEM; the error says what is wrong.
-pub(crate) fn acceptor_from_pem(chain_pem: &str, key_pem: &str) -> Result<TlsAcceptor, String> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("server certificate: {e}"))?;
-    if chain.is_empty() {
-        return Err("no certificate in the certificate file".into());
-    }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| format!("server key: {e}"))?;
-    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| e.to_string())?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// A new CA and a server certificate signed by it: [ca cert, ca key, server cert, server key].
@@ -154,24 +132,6 @@ fn generate() -> Result<[String; 4], rcgen::Error> {
     ])
 }
 
-/// Writes a file readable by its owner only (the keys are secrets).
-pub(crate) fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?
-            .write_all(content.as_bytes())
-    }
-    #[cfg(not(unix))]
-    fs::write(path, content)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,9 +156,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_trusting_the_ca_completes_a_handshake_for_each_host_name() {
+        use std::sync::Arc;
+
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         use tokio_rustls::TlsConnector;
+        use tokio_rustls::rustls::crypto::ring;
+        use tokio_rustls::rustls::pki_types::CertificateDer;
         use tokio_rustls::rustls::pki_types::ServerName;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
         use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
         let dir = tempfile::tempdir().unwrap();

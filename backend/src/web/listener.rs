@@ -20,7 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use crate::config::WebLimits;
-use crate::tls_stream::MaybeTls;
+use crate::tls::stream::MaybeTls;
 
 /// Accepts web connections within [`WebLimits`]; plain or TLS.
 pub struct GuardedListener {

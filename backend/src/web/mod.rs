@@ -21,7 +21,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{Config, Simulation};
+use crate::config::Config;
+use crate::simulation::Simulation;
 
 pub use access::{AccessPolicy, HostPolicy, Refusal};
 

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, SanType};
 use tokio_rustls::TlsAcceptor;
 
-use crate::Config;
-use crate::sandbox::tls::{acceptor_from_pem, write_private};
+use crate::config::Config;
+use crate::tls::pem::{PemError, acceptor_from_pem, write_private};
 
 /// Where the generated certificate is kept, inside the data directory.
 pub const GENERATED_DIR: &str = "web-tls";
@@ -41,7 +41,7 @@ pub enum WebTlsError {
         /// The certificate file.
         cert: PathBuf,
         /// What is wrong.
-        reason: String,
+        reason: PemError,
     },
 }
 

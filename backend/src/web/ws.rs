@@ -17,11 +17,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::limits::CommandLimits;
 use super::{AppState, Refusal};
-use crate::Simulation;
-use crate::engine::settings::SaveError;
-use crate::plant::PlantError;
-use crate::plant::runtime::PlantRuntime;
-use crate::sandbox::provider::PolicyError;
+use crate::simulation::{Engine, PlantError, PlantRuntime, PolicyError, SaveError, Simulation};
 use shared::points::Value;
 
 #[derive(Debug, Deserialize)]
@@ -218,7 +214,7 @@ fn point_change(
 /// Runs a connection test, answering with its report after every step (the latest report
 /// wins when the browser reads slower than the steps go).
 async fn test_connection(
-    engine: crate::engine::Engine,
+    engine: Engine,
     settings: shared::settings::MailSettings,
     password: shared::settings::PasswordChange,
     send_test_mail: bool,

@@ -9,11 +9,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use backend::config::SandboxArgs;
+use backend::mail::Dialogue;
 use backend::sandbox::pop3::{self, FaultSwitch, Pop3Context};
+use backend::sandbox::provider::Listen;
 use backend::sandbox::smtp::{self, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
 use backend::sandbox::tls::SandboxTls;
-use backend::sandbox::{Accounts, Dialogue, MailStore, PopBeforeSmtp, SandboxProvider};
+use backend::sandbox::{Accounts, MailStore, PopBeforeSmtp, SandboxProvider};
 use backend::store::Store;
 use shared::sandbox::{Op25b, SandboxPolicy};
 use shared::transcript::{DialogueLine, Direction, Party};
@@ -146,7 +147,7 @@ impl Builder {
         let cancel = CancellationToken::new();
         let store = Store::open(dir.path()).unwrap();
         let provider = SandboxProvider::start(
-            &SandboxArgs::ephemeral(),
+            &Listen::ephemeral(),
             &store,
             &dir.path().join("tls"),
             cancel.clone(),

@@ -20,8 +20,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Engine;
-use super::ledger::{NewMail, now_unix};
-use crate::mailtext::{self, TextMail};
+use super::ledger::NewMail;
+use crate::mail::clock::now_unix;
+use crate::mail::text::{self as mailtext, TextMail};
 use crate::store::Store;
 use coalescer::{Coalescer, ToMail};
 use text::Occasion;
@@ -199,7 +200,7 @@ mod tests {
     use super::*;
     use crate::engine::EngineOptions;
     use crate::engine::commands::EchoLayer;
-    use crate::engine::mail;
+    use crate::mail::message as mail;
     use crate::plant::Plant;
     use crate::plant::runtime::PlantRuntime;
 

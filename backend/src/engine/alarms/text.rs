@@ -6,7 +6,6 @@ use shared::Lang;
 use shared::points::{AlarmEvent, AlarmEventKind, PointSnapshot, Value};
 
 use super::coalescer::ToMail;
-use crate::mailtext;
 
 /// Why a mail goes out besides a transition seen live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +106,7 @@ pub fn body(
     line(
         "時刻",
         "Time",
-        mailtext::rfc5322_date(event.at_unix_ms / 1000),
+        crate::mail::clock::rfc5322_date(event.at_unix_ms / 1000),
     );
     let others: Vec<&PointSnapshot> = others
         .iter()

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,11 +19,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::protocol::{self, DotStuffer, Input, LineBuffer, ParseError, Refusal, Response};
 use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, authorize};
+use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::{Accounts, DOMAIN};
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::{MailStore, MailboxLock};
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
-use crate::sandbox::transcript::{Dialogue, Transcript};
 use shared::transcript::Service;
 
 /// RFC 1939 section 3: the autologout timer must be at least 10 minutes.
@@ -191,7 +191,7 @@ pub async fn handle_connection(stream: TcpStream, peer: SocketAddr, ctx: Pop3Con
 }
 
 /// A socket that may have been upgraded to TLS.
-type Socket = crate::tls_stream::MaybeTls<TlsStream<TcpStream>>;
+type Socket = crate::tls::stream::MaybeTls<TlsStream<TcpStream>>;
 /// The socket with its reply buffer; flushed once the commands read so far are answered.
 type Stream = BufWriter<Socket>;
 
@@ -277,7 +277,7 @@ impl Connection {
                         session.unparsable(ParseError::TooLong)
                     }
                     Input::Line(line) => {
-                        self.transcript.client(&protocol::mask(&line));
+                        self.transcript.client(&crate::mail::mask_secrets(&line));
                         match protocol::parse(&line) {
                             Ok(command) => session.handle(command),
                             Err(error) => session.unparsable(error),
@@ -526,8 +526,6 @@ async fn write_within(
 fn new_timestamp() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = crate::mail::clock::now_unix();
     format!("<{}.{secs}.{n}@{DOMAIN}>", std::process::id())
 }

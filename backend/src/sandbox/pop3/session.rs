@@ -9,9 +9,8 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use md5::{Digest, Md5};
-
 use super::protocol::{Command, ParseError, Refusal, Response};
+use crate::mail::pop3::apop_digest;
 use crate::sandbox::accounts::{Account, Accounts, DOMAIN};
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::MessageInfo;
@@ -68,14 +67,6 @@ impl Credentials {
                 .filter(|account| apop_digest(timestamp, &account.password) == *digest),
         }
     }
-}
-
-/// The APOP digest: md5 of the greeting's timestamp followed by the password, lowercase hex.
-pub fn apop_digest(timestamp: &str, password: &str) -> String {
-    let mut md5 = Md5::new();
-    md5.update(timestamp.as_bytes());
-    md5.update(password.as_bytes());
-    md5.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The login decision short of taking the mailbox: the lock-out first (a locked-out address is
@@ -485,8 +476,9 @@ mod tests {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use super::super::protocol::{self, DotStuffer, Input, LineBuffer, RespCode};
+    use super::super::protocol::{self, DotStuffer, Input, LineBuffer};
     use super::*;
+    use crate::mail::pop3::RespCode;
     use crate::sandbox::lockout::LockoutPolicy;
 
     const TS: &str = "<1234.5678@sandbox.test>";

@@ -28,11 +28,11 @@ use tokio_rustls::TlsAcceptor;
 use super::protocol::{self, Reply};
 use super::session::{Action, Clock, Delivery, Log, ReplyFault, Session, SessionConfig, Step};
 use super::session::{SmtpPolicy, StartTls};
+use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::Accounts;
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::MailStore;
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
-use crate::sandbox::transcript::{Dialogue, Transcript};
 
 /// How long a client may stay silent, as RFC 5321 4.5.3.2.7 suggests for the server.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);

@@ -25,7 +25,7 @@
 //! `smtp-proto`'s receivers allow 4096-octet lines and keep message text without a limit.
 //!
 //! [`MailStore`]: crate::sandbox::MailStore
-//! [`Dialogue`]: crate::sandbox::Dialogue
+//! [`Dialogue`]: crate::mail::Dialogue
 
 pub mod connection;
 pub mod protocol;

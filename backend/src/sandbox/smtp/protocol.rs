@@ -19,6 +19,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use smtp_proto::{Error as ProtoError, Request};
 
+use crate::mail::clock;
+
 /// Longest command line, CRLF included (RFC 5321 4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
 /// Longest text line of a message, CRLF included (RFC 5321 4.5.3.1.6).
@@ -254,19 +256,6 @@ pub fn parse_command(line: &[u8]) -> Result<Command, ParseError> {
         | Request::Atrn { .. }
         | Request::Burl { .. } => Command::NotImplemented,
     })
-}
-
-/// The command line as the protocol log may show it: AUTH initial responses are masked.
-pub fn masked_command(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let mut words = text.splitn(3, ' ');
-    match (words.next(), words.next(), words.next()) {
-        (Some(verb), Some(mechanism), rest) if verb.eq_ignore_ascii_case("AUTH") => match rest {
-            Some(_) => format!("{verb} {mechanism} ****"),
-            None => format!("{verb} {mechanism}"),
-        },
-        _ => text.into_owned(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -781,19 +770,14 @@ pub fn received_header(t: &Trace<'_>) -> String {
     if let Some(rcpt) = t.single_recipient {
         field.push_str(&format!("\r\n\tfor <{rcpt}>"));
     }
-    field.push_str(&format!("; {}\r\n", rfc5322_date(t.at)));
+    let secs = t.at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    field.push_str(&format!("; {}\r\n", clock::rfc5322_date(secs)));
     field
-}
-
-/// A date-time as RFC 5322 3.3 writes it, in UTC: `Tue, 14 Jan 2025 09:05:03 +0000`.
-pub fn rfc5322_date(at: SystemTime) -> String {
-    crate::mailtext::rfc5322_date(at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn parse(line: &str) -> Result<Command, ParseError> {
         parse_command(line.as_bytes())
@@ -900,16 +884,6 @@ mod tests {
         for (line, expected) in cases {
             assert_eq!(parse(line), expected, "{line:?}");
         }
-    }
-
-    #[test]
-    fn auth_payloads_are_masked_in_the_log() {
-        assert_eq!(
-            masked_command(b"AUTH PLAIN AGthcmFjcml4AHB3"),
-            "AUTH PLAIN ****"
-        );
-        assert_eq!(masked_command(b"AUTH LOGIN"), "AUTH LOGIN");
-        assert_eq!(masked_command(b"MAIL FROM:<a@b>"), "MAIL FROM:<a@b>");
     }
 
     #[test]
@@ -1044,11 +1018,6 @@ mod tests {
 
     #[test]
     fn dates_and_trace_fields() {
-        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
-        let at = UNIX_EPOCH + Duration::from_secs(1_709_210_096); // 2024-02-29 12:34:56
-        assert_eq!(rfc5322_date(at), "Thu, 29 Feb 2024 12:34:56 +0000");
-        let at = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(rfc5322_date(at), "Tue, 29 Feb 2000 00:00:00 +0000");
         let field = received_header(&Trace {
             helo: "pc.example",
             peer: "127.0.0.2".parse().unwrap(),

@@ -423,7 +423,7 @@ impl Session {
             }
             state => {
                 self.state = state;
-                step.log.push(Log::Client(protocol::masked_command(line)));
+                step.log.push(Log::Client(crate::mail::mask_secrets(line)));
                 if cross_protocol::is_http(line) {
                     step.log.push(Log::Note(
                         "HTTP from a browser, not SMTP: closing (cross-protocol request)".into(),

@@ -1,5 +1,6 @@
-//! Publishes the sandbox servers' dialogue for the protocol log view. Each session gets a
-//! [`Transcript`]; lines must already be masked by the protocol (passwords, AUTH payloads).
+//! The dialogue log every mail party writes for the protocol log view: each session gets a
+//! [`Transcript`]. Secrets never reach it: [`mask_secrets`] is the one masking rule, applied to
+//! every command line a client sends, whoever the client and whoever logs it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -98,9 +99,61 @@ impl Transcript {
     }
 }
 
+/// A command line as a log may show it: the secret words of `PASS`, `APOP` and `AUTH` lines
+/// replaced by `****` whatever separates the words (space or tab: servers accept both), and
+/// control characters made visible. Works on any octets, parseable or not.
+pub fn mask_secrets(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let mut words = text.split([' ', '\t']).filter(|w| !w.is_empty());
+    let keyword = words.next().unwrap_or_default();
+    let masked = match keyword.to_ascii_uppercase().as_str() {
+        "PASS" => Some(format!("{keyword} ****")),
+        "APOP" | "AUTH" => Some(match (words.next(), words.next()) {
+            (Some(name), Some(_)) => format!("{keyword} {name} ****"),
+            (Some(name), None) => format!("{keyword} {name}"),
+            _ => keyword.to_string(),
+        }),
+        _ => None,
+    };
+    let shown = masked.unwrap_or_else(|| text.into_owned());
+    shown
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rule_masks_every_secret_whatever_the_separator() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"PASS hunter2 and more", "PASS ****"),
+            (b"pass x", "pass ****"),
+            (b"PASS\thunter2", "PASS ****"),
+            (b"PASS  \t hunter2", "PASS ****"),
+            (
+                b"APOP karacrix 0123456789abcdef0123456789abcdef",
+                "APOP karacrix ****",
+            ),
+            (b"APOP\tkaracrix\tdigest", "APOP karacrix ****"),
+            (b"AUTH PLAIN AGthcmFjcml4AHB3", "AUTH PLAIN ****"),
+            (b"auth\tplain\tAGthcmFjcml4AHB3", "auth plain ****"),
+            (b"AUTH LOGIN", "AUTH LOGIN"),
+            (b"USER karacrix", "USER karacrix"),
+            (b"MAIL FROM:<a@b>", "MAIL FROM:<a@b>"),
+            (b"NO\0OP", "NO\u{FFFD}OP"),
+        ];
+        for (line, shown) in cases {
+            assert_eq!(
+                mask_secrets(line),
+                *shown,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
 
     #[test]
     fn sessions_are_numbered_and_lines_published() {
