@@ -11,7 +11,7 @@ use shared::transcript::{Notice, Service};
 
 use super::Engine;
 use super::batch::{self, Batch};
-use super::ledger::{OutboxMeta, now_unix_ms};
+use super::ledger::{self, OutboxMeta, now_unix_ms};
 use super::mail;
 use super::settings::StoredSettings;
 use crate::mailclient::pop3::Pop3Session;
@@ -131,7 +131,7 @@ impl Engine {
             return Ok(());
         };
         if let Some(id) = &received.message_id {
-            ids.push(format!("msgid:{id}"));
+            ids.push(ledger::message_id_key(received.from.as_deref(), id));
         }
         let message_ids = &ids[1..];
         if batch.contains(message_ids)
