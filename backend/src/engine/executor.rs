@@ -17,7 +17,7 @@ use shared::transcript::Notice;
 
 use super::commands::{CommandLayer, Handling};
 use super::ledger::NewMail;
-use super::mail::{ReceivedMail, reply_subject};
+use super::mail::{AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, reply_subject};
 use crate::mailtext::{self, TextMail};
 use crate::plant::runtime::PlantRuntime;
 use crate::plant::{Plant, STORE_KEY};
@@ -134,7 +134,8 @@ impl CommandLayer for PlantCommands {
             Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
             _ => Charset::Utf8,
         };
-        let mut headers = Vec::new();
+        // RFC 3834: a reply says it is automatic, so no responder answers it.
+        let mut headers = vec![(AUTO_SUBMITTED, AUTO_REPLIED.to_string())];
         if let Some(id) = &mail.message_id {
             let mut thread: Vec<String> =
                 mail.references.iter().map(|r| format!("<{r}>")).collect();
@@ -300,6 +301,7 @@ mod tests {
             message_id: None,
             references: Vec::new(),
             charset: None,
+            auto: Default::default(),
         }
     }
 
