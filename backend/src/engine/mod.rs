@@ -16,6 +16,7 @@ pub mod executor;
 pub mod guard;
 pub mod ledger;
 pub mod mail;
+pub mod pinlock;
 pub mod settings;
 mod targets;
 
