@@ -66,7 +66,11 @@ async fn main() {
         store,
         Some(sandbox.addresses()),
         Arc::new(PlantCommands::new(plant)),
-        EngineOptions::default(),
+        // A load test: the one phone sends thousands of command mails within the hour.
+        EngineOptions {
+            replies_per_hour: u32::MAX,
+            ..EngineOptions::default()
+        },
         cancel.clone(),
     )
     .unwrap();

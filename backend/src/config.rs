@@ -70,6 +70,10 @@ pub struct Config {
     /// Allow `submission` (587) without STARTTLS, for lab servers only.
     #[arg(long)]
     pub allow_plain_submission: bool,
+    /// Replies to one sender per hour at most; further command mails from it are deleted
+    /// unexecuted and unanswered, so that no mail loop can go on (RFC 3834).
+    #[arg(long, default_value_t = crate::engine::guard::DEFAULT_REPLIES_PER_HOUR, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replies_per_hour: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -219,6 +223,7 @@ impl Config {
             mail_timeout_secs: 30,
             ca_file: None,
             allow_plain_submission: false,
+            replies_per_hour: crate::engine::guard::DEFAULT_REPLIES_PER_HOUR,
         }
     }
 
@@ -236,6 +241,7 @@ impl Config {
                 ..defaults.pop3
             },
             smtp_timeout: timeout,
+            replies_per_hour: self.replies_per_hour,
         }
     }
 

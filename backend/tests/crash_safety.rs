@@ -37,6 +37,8 @@ impl Instance {
             .arg("--data-dir")
             .arg(data)
             .args(["--time-scale", "60", "--mail-timeout-secs", "5"])
+            // A load test: the one phone sends hundreds of command mails within the hour.
+            .args(["--replies-per-hour", "10000"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         for service in ["smtp", "submission", "smtps", "pop3", "pop3s"] {

@@ -581,6 +581,20 @@ fn parse_number(value: &str) -> Option<f64> {
     value.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
+/// `line` as a reply may quote it: a PIN line keeps its keyword and loses its value
+/// (`暗証 2468` → `暗証 ****`, `PIN:２４６８` → `PIN ****`); any other line comes back as it is.
+pub fn mask_pin_line(line: &str) -> String {
+    let text = normalise(line);
+    if pin_value(&text).is_none() {
+        return line.to_string();
+    }
+    let keyword = ["PIN", "暗証番号", "暗証"]
+        .into_iter()
+        .find_map(|k| strip_prefix_ascii_ci(&text, k).map(|_| &text[..k.len()]))
+        .unwrap_or("PIN");
+    format!("{keyword} ****")
+}
+
 /// The value of a PIN line (`PIN 1234`, `PIN:1234`, `暗証 1234`, `暗証番号1234`), if it is one.
 fn pin_value(text: &str) -> Option<String> {
     let rest = if let Some(rest) = strip_prefix_ascii_ci(text, "PIN") {
@@ -819,6 +833,15 @@ pub fn no_commands_text(lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pin_line_is_masked_and_other_lines_are_not() {
+        assert_eq!(mask_pin_line("暗証 2468"), "暗証 ****");
+        assert_eq!(mask_pin_line("暗証番号２４６８"), "暗証番号 ****");
+        assert_eq!(mask_pin_line(" pin:2468 "), "pin ****");
+        assert_eq!(mask_pin_line("SET PUMP1 ON"), "SET PUMP1 ON");
+        assert_eq!(mask_pin_line("PINE1?"), "PINE1?");
+    }
 
     const PLANT: &[(&str, &str, PointKind)] = &[
         ("PUMP1", "給水ポンプ", PointKind::Do),

@@ -11,7 +11,7 @@ use shared::transcript::{Notice, Service};
 
 use super::Engine;
 use super::batch::{self, Batch};
-use super::ledger::OutboxMeta;
+use super::ledger::{self, OutboxMeta};
 use super::settings::StoredSettings;
 use crate::mail::Transcript;
 use crate::mail::clock::now_unix_ms;
@@ -132,7 +132,7 @@ impl Engine {
             return Ok(());
         };
         if let Some(id) = &received.message_id {
-            ids.push(format!("msgid:{id}"));
+            ids.push(ledger::message_id_key(received.from.as_deref(), id));
         }
         let message_ids = &ids[1..];
         if batch.contains(message_ids)

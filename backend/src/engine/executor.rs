@@ -7,6 +7,7 @@
 //! plant keeps ticking meanwhile, and only what the commands set replaces its values.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use shared::Lang;
 use shared::command::{self, Command, CommandError};
@@ -17,7 +18,10 @@ use shared::transcript::Notice;
 
 use super::commands::{CommandLayer, Handling};
 use super::ledger::NewMail;
-use crate::mail::message::{ReceivedMail, reply_subject};
+use super::pinlock::{self, Locked, PinLock};
+use crate::mail::message::{
+    AUTO_GENERATED, AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, reply_subject,
+};
 use crate::mail::text::{self as mailtext, TextMail};
 use crate::plant::runtime::PlantRuntime;
 use crate::plant::{Plant, STORE_KEY};
@@ -27,6 +31,8 @@ use crate::store::{Store, StoreError};
 pub struct PlantCommands {
     plant: PlantRuntime,
     prepared: Mutex<Prepared>,
+    /// The wrong-PIN counts as of the last commit (in memory: a restart forgets them).
+    pins: Mutex<PinLock>,
 }
 
 /// What the mails handled since the last commit did.
@@ -38,6 +44,8 @@ struct Prepared {
     sets: Vec<(String, Value)>,
     /// The live plant with the SETs replayed, as stored; it goes live after the commit.
     stored: Option<Plant>,
+    /// The wrong-PIN counts as these mails leave them; they count after the commit.
+    pins: Option<PinLock>,
 }
 
 impl PlantCommands {
@@ -46,7 +54,14 @@ impl PlantCommands {
         PlantCommands {
             plant,
             prepared: Mutex::default(),
+            pins: Mutex::default(),
         }
+    }
+
+    fn pins(&self) -> MutexGuard<'_, PinLock> {
+        self.pins
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn prepared(&self) -> MutexGuard<'_, Prepared> {
@@ -57,8 +72,17 @@ impl PlantCommands {
     }
 }
 
+/// Why a sender may not command the plant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not in 3.コマンド許可アドレス.
+    NotAllowed,
+    /// 4.コマンド暗証番号 is set and the mail gives another PIN or none.
+    WrongPin,
+}
+
 /// Why a sender may not command the plant, if so.
-pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Option<Notice> {
+pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Option<Refusal> {
     let allowed = settings.allowed_senders.iter().any(|entry| {
         let entry = entry.trim().to_ascii_lowercase();
         match entry.strip_prefix('@') {
@@ -69,94 +93,58 @@ pub fn refusal(sender: &str, settings: &MailSettings, pin: Option<&str>) -> Opti
         }
     });
     if !allowed {
-        return Some(Notice::new(
-            format!(
-                "送信元 {sender} は 3.コマンド許可アドレス にありません: 実行せず、返信もしません"
-            ),
-            format!("sender {sender} is not in 3. Allowed command senders: not executed, no reply"),
-        ));
+        return Some(Refusal::NotAllowed);
     }
     let expected = settings.command_pin.trim();
     if !expected.is_empty() && pin != Some(expected) {
-        return Some(Notice::new(
-            format!(
-                "{sender} からのメールの暗証番号（PIN）が違うか、ありません: 実行せず、返信もしません"
-            ),
-            format!("wrong or missing PIN from {sender}: not executed, no reply"),
-        ));
+        return Some(Refusal::WrongPin);
     }
     None
+}
+
+impl Refusal {
+    /// What the log says.
+    pub fn notice(self, sender: &str) -> Notice {
+        match self {
+            Refusal::NotAllowed => Notice::new(
+                format!(
+                    "送信元 {sender} は 3.コマンド許可アドレス にありません: 実行せず、返信もしません"
+                ),
+                format!(
+                    "sender {sender} is not in 3. Allowed command senders: not executed, no reply"
+                ),
+            ),
+            Refusal::WrongPin => Notice::new(
+                format!(
+                    "{sender} からのメールの暗証番号（PIN）が違うか、ありません: 実行せず、返信もしません"
+                ),
+                format!("wrong or missing PIN from {sender}: not executed, no reply"),
+            ),
+        }
+    }
 }
 
 impl CommandLayer for PlantCommands {
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
         let Some(sender) = &mail.from else {
-            return Handling {
-                notice: Some(Notice::new(
-                    "送信元アドレスのないメール: 実行しません",
-                    "mail without a sender address: not executed",
-                )),
-                ..Handling::default()
-            };
+            return notice_only(Notice::new(
+                "送信元アドレスのないメール: 実行しません",
+                "mail without a sender address: not executed",
+            ));
         };
         let mut prepared = self.prepared();
-        let Prepared { copy, sets, .. } = &mut *prepared;
+        let Prepared {
+            copy, sets, pins, ..
+        } = &mut *prepared;
         let plant = copy.get_or_insert_with(|| self.plant.copy());
+        let pins = pins.get_or_insert_with(|| self.pins().clone());
         let parsed = command::parse_mail(&mail.subject, &mail.text, plant);
-        // No reply to strangers or wrong PINs: that would be backscatter and a PIN oracle.
-        if let Some(why) = refusal(sender, settings, parsed.pin.as_deref()) {
-            return Handling {
-                notice: Some(why),
-                ..Handling::default()
-            };
+        if let Some(refused) = authorise(sender, settings, parsed.pin.as_deref(), pins) {
+            return refused;
         }
-        // Replies are in the language of the settings: Japanese, as the original, by default.
-        let lang = settings.mail_lang;
-        let mut body = String::new();
-        if let Some(refused) = &parsed.refused {
-            body.push_str(&format!("{}{}\n", error_mark(lang), refused.message(lang)));
-        }
-        if parsed.commands.is_empty() && parsed.refused.is_none() {
-            body.push_str(command::no_commands_text(lang));
-            body.push('\n');
-        }
-        for line in &parsed.commands {
-            body.push_str(&format!("> {}\n", line.line));
-            let result = match &line.result {
-                Ok(command) => run(plant, command, sets, lang),
-                Err(err) => error_text(err, lang),
-            };
-            body.push_str(&result);
-            body.push_str("\n\n");
-        }
-        body.push_str("-- \nKaracrixBuilder\n");
-        let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
-            Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
-            _ => Charset::Utf8,
-        };
-        let mut headers = Vec::new();
-        if let Some(id) = &mail.message_id {
-            let mut thread: Vec<String> =
-                mail.references.iter().map(|r| format!("<{r}>")).collect();
-            thread.push(format!("<{id}>"));
-            headers.push(("In-Reply-To", format!("<{id}>")));
-            headers.push(("References", thread.join(" ")));
-        }
-        let to = vec![sender.clone()];
-        let message = mailtext::compose(&TextMail {
-            from: &settings.address,
-            to: &to,
-            subject: &reply_subject(&mail.subject, lang),
-            body: &body,
-            charset,
-            extra_headers: &headers,
-        });
+        let body = reply_body(&parsed, plant, sets, settings.mail_lang);
         Handling {
-            replies: vec![NewMail {
-                from: settings.address.clone(),
-                to,
-                message,
-            }],
+            replies: vec![reply(mail, sender, settings, &body)],
             notice: None,
         }
     }
@@ -179,15 +167,164 @@ impl CommandLayer for PlantCommands {
     }
 
     fn committed(&self) {
-        let stored = std::mem::take(&mut *self.prepared()).stored;
+        let Prepared { stored, pins, .. } = std::mem::take(&mut *self.prepared());
         if let Some(plant) = stored {
             self.plant.replace(plant);
+        }
+        if let Some(pins) = pins {
+            *self.pins() = pins;
         }
     }
 
     fn abandoned(&self) {
         *self.prepared() = Prepared::default();
     }
+}
+
+fn notice_only(notice: Notice) -> Handling {
+    Handling {
+        notice: Some(notice),
+        ..Handling::default()
+    }
+}
+
+/// Refuses a stranger, a sender locked out, or a wrong PIN, which it counts (see [`pinlock`]).
+/// None of them gets a reply: that would be backscatter and a PIN oracle. The start of a
+/// lock-out is mailed to 2.警報メール宛先 instead.
+fn authorise(
+    sender: &str,
+    settings: &MailSettings,
+    pin: Option<&str>,
+    pins: &mut PinLock,
+) -> Option<Handling> {
+    let now = Instant::now();
+    let refused = refusal(sender, settings, pin);
+    if refused == Some(Refusal::NotAllowed) {
+        return Some(notice_only(Refusal::NotAllowed.notice(sender)));
+    }
+    // Even the right PIN is refused during a lock-out, or the guessing would simply go on.
+    if let Some(locked) = pins.locked(sender, now) {
+        return Some(notice_only(locked.refused_notice(sender, now)));
+    }
+    let refused = refused?;
+    let Some(locked) = pins.wrong_pin(sender, now) else {
+        return Some(notice_only(refused.notice(sender)));
+    };
+    Some(Handling {
+        replies: lockout_alarm(&locked, sender, settings, now),
+        notice: Some(locked.started_notice(now)),
+    })
+}
+
+/// The alarm mail that tells 2.警報メール宛先 of a lock-out (none without recipients).
+fn lockout_alarm(
+    locked: &Locked,
+    sender: &str,
+    settings: &MailSettings,
+    now: Instant,
+) -> Vec<NewMail> {
+    let to = &settings.alarm_recipients;
+    if to.is_empty() {
+        return Vec::new();
+    }
+    let lang = settings.mail_lang;
+    let date = crate::mail::clock::rfc5322_now();
+    let message = mailtext::compose(&TextMail {
+        from: &settings.address,
+        to,
+        subject: &pinlock::alarm_subject(lang),
+        body: &pinlock::alarm_body(locked, sender, now, &date, lang),
+        charset: Charset::Utf8,
+        extra_headers: &[(AUTO_SUBMITTED, AUTO_GENERATED.into())],
+    });
+    vec![NewMail {
+        from: settings.address.clone(),
+        to: to.clone(),
+        message,
+    }]
+}
+
+/// The reply's text: each command line quoted, then its result. Replies are in the language
+/// of the settings: Japanese, as the original, by default.
+fn reply_body(
+    parsed: &command::CommandMail,
+    plant: &mut Plant,
+    sets: &mut Vec<(String, Value)>,
+    lang: Lang,
+) -> String {
+    let mut body = String::new();
+    if let Some(refused) = &parsed.refused {
+        body.push_str(&format!("{}{}\n", error_mark(lang), refused.message(lang)));
+    }
+    if parsed.commands.is_empty() && parsed.refused.is_none() {
+        body.push_str(command::no_commands_text(lang));
+        body.push('\n');
+    }
+    for line in &parsed.commands {
+        body.push_str(&format!("> {}\n", line.line));
+        let result = match &line.result {
+            Ok(command) => run(plant, command, sets, lang),
+            Err(err) => error_text(err, lang),
+        };
+        body.push_str(&result);
+        body.push_str("\n\n");
+    }
+    body.push_str("-- \nKaracrixBuilder\n");
+    body
+}
+
+/// The reply to `mail`: to its sender, threaded under it, marked as automatic (RFC 3834), in
+/// its charset when that is ISO-2022-JP or Shift_JIS.
+fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &str) -> NewMail {
+    let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
+        Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
+        _ => Charset::Utf8,
+    };
+    let mut headers = vec![(AUTO_SUBMITTED, AUTO_REPLIED.to_string())];
+    if let Some(id) = &mail.message_id {
+        let mut thread: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
+        thread.push(format!("<{id}>"));
+        headers.push(("In-Reply-To", format!("<{id}>")));
+        headers.push(("References", thread.join(" ")));
+    }
+    let to = vec![sender.to_string()];
+    let subject = masked_reply_subject(&mail.subject, &settings.command_pin, settings.mail_lang);
+    let message = mailtext::compose(&TextMail {
+        from: &settings.address,
+        to: &to,
+        subject: &subject,
+        body,
+        charset,
+        extra_headers: &headers,
+    });
+    NewMail {
+        from: settings.address.clone(),
+        to,
+        message,
+    }
+}
+
+/// `Re: <subject>` without the PIN: a PIN line keeps only its keyword, and the PIN of
+/// 4.コマンド暗証番号 written as a word of its own is masked too. A reply can be forwarded or
+/// read over a shoulder; the PIN must not travel in it.
+fn masked_reply_subject(subject: &str, pin: &str, lang: Lang) -> String {
+    let reply = reply_subject(subject, lang);
+    let Some(topic) = reply.strip_prefix("Re: ") else {
+        return reply;
+    };
+    let topic = command::mask_pin_line(topic);
+    let pin = command::point_key(pin);
+    let words: Vec<&str> = topic
+        .split(' ')
+        .map(|word| {
+            if !pin.is_empty() && command::point_key(word) == pin {
+                "****"
+            } else {
+                word
+            }
+        })
+        .collect();
+    format!("Re: {}", words.join(" "))
 }
 
 /// Runs one command on the plant copy and says what happened; a successful SET is noted in `sets`.
@@ -300,6 +437,7 @@ mod tests {
             message_id: None,
             references: Vec::new(),
             charset: None,
+            auto: Default::default(),
         }
     }
 
@@ -353,6 +491,97 @@ mod tests {
         restored.restore(&store.load(STORE_KEY).unwrap().unwrap());
         assert!(pump_on(&restored), "the stored state has the SET");
         cancel.cancel();
+    }
+
+    fn commands_on_a_plant() -> (PlantCommands, CancellationToken, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let cancel = CancellationToken::new();
+        let runtime = PlantRuntime::start(
+            Plant::default_plant(),
+            store,
+            1,
+            Arc::new(|_| {}),
+            cancel.clone(),
+        );
+        (PlantCommands::new(runtime), cancel, dir)
+    }
+
+    fn header(message: &[u8], name: &str) -> Option<String> {
+        let text = String::from_utf8_lossy(message);
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(String::from))
+    }
+
+    #[tokio::test]
+    async fn wrong_pins_lock_out_even_the_right_one_and_tell_the_alarm_recipients() {
+        let (commands, cancel, _dir) = commands_on_a_plant();
+        let mut settings = MailSettings::sandbox_demo();
+        settings.command_pin = "2468".into();
+        let wrong = command_mail("PIN 1111\nSET PUMP1 ON");
+        for _ in 1..pinlock::PER_SENDER {
+            let handling = commands.handle(&wrong, &settings);
+            assert!(handling.replies.is_empty());
+            assert!(handling.notice.unwrap().en.contains("wrong or missing PIN"));
+        }
+        // Forgotten with its batch: the mails will be handled, and counted, again.
+        commands.abandoned();
+        assert!(commands.handle(&wrong, &settings).replies.is_empty());
+        commands.committed();
+        for _ in 2..pinlock::PER_SENDER {
+            assert!(commands.handle(&wrong, &settings).replies.is_empty());
+        }
+        let fifth = commands.handle(&wrong, &settings);
+        assert!(fifth.notice.unwrap().en.contains("too many wrong PINs"));
+        let [alarm] = fifth.replies.as_slice() else {
+            panic!("one alarm mail: {:?}", fifth.replies);
+        };
+        assert_eq!(alarm.to, settings.alarm_recipients);
+        assert_eq!(
+            header(&alarm.message, "Auto-Submitted").as_deref(),
+            Some("auto-generated")
+        );
+        let text = mail::parse(&alarm.message).unwrap();
+        assert!(text.subject.starts_with("【警報】"), "{}", text.subject);
+        commands.committed();
+
+        let right = commands.handle(&command_mail("PIN 2468\nSET PUMP1 ON"), &settings);
+        assert!(right.replies.is_empty(), "locked out");
+        assert!(right.notice.unwrap().en.contains("locked out"));
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn replies_are_marked_automatic_and_never_carry_the_pin() {
+        let (commands, cancel, _dir) = commands_on_a_plant();
+        let mut settings = MailSettings::sandbox_demo();
+        settings.command_pin = "2468".into();
+        let mut mail = command_mail("LIST");
+        mail.subject = "暗証 ２４６８".into();
+        let handling = commands.handle(&mail, &settings);
+        let reply = &handling.replies[0].message;
+        assert_eq!(
+            header(reply, "Auto-Submitted").as_deref(),
+            Some("auto-replied")
+        );
+        assert_eq!(mail::parse(reply).unwrap().subject, "Re: 暗証 ****");
+        cancel.cancel();
+    }
+
+    #[test]
+    fn the_pin_is_masked_in_every_subject_form() {
+        use Lang::Ja;
+        assert_eq!(masked_reply_subject("PIN:2468", "2468", Ja), "Re: PIN ****");
+        assert_eq!(
+            masked_reply_subject("Re: 暗証番号 9", "2468", Ja),
+            "Re: 暗証番号 ****"
+        );
+        assert_eq!(
+            masked_reply_subject("LIST 2468", "2468", Ja),
+            "Re: LIST ****"
+        );
+        assert_eq!(masked_reply_subject("PUMP1 ON", "1", Ja), "Re: PUMP1 ON");
+        assert_eq!(masked_reply_subject("LIST", "", Ja), "Re: LIST");
     }
 
     #[test]

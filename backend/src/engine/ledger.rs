@@ -68,10 +68,19 @@ pub struct NewMail {
 /// One executed mail: the ids it is known by and its replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Execution {
-    /// `uidl:…` and, when the mail has one, `msgid:…`.
+    /// `uidl:…` and, when the mail has one, its [`message_id_key`].
     pub ids: Vec<String>,
     /// Mails to queue with it.
     pub replies: Vec<NewMail>,
+}
+
+/// The executed-set key of a mail's Message-ID. It includes the sender (the From address,
+/// lowercase): otherwise a stranger could send a mail under the Message-ID a phone will use
+/// next, and the phone's real command would be taken for done and deleted unexecuted. Keys
+/// written before the sender was part of them (`msgid:<id>`) match nothing any more and are
+/// forgotten with the other old ids; the mails they stand for are still known by their UIDL.
+pub fn message_id_key(sender: Option<&str>, message_id: &str) -> String {
+    format!("msgid:{} {message_id}", sender.unwrap_or_default())
 }
 
 /// The outbox and the executed set. Cheap to clone.
@@ -339,6 +348,24 @@ mod tests {
         assert_eq!(due.len(), 2);
         assert_eq!(ledger.body(due[0].0).unwrap().unwrap(), b"reply 1");
         assert_eq!(ledger.body(due[1].0).unwrap().unwrap(), b"reply 3");
+    }
+
+    #[test]
+    fn a_message_id_is_known_only_with_its_sender() {
+        let (_dir, ledger) = ledger();
+        let stranger = message_id_key(Some("stranger@sandbox.test"), "next@phone");
+        let phone = message_id_key(Some("operator@sandbox.test"), "next@phone");
+        assert_ne!(stranger, phone);
+        let batch = [Execution {
+            ids: vec!["uidl:sb1".into(), stranger.clone()],
+            replies: Vec::new(),
+        }];
+        ledger.record_executions(&batch, |_| Ok(())).unwrap();
+        assert!(ledger.was_executed(&[stranger]).unwrap());
+        assert!(
+            !ledger.was_executed(&[phone]).unwrap(),
+            "the phone's mail runs"
+        );
     }
 
     #[test]

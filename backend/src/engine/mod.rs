@@ -7,12 +7,15 @@
 //! differ. Crash safety comes from the [`ledger`]: see there.
 
 pub mod alarms;
+pub mod autoreply;
 mod batch;
 pub mod commands;
 mod conntest;
 mod cycle;
 pub mod executor;
+pub mod guard;
 pub mod ledger;
+pub mod pinlock;
 pub mod settings;
 mod targets;
 
@@ -54,6 +57,8 @@ pub struct EngineOptions {
     pub pop3: pop3::Options,
     /// For one SMTP exchange, connect to QUIT.
     pub smtp_timeout: Duration,
+    /// Replies to one sender per hour at most (RFC 3834: no mail loop goes on).
+    pub replies_per_hour: u32,
 }
 
 impl Default for EngineOptions {
@@ -64,6 +69,7 @@ impl Default for EngineOptions {
             allow_plain_submission: false,
             pop3: pop3::Options::default(),
             smtp_timeout: Duration::from_secs(60),
+            replies_per_hour: guard::DEFAULT_REPLIES_PER_HOUR,
         }
     }
 }
@@ -92,7 +98,8 @@ struct Inner {
 }
 
 impl Engine {
-    /// Starts the engine on `store`; it runs until `cancel`.
+    /// Starts the engine on `store`; it runs until `cancel`. Every mail reaches `commands`
+    /// through the [`guard`]: automatic mail is never answered, replies per sender are limited.
     pub fn start(
         store: &Store,
         sandbox: Option<AddressMap>,
@@ -117,7 +124,7 @@ impl Engine {
                 sandbox_ca: sandbox.as_ref().map(|s| s.ca_pem().to_string()),
                 routes: Routes::new(sandbox).from_address(shared::sandbox::SYSTEM_CLIENT.into()),
                 dialogue: Dialogue::new(Party::Engine),
-                commands,
+                commands: Arc::new(guard::Guarded::new(commands, options.replies_per_hour)),
                 options,
                 state: watch::channel(state).0,
                 receive_now: Notify::new(),

@@ -1,12 +1,32 @@
 //! Reading a received mail (mail-parser, all Japanese charsets) into what the command layer
 //! needs, and writing replies with the threading headers.
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::{Message as Parsed, MessageParser, MimeHeaders};
+
+/// The header that marks the engine's replies as automatic (RFC 3834 §5).
+pub const AUTO_SUBMITTED: &str = "Auto-Submitted";
+/// Its value on a reply to a command mail.
+pub const AUTO_REPLIED: &str = "auto-replied";
+/// Its value on a mail the engine sends of its own accord (alarms, notices).
+pub const AUTO_GENERATED: &str = "auto-generated";
 
 /// The largest text body handed to the command layer; a command mail is a few lines.
 pub const MAX_TEXT: usize = 64 * 1024;
+
+/// The headers of a received mail that tell automatic mail apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoHeaders {
+    /// `Auto-Submitted` (RFC 3834 §5), as written.
+    pub auto_submitted: Option<String>,
+    /// `Precedence` (not standard, but what list servers and old responders write).
+    pub precedence: Option<String>,
+    /// The name of the first `List-*` header, if any.
+    pub list_header: Option<String>,
+    /// The address of the first `Return-Path`: empty for `<>` (a bounce), `None` without one.
+    pub return_path: Option<String>,
+}
 
 /// A received mail as the command layer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +43,8 @@ pub struct ReceivedMail {
     pub references: Vec<String>,
     /// The charset the text came in, lowercase (`iso-2022-jp`, `shift_jis`, `utf-8`, …).
     pub charset: Option<String>,
+    /// The headers that tell automatic mail apart (RFC 3834).
+    pub auto: AutoHeaders,
 }
 
 /// Parses a message; `None` if it is not a mail at all.
@@ -76,7 +98,45 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
         message_id: message.message_id().map(String::from),
         references,
         charset,
+        auto: auto_headers(&message),
     })
+}
+
+/// The headers that tell automatic mail apart, for the engine to decide on.
+fn auto_headers(message: &Parsed<'_>) -> AutoHeaders {
+    // The first of each: a delivering server adds its Return-Path on top (RFC 5321 §4.4).
+    let raw = |name: &str| {
+        let header = message
+            .headers()
+            .iter()
+            .find(|h| h.name.as_str().eq_ignore_ascii_case(name))?;
+        let value = message
+            .raw_message
+            .get(header.offset_start as usize..header.offset_end as usize)?;
+        Some(String::from_utf8_lossy(value).trim().to_string())
+    };
+    let list_header = message
+        .headers()
+        .iter()
+        .map(|h| h.name.as_str())
+        .find(|name| name.len() > 5 && name[..5].eq_ignore_ascii_case("list-"))
+        .map(String::from);
+    AutoHeaders {
+        auto_submitted: raw("Auto-Submitted"),
+        precedence: raw("Precedence"),
+        list_header,
+        return_path: raw("Return-Path").map(|path| return_path_address(&path)),
+    }
+}
+
+/// The address in a `Return-Path` value, lowercase: `<>` gives the empty string.
+fn return_path_address(value: &str) -> String {
+    let value = value.trim();
+    let inner = value
+        .strip_prefix('<')
+        .and_then(|v| v.split_once('>'))
+        .map_or(value, |(inner, _)| inner);
+    inner.trim().to_ascii_lowercase()
 }
 
 /// `Re: <subject>`, without piling up `Re:` prefixes. A blank subject has nothing to refer to:
@@ -124,8 +184,13 @@ pub fn compose_reply(
         thread.push(id.clone());
         builder = builder.in_reply_to(id).references(thread.join(" "));
     }
+    let auto_replied = HeaderValue::new(
+        HeaderName::new_from_ascii_str(AUTO_SUBMITTED),
+        AUTO_REPLIED.into(),
+    );
     let message = builder
         .header(ContentType::TEXT_PLAIN)
+        .raw_header(auto_replied)
         .body(body)
         .map_err(|e| format!("reply: {e}"))?;
     Ok(message.formatted())
@@ -207,6 +272,45 @@ Content-Type: text/plain; charset=UTF-8\r\n\r\n \r\n--b\r\n\
 Content-Type: text/html; charset=UTF-8\r\n\r\n<html><body><p>LIST</p></body></html>\r\n--b--\r\n";
         let mail = parse(html).unwrap();
         assert_eq!(mail.text.trim(), "LIST");
+    }
+
+    #[test]
+    fn the_headers_of_automatic_mail_are_read() {
+        let raw = b"Return-Path: <>\r\nReturn-Path: <later@example.jp>\r\n\
+From: MAILER-DAEMON@sandbox.test\r\nAuto-Submitted: auto-replied (vacation)\r\n\
+Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n";
+        let auto = parse(raw).unwrap().auto;
+        assert_eq!(
+            auto.return_path.as_deref(),
+            Some(""),
+            "the first one counts"
+        );
+        assert_eq!(
+            auto.auto_submitted.as_deref(),
+            Some("auto-replied (vacation)")
+        );
+        assert_eq!(auto.precedence.as_deref(), Some("bulk"));
+        assert_eq!(auto.list_header.as_deref(), Some("List-Unsubscribe"));
+        let person = parse(b"Return-Path: <Operator@Sandbox.Test>\r\nSubject: x\r\n\r\nLIST\r\n");
+        let auto = person.unwrap().auto;
+        assert_eq!(auto.return_path.as_deref(), Some("operator@sandbox.test"));
+        assert_eq!((auto.auto_submitted, auto.list_header), (None, None));
+    }
+
+    #[test]
+    fn replies_are_marked_as_automatic() {
+        let mail = parse(b"From: operator@sandbox.test\r\nSubject: LIST\r\n\r\nLIST\r\n").unwrap();
+        let reply = compose_reply(
+            "karacrix@sandbox.test",
+            "operator@sandbox.test",
+            &mail,
+            "OK".into(),
+        );
+        let reply = String::from_utf8(reply.unwrap()).unwrap();
+        assert!(
+            reply.contains("Auto-Submitted: auto-replied\r\n"),
+            "{reply}"
+        );
     }
 
     #[test]

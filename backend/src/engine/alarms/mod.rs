@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::Engine;
 use super::ledger::NewMail;
 use crate::mail::clock::now_unix;
+use crate::mail::message as mail;
 use crate::mail::text::{self as mailtext, TextMail};
 use crate::store::Store;
 use coalescer::{Coalescer, ToMail};
@@ -170,7 +171,8 @@ impl Engine {
                     subject: &text::subject(&mail.event, lang),
                     body: &text::body(mail, &points, occasion, window_min, lang),
                     charset: shared::phone::Charset::Utf8,
-                    extra_headers: &[],
+                    // RFC 3834: nobody's responder answers it, ours included.
+                    extra_headers: &[(mail::AUTO_SUBMITTED, mail::AUTO_GENERATED.into())],
                 }),
             })
             .collect();
@@ -200,7 +202,6 @@ mod tests {
     use super::*;
     use crate::engine::EngineOptions;
     use crate::engine::commands::EchoLayer;
-    use crate::mail::message as mail;
     use crate::plant::Plant;
     use crate::plant::runtime::PlantRuntime;
 
@@ -259,6 +260,10 @@ mod tests {
         engine.restart().unwrap();
         engine.report_standing_alarms();
         assert_eq!(outbox_subjects(&engine), ["【警報】DOOR1 扉 接点警報 発生"]);
+        let (id, _) = engine.inner.ledger.due(u64::MAX, 1).unwrap()[0].clone();
+        let body = engine.inner.ledger.body(id).unwrap().unwrap();
+        let auto = mail::parse(&body).unwrap().auto.auto_submitted;
+        assert_eq!(auto.as_deref(), Some("auto-generated"), "RFC 3834");
 
         // Another start on the same store knows it was mailed.
         let second = CancellationToken::new();
