@@ -10,9 +10,10 @@ use shared::sandbox::PHONE_CLIENT;
 use crate::mail::AddressMap;
 use crate::mail::message as mail;
 use crate::mail::text::{self as mailtext, TextMail};
+pub use crate::mailclient::ClientError;
 use crate::mailclient::pop3::{self, Pop3Session, Security};
 use crate::mailclient::smtp::{self, Outgoing, SmtpTarget};
-use crate::mailclient::{ClientError, Routes, Trust};
+use crate::mailclient::{Routes, Trust};
 
 /// The phone's account on the sandbox ISP (its user name; the address is `user@sandbox.test`).
 pub const USER: &str = "operator";

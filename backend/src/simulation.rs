@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::engine::Engine;
 pub use crate::engine::settings::SaveError;
+pub use crate::phone::ClientError;
 pub use crate::phone::Phone;
 pub use crate::plant::PlantError;
 pub use crate::plant::runtime::PlantRuntime;

@@ -1,14 +1,18 @@
-//! `/ws`: the upgrade handler (access checks), the socket loop, and the pure dispatch from a
-//! client frame to its answer. The loop is generic over `Sink`/`Stream`, so unit tests drive it
-//! through channels.
+//! `/ws`: the upgrade handler (access checks), the socket loop, and the dispatch from a client
+//! frame to its [`Effect`]: an answer now, nothing, or background work (the phone's and the
+//! connection test's network work) whose answers come back later. The loop performs effects;
+//! the dispatch never spawns or writes to the socket. The loop is generic over `Sink`/`Stream`,
+//! so unit tests drive it through channels.
 
 use std::fmt::Display;
+use std::future::Future;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, Part, ProtocolError};
 use shared::transcript::DialogueLine;
@@ -138,7 +142,7 @@ where
                     break;
                 }
                 Some(Ok(frame)) => match admit(&frame, &mut limits) {
-                    Ok(()) => answer(frame, &simulation, &later),
+                    Ok(()) => perform(answer(frame, &simulation), &later),
                     Err(refused) => Some(ServerMsg::Error(refused)),
                 },
             },
@@ -147,6 +151,54 @@ where
             && send(&mut sink, msg).await.is_err()
         {
             break;
+        }
+    }
+}
+
+/// Where background work sends its answers for the connection loop to write.
+type Answers = mpsc::Sender<ServerMsg>;
+
+/// What one client frame asks of the connection.
+pub(super) enum Effect {
+    /// Nothing to write (success shows as a state every browser receives).
+    Nothing,
+    /// One answer, now.
+    Answer(ServerMsg),
+    /// Work that waits on the network: run in the background, answering through [`Answers`].
+    Background(Box<dyn FnOnce(Answers) -> BoxFuture<'static, ()> + Send>),
+}
+
+impl Effect {
+    /// An error answer.
+    fn error(error: ProtocolError) -> Self {
+        Effect::Answer(ServerMsg::Error(error))
+    }
+
+    /// Background work with a single answer.
+    fn later(work: impl Future<Output = ServerMsg> + Send + 'static) -> Self {
+        Effect::Background(Box::new(|answers: Answers| {
+            async move {
+                let _ = answers.send(work.await).await;
+            }
+            .boxed()
+        }))
+    }
+
+    /// An answer if there is one, else nothing.
+    fn answer_if(msg: Option<ServerMsg>) -> Self {
+        msg.map_or(Effect::Nothing, Effect::Answer)
+    }
+}
+
+/// Performs an effect: the one place where background work is spawned; returns what to write
+/// now.
+fn perform(effect: Effect, answers: &Answers) -> Option<ServerMsg> {
+    match effect {
+        Effect::Nothing => None,
+        Effect::Answer(msg) => Some(msg),
+        Effect::Background(work) => {
+            tokio::spawn(work(answers.clone()));
+            None
         }
     }
 }
@@ -199,15 +251,15 @@ async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<
 fn point_change(
     simulation: &Simulation,
     change: impl FnOnce(&PlantRuntime) -> Result<(Value, Value), PlantError>,
-) -> Option<ServerMsg> {
+) -> Effect {
     match simulation.plant() {
-        None => Some(ServerMsg::Error(ProtocolError::missing(Part::Plant))),
-        Some(plant) => change(plant).err().map(|err| {
+        None => Effect::error(ProtocolError::missing(Part::Plant)),
+        Some(plant) => Effect::answer_if(change(plant).err().map(|err| {
             ServerMsg::Error(ProtocolError::invalid_in(
                 err.message(Lang::Ja),
                 err.message(Lang::En),
             ))
-        }),
+        })),
     }
 }
 
@@ -218,7 +270,7 @@ async fn test_connection(
     settings: shared::settings::MailSettings,
     password: shared::settings::PasswordChange,
     send_test_mail: bool,
-    later: mpsc::Sender<ServerMsg>,
+    later: Answers,
 ) {
     let (out, mut reports) = watch::channel(shared::conntest::TestReport {
         steps: Vec::new(),
@@ -246,133 +298,132 @@ async fn test_connection(
     }
 }
 
-/// What the server answers to one client frame, if anything. Slow work is spawned and answers
-/// through `later`.
-fn answer(
-    frame: Message,
-    simulation: &Simulation,
-    later: &mpsc::Sender<ServerMsg>,
-) -> Option<ServerMsg> {
-    let error = |e| Some(ServerMsg::Error(e));
+/// What one client frame asks of the connection.
+fn answer(frame: Message, simulation: &Simulation) -> Effect {
     match frame {
         Message::Text(text) => match ClientMsg::decode(&text) {
-            Ok(ClientMsg::Hello { protocol }) if protocol == PROTOCOL_VERSION => None,
-            Ok(ClientMsg::Hello { protocol }) => {
-                error(ProtocolError::unsupported_protocol(protocol))
-            }
-            Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
-            Ok(ClientMsg::SaveSettings { settings, password }) => {
-                let Some(engine) = simulation.engine() else {
-                    return error(ProtocolError::missing(Part::Engine));
-                };
-                // Success shows as the Settings message every browser receives.
-                match engine.save_settings(settings, password) {
-                    Ok(()) => None,
-                    Err(SaveError::Invalid(errors)) => Some(ServerMsg::SettingsRejected { errors }),
-                    Err(SaveError::Store(err)) => error(ProtocolError::failed(&err.to_string())),
-                }
-            }
-            Ok(ClientMsg::Restart) => match simulation.engine() {
-                None => error(ProtocolError::missing(Part::Engine)),
-                Some(engine) => engine
-                    .restart()
-                    .err()
-                    .map(|err| ServerMsg::Error(ProtocolError::failed(&err.to_string()))),
-            },
-            Ok(ClientMsg::PhoneSend {
-                to,
-                subject,
-                body,
-                charset,
-            }) => {
-                let Some(phone) = simulation.phone().cloned() else {
-                    return error(ProtocolError::missing(Part::Sandbox));
-                };
-                let later = later.clone();
-                tokio::spawn(async move {
-                    let answer = match phone.send(&to, &subject, &body, charset).await {
-                        Ok(reply) => ServerMsg::PhoneSent { reply },
-                        Err(err) => ServerMsg::PhoneFailed {
-                            error: err.kind,
-                            detail: err.detail,
-                        },
-                    };
-                    let _ = later.send(answer).await;
-                });
-                None
-            }
-            Ok(ClientMsg::PhoneCheck) => {
-                let Some(phone) = simulation.phone().cloned() else {
-                    return error(ProtocolError::missing(Part::Sandbox));
-                };
-                let later = later.clone();
-                tokio::spawn(async move {
-                    let answer = match phone.inbox().await {
-                        Ok(messages) => ServerMsg::PhoneInbox { messages },
-                        Err(err) => ServerMsg::PhoneFailed {
-                            error: err.kind,
-                            detail: err.detail,
-                        },
-                    };
-                    let _ = later.send(answer).await;
-                });
-                None
-            }
-            Ok(ClientMsg::OperatePoint { id, value }) => {
-                point_change(simulation, |p| p.operate(&id, value))
-            }
-            Ok(ClientMsg::SimulatePoint { id, value }) => {
-                point_change(simulation, |p| p.simulate(&id, value))
-            }
-            Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
-                None => error(ProtocolError::missing(Part::Engine)),
-                Some(engine) => {
-                    engine.receive_now();
-                    None
-                }
-            },
-            Ok(ClientMsg::TestConnection {
-                settings,
-                password,
-                send_test_mail,
-            }) => {
-                let Some(engine) = simulation.engine().cloned() else {
-                    return error(ProtocolError::not_available("the engine is not running"));
-                };
-                let errors = settings.validate();
-                if !errors.is_empty() {
-                    return Some(ServerMsg::SettingsRejected { errors });
-                }
-                tokio::spawn(test_connection(
-                    engine,
-                    settings,
-                    password,
-                    send_test_mail,
-                    later.clone(),
-                ));
-                None
-            }
-            // Success shows as the Sandbox message every browser receives.
-            Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
-                None => error(ProtocolError::missing(Part::Sandbox)),
-                Some(sandbox) => match sandbox.set_policy(policy) {
-                    Ok(()) => None,
-                    Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid_in(
-                        why.message(Lang::Ja),
-                        why.message(Lang::En),
-                    )),
-                    Err(err) => {
-                        tracing::error!(%err, "storing the sandbox policy failed");
-                        error(ProtocolError::failed(&err.to_string()))
-                    }
-                },
-            },
-            Err(err) => error(err),
+            Ok(msg) => dispatch(msg, simulation),
+            Err(err) => Effect::error(err),
         },
-        Message::Binary(_) => error(ProtocolError::binary_frame()),
+        Message::Binary(_) => Effect::error(ProtocolError::binary_frame()),
         // Pings are answered by the WebSocket layer; a Close ends the stream next.
-        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => None,
+        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => Effect::Nothing,
     }
+}
+
+/// What one decoded request asks of the connection.
+fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
+    let engine = || {
+        simulation
+            .engine()
+            .ok_or(ProtocolError::missing(Part::Engine))
+    };
+    let phone = || {
+        simulation
+            .phone()
+            .cloned()
+            .ok_or(ProtocolError::missing(Part::Sandbox))
+    };
+    let effect = match msg {
+        ClientMsg::Hello { protocol } if protocol == PROTOCOL_VERSION => Ok(Effect::Nothing),
+        ClientMsg::Hello { protocol } => Err(ProtocolError::unsupported_protocol(protocol)),
+        ClientMsg::Ping { nonce } => Ok(Effect::Answer(ServerMsg::Pong { nonce })),
+        ClientMsg::SaveSettings { settings, password } => {
+            engine().map(|engine| match engine.save_settings(settings, password) {
+                Ok(()) => Effect::Nothing,
+                Err(SaveError::Invalid(errors)) => {
+                    Effect::Answer(ServerMsg::SettingsRejected { errors })
+                }
+                Err(SaveError::Store(err)) => {
+                    Effect::error(ProtocolError::failed(&err.to_string()))
+                }
+            })
+        }
+        ClientMsg::Restart => engine().map(|engine| match engine.restart() {
+            Ok(()) => Effect::Nothing,
+            Err(err) => Effect::error(ProtocolError::failed(&err.to_string())),
+        }),
+        ClientMsg::PhoneSend {
+            to,
+            subject,
+            body,
+            charset,
+        } => phone().map(|phone| {
+            Effect::later(async move {
+                match phone.send(&to, &subject, &body, charset).await {
+                    Ok(reply) => ServerMsg::PhoneSent { reply },
+                    Err(err) => phone_failed(err),
+                }
+            })
+        }),
+        ClientMsg::PhoneCheck => phone().map(|phone| {
+            Effect::later(async move {
+                match phone.inbox().await {
+                    Ok(messages) => ServerMsg::PhoneInbox { messages },
+                    Err(err) => phone_failed(err),
+                }
+            })
+        }),
+        ClientMsg::OperatePoint { id, value } => {
+            Ok(point_change(simulation, |p| p.operate(&id, value)))
+        }
+        ClientMsg::SimulatePoint { id, value } => {
+            Ok(point_change(simulation, |p| p.simulate(&id, value)))
+        }
+        ClientMsg::ReceiveNow => engine().map(|engine| {
+            engine.receive_now();
+            Effect::Nothing
+        }),
+        ClientMsg::TestConnection {
+            settings,
+            password,
+            send_test_mail,
+        } => connection_test(simulation, settings, password, send_test_mail),
+        // Success shows as the Sandbox message every browser receives.
+        ClientMsg::SetSandboxPolicy { policy } => simulation
+            .sandbox()
+            .ok_or(ProtocolError::missing(Part::Sandbox))
+            .map(|sandbox| match sandbox.set_policy(policy) {
+                Ok(()) => Effect::Nothing,
+                Err(PolicyError::Invalid(why)) => Effect::error(ProtocolError::invalid_in(
+                    why.message(Lang::Ja),
+                    why.message(Lang::En),
+                )),
+                Err(err) => {
+                    tracing::error!(%err, "storing the sandbox policy failed");
+                    Effect::error(ProtocolError::failed(&err.to_string()))
+                }
+            }),
+    };
+    effect.unwrap_or_else(Effect::error)
+}
+
+/// The phone's failure as the browser reads it.
+fn phone_failed(err: crate::simulation::ClientError) -> ServerMsg {
+    ServerMsg::PhoneFailed {
+        error: err.kind,
+        detail: err.detail,
+    }
+}
+
+/// A connection test of the given (pending, unapplied) settings, reporting every step.
+fn connection_test(
+    simulation: &Simulation,
+    settings: shared::settings::MailSettings,
+    password: shared::settings::PasswordChange,
+    send_test_mail: bool,
+) -> Result<Effect, ProtocolError> {
+    let engine = simulation
+        .engine()
+        .cloned()
+        .ok_or_else(|| ProtocolError::not_available("the engine is not running"))?;
+    let errors = settings.validate();
+    if !errors.is_empty() {
+        return Ok(Effect::Answer(ServerMsg::SettingsRejected { errors }));
+    }
+    Ok(Effect::Background(Box::new(move |answers| {
+        test_connection(engine, settings, password, send_test_mail, answers).boxed()
+    })))
 }
 
 #[cfg(test)]
@@ -400,7 +451,7 @@ mod tests {
     async fn answers_follow_the_protocol() {
         let simulation = Simulation::start(CancellationToken::new(), None, None, None);
         let (later, _answers) = tokio::sync::mpsc::channel(1);
-        let answer = |frame| answer(frame, &simulation, &later);
+        let answer = |frame| perform(answer(frame, &simulation), &later);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
         assert_eq!(
             answer(text(r#"{"type":"ping","nonce":5}"#)),
