@@ -83,11 +83,13 @@ pub enum MailError {
     SmtpRejected,
     /// The server broke the protocol (garbage, oversized or endless replies).
     Protocol,
+    /// This system's own database failed (disk full, unreadable file): not a server's fault.
+    LocalStore,
 }
 
 impl MailError {
     /// Every error, in the order the help lists them.
-    pub const ALL: [MailError; 14] = [
+    pub const ALL: [MailError; 15] = [
         MailError::NameNotFound,
         MailError::Refused,
         MailError::Timeout,
@@ -102,6 +104,7 @@ impl MailError {
         MailError::RelayDenied,
         MailError::SmtpRejected,
         MailError::Protocol,
+        MailError::LocalStore,
     ];
 
     /// The short code shown in frame (3), e.g. `err timeout`.
@@ -121,6 +124,7 @@ impl MailError {
             MailError::RelayDenied => "err relay denied",
             MailError::SmtpRejected => "err smtp",
             MailError::Protocol => "err protocol",
+            MailError::LocalStore => "err store",
         }
     }
 
@@ -182,6 +186,10 @@ impl MailError {
             MailError::Protocol => (
                 "サーバの応答がプロトコルに従っていません（不正な行、長すぎる応答など）。",
                 "The server's replies broke the protocol (malformed, oversized or endless lines).",
+            ),
+            MailError::LocalStore => (
+                "本システム自身のデータベースへの書き込みまたは読み出しに失敗しました。メールサーバの問題ではありません。受信したメールは削除せずに残してあります。",
+                "This system's own database could not be written or read. It is not a mail server's problem; received mail was left on the server.",
             ),
         };
         lang.pick(ja, en)
@@ -245,6 +253,10 @@ impl MailError {
             MailError::Protocol => (
                 "サーバ名とポートが本当にメールサーバを指しているかを確認してください。",
                 "Check that the server name and port really point to a mail server.",
+            ),
+            MailError::LocalStore => (
+                "データディレクトリのディスクの空き容量と権限を確認してください。直れば次の周期で自動的に続きます。",
+                "Check the free space and permissions of the data directory's disk; once fixed, the next cycle carries on by itself.",
             ),
         };
         lang.pick(ja, en)

@@ -304,5 +304,20 @@ impl Engine {
 }
 
 fn store_failed(err: crate::store::StoreError) -> ClientError {
-    ClientError::new(MailError::Protocol, format!("local store: {err}"))
+    ClientError::new(MailError::LocalStore, format!("local store: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_failure_is_reported_as_the_store_not_the_server() {
+        let err = store_failed(crate::store::StoreError::Database(redb::Error::Corrupted(
+            "test".into(),
+        )));
+        assert_eq!(err.kind, MailError::LocalStore);
+        assert_eq!(err.kind.code(), "err store");
+        assert!(err.detail.starts_with("local store:"), "{}", err.detail);
+    }
 }
