@@ -35,10 +35,12 @@ pub struct Phone {
 impl Phone {
     /// A phone on the sandbox ISP.
     pub fn new(sandbox: &SandboxProvider, timeout: Duration) -> Result<Self, ClientError> {
-        let account = Accounts::training()
-            .by_user(USER)
-            .cloned()
-            .ok_or_else(|| ClientError::new(MailError::PopLoginFailed, "no phone account"))?;
+        let account = Accounts::training().by_user(USER).cloned().ok_or_else(|| {
+            ClientError::new(
+                MailError::PopLoginFailed,
+                shared::transcript::Notice::new("携帯のアカウントがありません", "no phone account"),
+            )
+        })?;
         Ok(Phone {
             routes: Routes::new(Some(sandbox.clone())).from_address(PHONE_CLIENT.into()),
             trust: Trust::new(None, Some(sandbox.ca_pem()))?,

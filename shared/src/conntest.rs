@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::status::{MailError, MailStatus};
+use crate::transcript::Notice;
 
 /// One step of the test, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,8 +103,9 @@ pub struct StepReport {
     pub step: Step,
     /// Where it got.
     pub outcome: Outcome,
-    /// What happened, for people (server replies, host names); never a password.
-    pub detail: String,
+    /// What happened, for people (server replies, host names), in both languages; never a
+    /// password.
+    pub detail: Notice,
 }
 
 impl StepReport {
@@ -145,7 +147,7 @@ mod tests {
         let running = StepReport {
             step: Step::PopLogin,
             outcome: Outcome::Running,
-            detail: String::new(),
+            detail: Notice::default(),
         };
         assert_eq!(running.code().as_deref(), Some("pop auth"));
         let failed = StepReport {
@@ -171,7 +173,7 @@ mod tests {
                 outcome: Outcome::Failed {
                     error: MailError::SmtpAuthFailed,
                 },
-                detail: "535 5.7.8".into(),
+                detail: Notice::same("535 5.7.8"),
             }],
             finished: true,
         };

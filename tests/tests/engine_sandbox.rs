@@ -163,7 +163,7 @@ async fn a_temporary_pop_server_failure_is_not_a_password_and_clears_on_success(
         .await;
     let standing = state.standing_error.expect("the error stands");
     assert_eq!(standing.error, MailError::PopServerTemp);
-    assert!(standing.detail.contains("[SYS/TEMP]"), "{standing:?}");
+    assert!(standing.detail.en.contains("[SYS/TEMP]"), "{standing:?}");
 
     // The ISP recovers; the next cycle succeeds and the standing error goes.
     policy.faults.pop3_error = None;

@@ -303,5 +303,5 @@ impl Engine {
 }
 
 fn store_failed(err: crate::store::StoreError) -> ClientError {
-    ClientError::new(MailError::Protocol, format!("local store: {err}"))
+    ClientError::new(MailError::Protocol, err.notice())
 }

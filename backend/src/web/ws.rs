@@ -245,7 +245,7 @@ async fn test_connection(
     if let Err(err) = result {
         tracing::error!(%err, "connection test: settings unreadable");
         let _ = later
-            .send(ServerMsg::Error(ProtocolError::failed(&err.to_string())))
+            .send(ServerMsg::Error(ProtocolError::failed(&err.notice())))
             .await;
     }
 }
@@ -273,7 +273,7 @@ fn answer(
                 match engine.save_settings(settings, password) {
                     Ok(()) => None,
                     Err(SaveError::Invalid(errors)) => Some(ServerMsg::SettingsRejected { errors }),
-                    Err(SaveError::Store(err)) => error(ProtocolError::failed(&err.to_string())),
+                    Err(SaveError::Store(err)) => error(ProtocolError::failed(&err.notice())),
                 }
             }
             Ok(ClientMsg::Restart) => match simulation.engine() {
@@ -281,7 +281,7 @@ fn answer(
                 Some(engine) => engine
                     .restart()
                     .err()
-                    .map(|err| ServerMsg::Error(ProtocolError::failed(&err.to_string()))),
+                    .map(|err| ServerMsg::Error(ProtocolError::failed(&err.notice()))),
             },
             Ok(ClientMsg::PhoneSend {
                 to,
@@ -341,7 +341,7 @@ fn answer(
                 send_test_mail,
             }) => {
                 let Some(engine) = simulation.engine().cloned() else {
-                    return error(ProtocolError::not_available("the engine is not running"));
+                    return error(ProtocolError::missing(Part::Engine));
                 };
                 let errors = settings.validate();
                 if !errors.is_empty() {
@@ -365,9 +365,9 @@ fn answer(
                         why.message(Lang::Ja),
                         why.message(Lang::En),
                     )),
-                    Err(err) => {
+                    Err(PolicyError::Store(err)) => {
                         tracing::error!(%err, "storing the sandbox policy failed");
-                        error(ProtocolError::failed(&err.to_string()))
+                        error(ProtocolError::failed(&err.notice()))
                     }
                 },
             },
