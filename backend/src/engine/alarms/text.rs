@@ -174,6 +174,7 @@ mod tests {
             alarm: Some(AlarmState::Contact),
             low: None,
             high: None,
+            alarm_when: Some(true),
         }
     }
 
