@@ -109,11 +109,13 @@ pub struct StepReport {
 }
 
 impl StepReport {
-    /// The code shown beside the step: the error's on failure, else frame (3)'s state.
+    /// The code shown beside the step: the error's on failure, frame (3)'s state while it
+    /// runs and once it passed, and none for a step not done (frame (3) never showed it).
     pub fn code(&self) -> Option<String> {
         match &self.outcome {
             Outcome::Failed { error } => Some(error.code().to_string()),
-            _ => self.step.status().map(|s| s.display()),
+            Outcome::Skipped | Outcome::NotTried => None,
+            Outcome::Running | Outcome::Passed => self.step.status().map(|s| s.display()),
         }
     }
 }
@@ -157,6 +159,12 @@ mod tests {
             ..running
         };
         assert_eq!(failed.code().as_deref(), Some("err pop server (temp)"));
+        let skipped = StepReport {
+            step: Step::PopTls,
+            outcome: Outcome::Skipped,
+            detail: Notice::default(),
+        };
+        assert_eq!(skipped.code(), None, "a TLS step not done shows no state");
         let report = TestReport {
             steps: vec![failed],
             finished: true,
