@@ -30,8 +30,7 @@ fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the points file {}", path.display()))?;
-    plant::Plant::from_toml(&text)
-        .map_err(|err| anyhow::anyhow!("points file {}: {err}", path.display()))
+    plant::Plant::from_toml(&text).map_err(|err| anyhow::anyhow!("{}:\n{err}", path.display()))
 }
 
 /// Serves the web UI and `/ws` on `listener` until `shutdown` completes.

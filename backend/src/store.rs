@@ -1,6 +1,7 @@
 //! The embedded database (redb): one file in the data directory holding everything that must
-//! survive a restart or a crash — settings, sandbox policies, mailboxes, and (later) the outbox
-//! and the ids of executed command mails. Modules open their own tables on the shared database.
+//! survive a restart or a crash — settings, sandbox policies, mailboxes, the outbox, the ids of
+//! executed command mails and the plant's state. Modules open their own tables on the shared
+//! database.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::transcript::Notice;
 
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "karacrix.redb";
@@ -40,6 +42,27 @@ pub enum StoreError {
         /// The parse error.
         source: serde_json::Error,
     },
+}
+
+impl StoreError {
+    /// What failed, for people, in both languages; the database's or the system's own error
+    /// text is kept as written.
+    pub fn notice(&self) -> Notice {
+        match self {
+            StoreError::Database(e) => Notice::new(
+                format!("この機器のデータベースのエラー: {e}"),
+                format!("database: {e}"),
+            ),
+            StoreError::Permissions { path, source } => Notice::new(
+                format!("{} のアクセス権を制限できません: {source}", path.display()),
+                format!("cannot restrict access to {}: {source}", path.display()),
+            ),
+            StoreError::Document { key, source } => Notice::new(
+                format!("保存されている {key:?} を読めません: {source}"),
+                format!("stored {key:?} is unreadable: {source}"),
+            ),
+        }
+    }
 }
 
 macro_rules! store_error_from {

@@ -94,8 +94,8 @@ pub enum PhoneResult {
     Failed {
         /// The catalogue error.
         error: MailError,
-        /// What happened.
-        detail: String,
+        /// What happened, in both languages.
+        detail: shared::transcript::Notice,
     },
 }
 
@@ -312,7 +312,7 @@ mod tests {
         assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("範囲外"));
         assert_eq!(model.refusal(Lang::En).as_deref(), Some("out of range"));
         model.apply(Event::Message(ServerMsg::Error(ProtocolError::failed(
-            "disk",
+            &shared::transcript::Notice::new("データベース: disk", "database: disk"),
         ))));
         // A failure is said in both languages, with its technical cause kept.
         let ja = model.refusal(Lang::Ja).unwrap();
@@ -476,7 +476,7 @@ mod tests {
         assert_eq!(model.phone_inbox.len(), 2);
         model.apply(Event::Message(ServerMsg::PhoneFailed {
             error: MailError::Refused,
-            detail: "connection refused".into(),
+            detail: shared::transcript::Notice::same("127.0.0.1:2587: connection refused"),
         }));
         assert!(matches!(
             model.phone_result,

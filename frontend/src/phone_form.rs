@@ -168,6 +168,7 @@ mod tests {
             alarm: None,
             low: None,
             high: None,
+            alarm_when: None,
         };
         vec![
             point(

@@ -109,6 +109,7 @@ mod tests {
             alarm: None,
             low,
             high,
+            alarm_when: None,
         }
     }
 

@@ -6,9 +6,16 @@
 use std::sync::OnceLock;
 
 use backend::mail::message as mail;
+use backend::engine::executor::reply;
 use backend::plant::Plant;
 use libfuzzer_sys::fuzz_target;
 use shared::command::parse_mail;
+use shared::settings::MailSettings;
+
+fn settings() -> &'static MailSettings {
+    static SETTINGS: OnceLock<MailSettings> = OnceLock::new();
+    SETTINGS.get_or_init(MailSettings::sandbox_demo)
+}
 
 fn plant() -> &'static Plant {
     static PLANT: OnceLock<Plant> = OnceLock::new();
@@ -25,10 +32,7 @@ fuzz_target!(|data: &[u8]| {
     for lang in [shared::Lang::Ja, shared::Lang::En] {
         let _ = mail::reply_subject(&received.subject, lang);
     }
-    let _ = mail::compose_reply(
-        "karacrix@sandbox.test",
-        "operator@sandbox.test",
-        &received,
-        "OK".into(),
-    );
+    let settings = settings();
+    let reply = reply(&received, "operator@sandbox.test", settings, "OK");
+    assert!(reply.message.ends_with(b"\r\n"));
 });

@@ -1307,6 +1307,7 @@ mod tests {
             alarm: None,
             low: Some(20.0),
             high: None,
+            alarm_when: None,
         }];
         let mail = parse_mail("", "受水槽水位?\nlevel1?", &snapshots[..]);
         assert_eq!(mail.runnable().count(), 2);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::status::{MailError, MailStatus};
+use crate::transcript::Notice;
 
 /// One step of the test, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -102,16 +103,19 @@ pub struct StepReport {
     pub step: Step,
     /// Where it got.
     pub outcome: Outcome,
-    /// What happened, for people (server replies, host names); never a password.
-    pub detail: String,
+    /// What happened, for people (server replies, host names), in both languages; never a
+    /// password.
+    pub detail: Notice,
 }
 
 impl StepReport {
-    /// The code shown beside the step: the error's on failure, else frame (3)'s state.
+    /// The code shown beside the step: the error's on failure, frame (3)'s state while it
+    /// runs and once it passed, and none for a step not done (frame (3) never showed it).
     pub fn code(&self) -> Option<String> {
         match &self.outcome {
             Outcome::Failed { error } => Some(error.code().to_string()),
-            _ => self.step.status().map(|s| s.display()),
+            Outcome::Skipped | Outcome::NotTried => None,
+            Outcome::Running | Outcome::Passed => self.step.status().map(|s| s.display()),
         }
     }
 }
@@ -145,7 +149,7 @@ mod tests {
         let running = StepReport {
             step: Step::PopLogin,
             outcome: Outcome::Running,
-            detail: String::new(),
+            detail: Notice::default(),
         };
         assert_eq!(running.code().as_deref(), Some("pop auth"));
         let failed = StepReport {
@@ -155,6 +159,12 @@ mod tests {
             ..running
         };
         assert_eq!(failed.code().as_deref(), Some("err pop server (temp)"));
+        let skipped = StepReport {
+            step: Step::PopTls,
+            outcome: Outcome::Skipped,
+            detail: Notice::default(),
+        };
+        assert_eq!(skipped.code(), None, "a TLS step not done shows no state");
         let report = TestReport {
             steps: vec![failed],
             finished: true,
@@ -171,7 +181,7 @@ mod tests {
                 outcome: Outcome::Failed {
                     error: MailError::SmtpAuthFailed,
                 },
-                detail: "535 5.7.8".into(),
+                detail: Notice::same("535 5.7.8"),
             }],
             finished: true,
         };

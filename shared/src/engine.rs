@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::settings::MailSettings;
 use crate::status::{MailError, MailStatus};
+use crate::transcript::Notice;
 
 /// A failure kept for display until the next one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,8 +14,8 @@ pub struct Failure {
     pub at_unix: u64,
     /// Which catalogue error.
     pub error: MailError,
-    /// What happened (never a password).
-    pub detail: String,
+    /// What happened (never a password), in both languages.
+    pub detail: Notice,
 }
 
 /// The engine's live state.

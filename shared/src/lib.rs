@@ -1,5 +1,8 @@
-//! Pure types and logic used by both sides of the simulator: the WebSocket protocol and the
-//! display language. Nothing here performs I/O, so it builds for native and `wasm32` alike.
+//! Pure types and logic used by both sides of the simulator: the WebSocket protocol, the settings
+//! and their validation, the status catalogue with its Japanese and English help, the command
+//! language, points, the phone, sandbox policies, the connection test's report, the dialogue
+//! log's lines and the display language. Nothing here performs I/O, so it builds for native and
+//! `wasm32` alike.
 #![warn(missing_docs)]
 
 pub mod command;

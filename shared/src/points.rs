@@ -161,6 +161,9 @@ pub struct PointSnapshot {
     pub low: Option<f64>,
     /// AI: the high alarm limit; AO: the highest allowed set-point.
     pub high: Option<f64>,
+    /// DI: the state that is the contact alarm (`true` for ON), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_when: Option<bool>,
 }
 
 impl PointSnapshot {
@@ -178,8 +181,15 @@ impl PointSnapshot {
     }
 
     /// What raises this point's alarm, for the points screen, or `None` when nothing can
-    /// (an AI without limits, and every other kind: a DI's alarm state is not sent).
+    /// (a DI without an alarm state, an AI without limits, and the outputs and counters).
     pub fn alarm_rule(&self, lang: Lang) -> Option<String> {
+        if self.kind == PointKind::Di {
+            let state = if self.alarm_when? { "ON" } else { "OFF" };
+            return Some(match lang {
+                Lang::Ja => format!("{state} で接点警報"),
+                Lang::En => format!("contact alarm when {state}"),
+            });
+        }
         if self.kind != PointKind::Ai {
             return None;
         }
@@ -329,6 +339,7 @@ mod tests {
             alarm: None,
             low,
             high,
+            alarm_when: None,
         }
     }
 
@@ -344,6 +355,16 @@ mod tests {
             "low alarm below 5 %, high alarm above 30 %"
         );
         assert_eq!(ai(None, None).alarm_rule(Lang::Ja), None);
+        let mut door = ai(None, None);
+        door.kind = PointKind::Di;
+        assert_eq!(
+            door.alarm_rule(Lang::En),
+            None,
+            "a DI without an alarm state"
+        );
+        door.alarm_when = Some(true);
+        assert_eq!(door.alarm_rule(Lang::Ja).unwrap(), "ON で接点警報");
+        assert_eq!(door.alarm_rule(Lang::En).unwrap(), "contact alarm when ON");
     }
 
     #[test]

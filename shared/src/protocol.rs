@@ -14,7 +14,7 @@ use crate::points::{PointSnapshot, Value};
 use crate::sandbox::{SandboxInfo, SandboxPolicy};
 use crate::settings::{FieldError, MailSettings, PasswordChange};
 use crate::status::MailError;
-use crate::transcript::DialogueLine;
+use crate::transcript::{DialogueLine, Notice};
 
 /// The version of this protocol. Bumped on every incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -135,8 +135,8 @@ pub enum ServerMsg {
     PhoneFailed {
         /// The catalogue error.
         error: MailError,
-        /// What happened.
-        detail: String,
+        /// What happened, in both languages.
+        detail: Notice,
     },
     /// One line of protocol dialogue (masked), live.
     Dialogue(DialogueLine),
@@ -289,14 +289,18 @@ impl ProtocolError {
         }
     }
 
-    /// The error for a client that speaks another protocol version.
+    /// The error for a client that speaks another protocol version: an old page after an
+    /// update, so people see it, in both languages.
     pub fn unsupported_protocol(client: u32) -> Self {
-        Self::english(
-            ErrorCode::UnsupportedProtocol,
-            format!(
+        ProtocolError {
+            code: ErrorCode::UnsupportedProtocol,
+            message: format!(
                 "client speaks protocol {client}, this back end speaks {PROTOCOL_VERSION}; reload the page"
             ),
-        )
+            message_ja: Some(format!(
+                "この画面はプロトコル {client}、バックエンドは {PROTOCOL_VERSION} です。ページを再読み込みしてください。"
+            )),
+        }
     }
 
     /// The error for a request whose part is not running, said in both languages.
@@ -307,21 +311,6 @@ impl ProtocolError {
             message: en.to_string(),
             message_ja: Some(ja.to_string()),
         }
-    }
-
-    /// The error for a request whose part is not running, for a part [`Part`] does not name:
-    /// the Japanese says so in general and keeps `what` as the detail.
-    pub fn not_available(what: &str) -> Self {
-        ProtocolError {
-            code: ErrorCode::NotAvailable,
-            message: format!("not available: {what}"),
-            message_ja: Some(format!("この操作に必要な部分が動いていません（{what}）。")),
-        }
-    }
-
-    /// The error for a request with values out of range.
-    pub fn invalid(why: &str) -> Self {
-        Self::english(ErrorCode::InvalidRequest, why.to_string())
     }
 
     /// The error for a request with values out of range, said in both languages.
@@ -342,14 +331,19 @@ impl ProtocolError {
         }
     }
 
-    /// The error for a request that failed in the back end. `why` is the technical cause
-    /// (e.g. the database's error), kept as written in both languages as a detail.
-    pub fn failed(why: &str) -> Self {
+    /// The error for a request that failed in the back end. `why` is the cause (e.g. what the
+    /// database could not do) in both languages; a system's own error text inside it is kept
+    /// as written.
+    pub fn failed(why: &Notice) -> Self {
         ProtocolError {
             code: ErrorCode::Failed,
-            message: format!("The back end could not carry this out, nothing changed ({why})."),
+            message: format!(
+                "The back end could not carry this out, nothing changed ({}).",
+                why.en
+            ),
             message_ja: Some(format!(
-                "バックエンドで処理できませんでした。変更はされていません（{why}）。"
+                "バックエンドで処理できませんでした。変更はされていません（{}）。",
+                why.ja
             )),
         }
     }
@@ -415,8 +409,8 @@ mod tests {
             ProtocolError::missing(Part::Engine),
             ProtocolError::missing(Part::Plant),
             ProtocolError::missing(Part::Sandbox),
-            ProtocolError::not_available("x"),
-            ProtocolError::failed("disk full"),
+            ProtocolError::unsupported_protocol(9),
+            ProtocolError::failed(&Notice::new("ディスクが一杯です", "disk full")),
         ] {
             let ja = error.text(crate::Lang::Ja);
             let en = error.text(crate::Lang::En);
@@ -426,11 +420,9 @@ mod tests {
                 "{en}"
             );
         }
-        assert!(
-            ProtocolError::failed("disk full")
-                .text(crate::Lang::Ja)
-                .contains("disk full")
-        );
+        let failed = ProtocolError::failed(&Notice::new("ディスクが一杯です", "disk full"));
+        assert!(failed.text(crate::Lang::Ja).contains("ディスクが一杯です"));
+        assert!(failed.text(crate::Lang::En).contains("disk full"));
     }
 
     #[test]

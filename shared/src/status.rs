@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Lang;
+use crate::transcript::Notice;
 
 /// What frame (3) shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +47,7 @@ pub enum MailStatus {
         /// Which error.
         error: MailError,
         /// What happened, for people (server reply, host name, …); never a password.
-        detail: String,
+        detail: Notice,
     },
 }
 
@@ -341,7 +342,7 @@ mod tests {
         );
         let timeout = MailStatus::Error {
             error: MailError::Timeout,
-            detail: "smtp.sandbox.test:25".into(),
+            detail: Notice::same("smtp.sandbox.test:25"),
         };
         assert_eq!(timeout.display(), "err timeout");
         assert!(timeout.is_error());
@@ -375,7 +376,7 @@ mod tests {
     fn statuses_travel_as_tagged_json() {
         let status = MailStatus::Error {
             error: MailError::RelayDenied,
-            detail: "554 5.7.1".into(),
+            detail: Notice::same("554 5.7.1"),
         };
         let json = serde_json::to_string(&status).unwrap();
         assert!(json.contains(r#""code":"error""#), "{json}");

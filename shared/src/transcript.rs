@@ -72,9 +72,11 @@ impl DialogueLine {
     }
 }
 
-/// Something the engine tells the people watching (a refused sender, a wrong PIN, a mail too
-/// large), in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Something the back end tells the people watching, in both languages: an engine notice (a
+/// refused sender, a wrong PIN, a mail too large), or the detail of an error in frame (3) and
+/// the connection test. What is not ours to translate (a server's reply, a host name, a system
+/// error) is kept as written inside both sentences.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// 日本語.
     pub ja: String,
@@ -91,9 +93,46 @@ impl Notice {
         }
     }
 
+    /// Text that reads the same in both languages: a server's reply, a host name, a code.
+    pub fn same(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Notice {
+            ja: text.clone(),
+            en: text,
+        }
+    }
+
     /// The sentence in `lang`.
     pub fn text(&self, lang: Lang) -> &str {
         lang.pick(&self.ja, &self.en)
+    }
+
+    /// True when there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.ja.is_empty() && self.en.is_empty()
+    }
+
+    /// `prefix: ` before both sentences, e.g. the server a detail is about.
+    pub fn after(self, prefix: &str) -> Self {
+        Notice {
+            ja: format!("{prefix}: {}", self.ja),
+            en: format!("{prefix}: {}", self.en),
+        }
+    }
+
+    /// Both sentences followed by a likely fix in parentheses, in the same language.
+    pub fn with_fix(self, fix: &Notice) -> Self {
+        Notice {
+            ja: format!("{}（{}）", self.ja, fix.ja),
+            en: format!("{} ({})", self.en, fix.en),
+        }
+    }
+}
+
+/// The English sentence, for the back end's own log.
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
     }
 }
 
@@ -108,6 +147,21 @@ pub fn clip(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_keep_what_is_not_ours_in_both_languages() {
+        let reply = Notice::same("-ERR [AUTH] invalid").after("pop.example.jp:110");
+        assert_eq!(reply.text(Lang::Ja), reply.text(Lang::En));
+        let fixed = Notice::new("応答がありません", "no reply")
+            .with_fix(&Notice::new("TLS を選んでください", "choose TLS"));
+        assert_eq!(
+            fixed.text(Lang::Ja),
+            "応答がありません（TLS を選んでください）"
+        );
+        assert_eq!(fixed.text(Lang::En), "no reply (choose TLS)");
+        assert!(Notice::default().is_empty());
+        assert_eq!(fixed.to_string(), "no reply (choose TLS)");
+    }
 
     #[test]
     fn long_lines_are_clipped_on_a_character_boundary() {

@@ -106,3 +106,91 @@ test('error states are English too: field errors, refusals, a failed login, a mi
     await bare.dispose();
   }
 });
+
+function step(page: import('@playwright/test').Page, name: string) {
+  return page.locator(`[data-testid=conn-step][data-step=${name}]`);
+}
+
+/** Switches the language and waits until the main heading or the screen title says so. */
+async function switchTo(page: import('@playwright/test').Page, lang: 'ja' | 'en'): Promise<void> {
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', lang);
+}
+
+test('what the back end says follows the switch: frame (3), the connection test, the log, the hints', async ({ page }) => {
+  test.setTimeout(120_000);
+  const backend = new Backend(await freePort());
+  try {
+    await page.goto(await backend.start());
+    await waitLive(page);
+    await switchTo(page, 'en');
+
+    // A POP server on a port where the sandbox has no service: frame (3) keeps the error, and
+    // its detail is the back end's sentence in the screen's language.
+    await openScreen(page, 'settings');
+    await fillAccount(page, SANDBOX_ACCOUNT.password);
+    await field(page, 6).fill('mail.sandbox.test:1234');
+    await field(page, 1).fill('10');
+    await page.getByTestId('save').click();
+    await expect(page.getByTestId('save-outcome')).toHaveText(/^Saved/);
+    await openScreen(page, 'console');
+    await page.getByTestId('rst').click();
+    await expect(page.getByTestId('standing-error-code')).toHaveText('err refused');
+    const detail = page.getByTestId('standing-error-detail');
+    await expect(detail).toContainText('no sandbox service on that port');
+    await expectEnglish(page, 'console with err refused');
+    await page.screenshot({ path: `${SHOTS}/console-error-detail-english.png`, fullPage: true });
+    await switchTo(page, 'ja');
+    await expect(detail).toContainText('サンドボックスのサービスはありません');
+    await expect(detail).not.toContainText('no sandbox service');
+    await page.screenshot({ path: `${SHOTS}/console-error-detail-japanese.png`, fullPage: true });
+    await switchTo(page, 'en');
+
+    // The connection test with a wrong password and no encryption chosen: the TLS steps say TLS
+    // is not used, as the choice made, not as a failure.
+    await openScreen(page, 'settings');
+    await field(page, 6).fill(SANDBOX_ACCOUNT.pop);
+    await field(page, 10).fill('not-the-password');
+    await field(page, 5).fill('submission');
+    await field(page, 11).uncheck();
+    await field(page, 12).check();
+    await field(page, 13).selectOption('none');
+    await field(page, 14).selectOption('none');
+    await page.getByTestId('conn-test-start').click();
+    await expect(step(page, 'SmtpQuit')).toBeVisible({ timeout: 30_000 });
+    await expect(step(page, 'PopLogin')).toHaveAttribute('data-outcome', 'failed');
+    for (const [name, label] of [['PopTls', '13. POP connection security'], ['SmtpTls', '14. SMTP connection security']]) {
+      await expect(step(page, name)).toHaveAttribute('data-outcome', 'skipped');
+      // Not done, so no state of frame (3) beside it.
+      await expect(step(page, name).getByTestId('conn-step-code')).toHaveCount(0);
+      await expect(step(page, name).getByTestId('conn-step-detail')).toContainText(`TLS is not used (${label} is None (plaintext))`);
+    }
+    await expect(step(page, 'PopBeforeSmtp')).toContainText('11. PopBeforeSmtp is off');
+    const steps = await page.getByTestId('conn-test').innerText();
+    expect(steps.match(JAPANESE), `Japanese left in the connection test: ${steps}`).toBeNull();
+    await page.getByTestId('conn-test').screenshot({ path: `${SHOTS}/conn-test-no-tls-english.png` });
+    await switchTo(page, 'ja');
+    await expect(step(page, 'PopTls').getByTestId('conn-step-detail')).toContainText('TLS は使いません（13.POP接続の暗号化 が「なし（平文）」）');
+    await expect(step(page, 'PopBeforeSmtp')).toContainText('11.PopBeforeSmtp がオフのため行いません');
+    await page.getByTestId('conn-test').screenshot({ path: `${SHOTS}/conn-test-no-tls-japanese.png` });
+    await switchTo(page, 'en');
+
+    // The engine's notes in the log: the test's own note too.
+    await openScreen(page, 'log');
+    await expect(page.getByTestId('log-lines')).toContainText('connection test');
+    await expectEnglish(page, 'log after a connection test');
+    await page.screenshot({ path: `${SHOTS}/log-english.png`, fullPage: true });
+
+    // The DI says what raises its alarm, as the AI does.
+    await openScreen(page, 'points');
+    await expect(page.getByTestId('hint-DOOR1')).toHaveText('contact alarm when ON');
+    await expect(page.getByTestId('hint-TEMP1')).toContainText('high alarm above');
+    await expectEnglish(page, 'points with hints');
+    await page.screenshot({ path: `${SHOTS}/points-hints-english.png`, fullPage: true });
+    await switchTo(page, 'ja');
+    await expect(page.getByTestId('hint-DOOR1')).toHaveText('ON で接点警報');
+    await page.screenshot({ path: `${SHOTS}/points-hints-japanese.png`, fullPage: true });
+  } finally {
+    await backend.dispose();
+  }
+});

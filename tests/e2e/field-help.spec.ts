@@ -30,6 +30,20 @@ test('the ? of every field opens its own entry and 戻る comes back', async ({ 
       await page.getByTestId('help-back').click();
       await expect(page.getByTestId('settings-screen')).toBeVisible();
     }
+    // Our fields after 12 and the language of the mails: the same ? as 1–12, as easy to see.
+    const look = (id: string) => page.getByTestId(id).evaluate((e) => {
+      const s = getComputedStyle(e);
+      return [s.color, s.backgroundColor, s.borderTopColor, s.width, s.height].join(' ');
+    });
+    const usual = await look('help-field-5');
+    for (const id of ['help-field-13', 'help-field-14', 'help-mail-lang']) {
+      expect(await look(id), id).toBe(usual);
+    }
+    await page.getByTestId('row-mail-lang').screenshot({ path: `${SHOTS}/settings-mail-lang-help.png` });
+    await page.getByTestId('help-mail-lang').click();
+    await expect(page).toHaveURL(/#help\/mail-lang$/);
+    await page.getByTestId('help-back').click();
+    await expect(page.getByTestId('settings-screen')).toBeVisible();
   } finally {
     await backend.dispose();
   }

@@ -218,7 +218,7 @@ async fn tls_and_starttls_work_on_any_port_and_a_wrong_choice_fails_visibly() {
     .await;
     let mut client = backend.client().await;
     let error_saying = |error: shared::status::MailError, fix: &'static str| {
-        move |s: &shared::engine::EngineState| matches!(&s.status, MailStatus::Error { error: e, detail } if *e == error && detail.contains(fix))
+        move |s: &shared::engine::EngineState| matches!(&s.status, MailStatus::Error { error: e, detail } if *e == error && detail.en.contains(fix))
     };
 
     // Plaintext-first on the TLS port: no greeting ever comes; the error names the fix.

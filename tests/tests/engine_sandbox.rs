@@ -163,7 +163,7 @@ async fn a_temporary_pop_server_failure_is_not_a_password_and_clears_on_success(
         .await;
     let standing = state.standing_error.expect("the error stands");
     assert_eq!(standing.error, MailError::PopServerTemp);
-    assert!(standing.detail.contains("[SYS/TEMP]"), "{standing:?}");
+    assert!(standing.detail.en.contains("[SYS/TEMP]"), "{standing:?}");
 
     // The ISP recovers; the next cycle succeeds and the standing error goes.
     policy.faults.pop3_error = None;
@@ -178,11 +178,20 @@ async fn a_temporary_pop_server_failure_is_not_a_password_and_clears_on_success(
 
 #[tokio::test]
 async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enabled() {
-    use backend::engine::commands::EchoLayer;
+    use backend::engine::commands::{CommandLayer, Handling};
     use backend::engine::ledger::NewMail;
     use backend::engine::{Engine, EngineOptions};
+    use backend::mail::message::ReceivedMail;
     use std::sync::Arc;
     use std::time::Duration;
+
+    /// Receiving is off in this test: no mail reaches a command layer.
+    struct NoCommands;
+    impl CommandLayer for NoCommands {
+        fn handle(&self, _: &ReceivedMail, _: &MailSettings) -> Handling {
+            Handling::default()
+        }
+    }
 
     // The engine and the ISP on their own, so an alarm can be queued with no receive before it
     // (a receive's POP login would itself open PopBeforeSmtp).
@@ -197,7 +206,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
     let engine = Engine::start(
         &isp.store,
         Some(sandbox.addresses()),
-        Arc::new(EchoLayer),
+        Arc::new(NoCommands),
         options,
         isp.cancel.child_token(),
     )

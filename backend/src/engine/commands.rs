@@ -7,7 +7,7 @@ use shared::settings::MailSettings;
 use shared::transcript::Notice;
 
 use super::ledger::NewMail;
-use crate::mail::message::{self as mail, ReceivedMail};
+use crate::mail::message::ReceivedMail;
 use crate::store::StoreError;
 
 /// What the command layer decided about one mail.
@@ -38,10 +38,12 @@ pub trait CommandLayer: Send + Sync {
     fn abandoned(&self) {}
 }
 
-/// The minimal layer until the command language is wired: it answers every sender with the
-/// lines it understood as received, so the whole cycle (receive, reply, delete) can be exercised.
+/// A test layer that answers every sender with the lines it received, so the whole cycle
+/// (receive, reply, delete) can be exercised without a plant.
+#[cfg(test)]
 pub struct EchoLayer;
 
+#[cfg(test)]
 impl CommandLayer for EchoLayer {
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
         let Some(sender) = &mail.from else {
@@ -59,26 +61,10 @@ impl CommandLayer for EchoLayer {
             .filter(|l| !l.trim().is_empty())
             .map(|l| format!("> {l}"))
             .collect();
-        let body = format!(
-            "受信しました / Received:\r\n{}\r\n\r\n-- \r\nKaracrixBuilder\r\n",
-            quoted.join("\r\n")
-        );
-        match mail::compose_reply(&settings.address, sender, mail, body) {
-            Ok(message) => Handling {
-                replies: vec![NewMail {
-                    from: settings.address.clone(),
-                    to: vec![sender.clone()],
-                    message,
-                }],
-                ..Handling::default()
-            },
-            Err(why) => Handling {
-                notice: Some(Notice::new(
-                    format!("返信できません: {why}"),
-                    format!("no reply: {why}"),
-                )),
-                ..Handling::default()
-            },
+        let body = format!("受信しました / Received:\n{}\n", quoted.join("\n"));
+        Handling {
+            replies: vec![super::executor::reply(mail, sender, settings, &body)],
+            ..Handling::default()
         }
     }
 }

@@ -4,9 +4,10 @@
 //! QUIT. Nothing is saved, applied, retrieved or deleted, and the running engine goes on as it
 //! was. Each step is published as it starts and ends; the dialogue goes to the engine's log.
 
+use shared::Lang;
 use shared::conntest::{Outcome, Step, StepReport, TestReport};
-use shared::settings::{MailSettings, PasswordChange};
-use shared::transcript::Service;
+use shared::settings::{Field, MailSettings, PasswordChange, Security};
+use shared::transcript::{Notice, Service};
 use tokio::sync::watch;
 
 use super::Engine;
@@ -27,32 +28,34 @@ impl Progress {
         self.out.send_replace(self.report.clone());
     }
 
-    fn push(&mut self, step: Step, outcome: Outcome, detail: impl Into<String>) {
+    fn push(&mut self, step: Step, outcome: Outcome, detail: Notice) {
         self.report.steps.push(StepReport {
             step,
             outcome,
-            detail: detail.into(),
+            detail,
         });
         self.publish();
     }
 
     fn start(&mut self, step: Step) {
-        self.push(step, Outcome::Running, "");
+        self.push(step, Outcome::Running, Notice::default());
     }
 
     /// Ends the running step.
-    fn end(&mut self, outcome: Outcome, detail: impl Into<String>) {
+    fn end(&mut self, outcome: Outcome, detail: Notice) {
         if let Some(last) = self.report.steps.last_mut()
             && last.outcome == Outcome::Running
         {
             last.outcome = outcome;
-            last.detail = detail.into();
+            last.detail = detail;
         }
         self.publish();
     }
 
+    /// Ends the running step as passed, with what the server said (the same in both
+    /// languages: a reply, a host name, a protocol word).
     fn pass(&mut self, detail: impl Into<String>) {
-        self.end(Outcome::Passed, detail);
+        self.end(Outcome::Passed, Notice::same(detail));
     }
 
     fn fail(&mut self, err: &ClientError) {
@@ -68,9 +71,55 @@ impl Progress {
 
     fn not_tried(&mut self, steps: &[Step]) {
         for step in steps {
-            self.push(*step, Outcome::NotTried, "");
+            self.push(*step, Outcome::NotTried, Notice::default());
         }
     }
+}
+
+/// The log's note that a connection test (or one of its parts) begins.
+fn test_note(part: &str) -> Notice {
+    let (ja, en) = if part.is_empty() {
+        ("接続テスト".to_string(), "connection test".to_string())
+    } else {
+        (
+            format!("接続テスト: {part}"),
+            format!("connection test: {part}"),
+        )
+    };
+    Notice::new(ja, en)
+}
+
+/// The TLS step when its security field (13. or 14.) is set to none: not a failure, the
+/// choice made on the screen.
+fn tls_not_used(field: Field) -> Notice {
+    Notice::new(
+        format!(
+            "TLS は使いません（{} が「{}」）。暗号化せずに続けます",
+            field.label(Lang::Ja),
+            Security::None.label(Lang::Ja)
+        ),
+        format!(
+            "TLS is not used ({} is {}): the session goes on unencrypted",
+            field.label(Lang::En),
+            Security::None.label(Lang::En)
+        ),
+    )
+}
+
+/// A step not needed because the check box `field` is off.
+fn off(field: Field) -> Notice {
+    Notice::new(
+        format!("{} がオフのため行いません", field.label(Lang::Ja)),
+        format!("{} is off: not needed", field.label(Lang::En)),
+    )
+}
+
+/// The TLS step when the server does not offer `command`: the session goes on in plaintext.
+fn not_offered(command: &str) -> Notice {
+    Notice::new(
+        format!("サーバが {command} を提供していないため、暗号化なしで続けました"),
+        format!("the server does not offer {command}: went on in plaintext"),
+    )
 }
 
 impl Engine {
@@ -171,8 +220,9 @@ impl Engine {
         let (route, security) = self.pop_route(settings)?;
         let target = route.target();
         let implicit = security == pop3::Security::Implicit;
+        let plain = security == pop3::Security::Plain;
         let transcript = self.inner.dialogue.session(Service::Pop3);
-        transcript.note("connection test (接続テスト)");
+        transcript.notice(&test_note(""));
         let session = Pop3Session::connect_reporting(
             &self.inner.routes,
             trust,
@@ -188,7 +238,15 @@ impl Engine {
                 }
                 pop3::Phase::Greeted if progress.running(Step::PopConnect) => {
                     progress.pass(target.clone());
-                    progress.start(Step::PopTls);
+                    if plain {
+                        progress.push(
+                            Step::PopTls,
+                            Outcome::Skipped,
+                            tls_not_used(Field::PopSecurity),
+                        );
+                    } else {
+                        progress.start(Step::PopTls);
+                    }
                 }
                 pop3::Phase::Greeted if implicit => progress.pass("TLS (pop3s)"),
                 pop3::Phase::Secured if !implicit => progress.pass("STLS"),
@@ -198,7 +256,7 @@ impl Engine {
         .await?;
         if progress.running(Step::PopTls) {
             // Nothing to secure with: the server offers no STLS.
-            progress.end(Outcome::Skipped, "STLS not offered: plaintext");
+            progress.end(Outcome::Skipped, not_offered("STLS"));
         }
         Ok(session)
     }
@@ -221,7 +279,7 @@ impl Engine {
             progress.push(
                 Step::PopBeforeSmtp,
                 Outcome::Skipped,
-                "11.PopBeforeSmtp off",
+                off(Field::PopBeforeSmtp),
             );
         }
         progress.start(Step::SmtpConnect);
@@ -252,7 +310,14 @@ impl Engine {
                 Err(err) => progress.fail(&err),
             }
         } else {
-            progress.push(Step::SmtpTestMail, Outcome::Skipped, "");
+            progress.push(
+                Step::SmtpTestMail,
+                Outcome::Skipped,
+                Notice::new(
+                    "テストメールは送らない選択です",
+                    "no test mail was asked for",
+                ),
+            );
         }
         progress.start(Step::SmtpQuit);
         session.quit().await;
@@ -267,7 +332,7 @@ impl Engine {
     ) -> Result<(), ClientError> {
         let (route, security) = self.pop_route(settings)?;
         let transcript = self.inner.dialogue.session(Service::Pop3);
-        transcript.note("connection test: PopBeforeSmtp");
+        transcript.notice(&test_note("PopBeforeSmtp"));
         let mut session = Pop3Session::connect(
             &self.inner.routes,
             trust,
@@ -291,8 +356,9 @@ impl Engine {
     ) -> Result<SmtpSession, ClientError> {
         let target = self.smtp_target(settings, password)?;
         let transcript = self.inner.dialogue.session(Service::Smtp);
-        transcript.note("connection test (接続テスト)");
-        let implicit = target.security == shared::settings::Security::Tls;
+        transcript.notice(&test_note(""));
+        let implicit = target.security == Security::Tls;
+        let plain = target.security == Security::None;
         let shown = target.route.target();
         let session = SmtpSession::open_reporting(
             &self.inner.routes,
@@ -302,6 +368,14 @@ impl Engine {
             &mut |phase| match phase {
                 smtp::Phase::Greeted => {
                     progress.pass(shown.clone());
+                    if plain {
+                        progress.push(
+                            Step::SmtpTls,
+                            Outcome::Skipped,
+                            tls_not_used(Field::SmtpSecurity),
+                        );
+                        return;
+                    }
                     progress.start(Step::SmtpTls);
                     if implicit {
                         progress.pass("TLS (smtps)");
@@ -310,7 +384,7 @@ impl Engine {
                 smtp::Phase::Secured => progress.pass("STARTTLS"),
                 smtp::Phase::Authenticating => {
                     if progress.running(Step::SmtpTls) {
-                        progress.end(Outcome::Skipped, "STARTTLS not offered: plaintext");
+                        progress.end(Outcome::Skipped, not_offered("STARTTLS"));
                     }
                     progress.start(Step::SmtpAuth);
                 }
@@ -319,10 +393,10 @@ impl Engine {
         )
         .await?;
         if progress.running(Step::SmtpTls) {
-            progress.end(Outcome::Skipped, "STARTTLS not offered: plaintext");
+            progress.end(Outcome::Skipped, not_offered("STARTTLS"));
         }
         if target.credentials.is_none() {
-            progress.push(Step::SmtpAuth, Outcome::Skipped, "12.SmtpAuthLogin off");
+            progress.push(Step::SmtpAuth, Outcome::Skipped, off(Field::SmtpAuthLogin));
         }
         Ok(session)
     }

@@ -304,7 +304,7 @@ impl Engine {
 }
 
 fn store_failed(err: crate::store::StoreError) -> ClientError {
-    ClientError::new(MailError::LocalStore, format!("local store: {err}"))
+    ClientError::new(MailError::LocalStore, err.notice())
 }
 
 #[cfg(test)]
@@ -318,6 +318,6 @@ mod tests {
         )));
         assert_eq!(err.kind, MailError::LocalStore);
         assert_eq!(err.kind.code(), "err store");
-        assert!(err.detail.starts_with("local store:"), "{}", err.detail);
+        assert!(!err.detail.is_empty());
     }
 }

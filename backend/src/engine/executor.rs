@@ -275,7 +275,7 @@ fn reply_body(
 
 /// The reply to `mail`: to its sender, threaded under it, marked as automatic (RFC 3834), in
 /// its charset when that is ISO-2022-JP or Shift_JIS.
-fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &str) -> NewMail {
+pub fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &str) -> NewMail {
     let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
         Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
         _ => Charset::Utf8,
@@ -566,6 +566,26 @@ mod tests {
         );
         assert_eq!(mail::parse(reply).unwrap().subject, "Re: 暗証 ****");
         cancel.cancel();
+    }
+
+    #[test]
+    fn replies_thread_under_the_command_mail() {
+        let raw = b"From: operator@sandbox.test\r\nSubject: LIST\r\n\
+Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r\nLIST\r\n";
+        let mail = crate::mail::message::parse(raw).unwrap();
+        let settings = MailSettings::sandbox_demo();
+        let reply = reply(&mail, "operator@sandbox.test", &settings, "OK");
+        assert_eq!(reply.to, ["operator@sandbox.test"]);
+        assert_eq!(
+            header(&reply.message, "In-Reply-To").as_deref(),
+            Some("<m1@phone.sandbox.test>")
+        );
+        assert_eq!(
+            header(&reply.message, "References").as_deref(),
+            Some("<m0@phone.sandbox.test> <m1@phone.sandbox.test>")
+        );
+        let parsed = crate::mail::message::parse(&reply.message).unwrap();
+        assert_eq!(parsed.subject, "Re: LIST");
     }
 
     #[test]

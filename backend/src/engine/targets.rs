@@ -21,7 +21,7 @@ impl Engine {
         settings: &MailSettings,
     ) -> Result<(Route, Security), ClientError> {
         let (host, port) = parse_host_port(&settings.pop_server).ok_or_else(|| {
-            ClientError::new(MailError::NameNotFound, settings.pop_server.clone())
+            ClientError::quoting(MailError::NameNotFound, settings.pop_server.clone())
         })?;
         let port = port.unwrap_or(match settings.pop_security {
             fields::Security::Tls => fields::POP3S_PORT,
@@ -45,7 +45,18 @@ impl Engine {
         let endpoint = parse_smtp_service(&settings.smtp_service).ok_or_else(|| {
             ClientError::new(
                 MailError::Refused,
-                format!("5.SMTP名 {}", settings.smtp_service),
+                shared::transcript::Notice::new(
+                    format!(
+                        "{} の {} はサービス名でもポート番号でもありません",
+                        fields::Field::SmtpService.label(shared::Lang::Ja),
+                        settings.smtp_service
+                    ),
+                    format!(
+                        "{} {} is neither a service name nor a port",
+                        fields::Field::SmtpService.label(shared::Lang::En),
+                        settings.smtp_service
+                    ),
+                ),
             )
         })?;
         let route = self

@@ -1,8 +1,6 @@
 //! Reading a received mail (mail-parser, all Japanese charsets) into what the command layer
 //! needs, and writing replies with the threading headers.
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
 use mail_parser::{Message as Parsed, MessageParser, MimeHeaders};
 
 /// The header that marks the engine's replies as automatic (RFC 3834 §5).
@@ -161,67 +159,12 @@ pub fn reply_subject(subject: &str, lang: shared::Lang) -> String {
     format!("Re: {rest}")
 }
 
-/// Writes a plain-text reply from `own` to `to` that threads under `original`.
-pub fn compose_reply(
-    own: &str,
-    to: &str,
-    original: &ReceivedMail,
-    body: String,
-) -> Result<Vec<u8>, String> {
-    let from: Mailbox = own.parse().map_err(|e| format!("own address {own}: {e}"))?;
-    let to: Mailbox = to.parse().map_err(|e| format!("recipient {to}: {e}"))?;
-    let mut builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(reply_subject(&original.subject, shared::Lang::Ja));
-    if let Some(id) = &original.message_id {
-        let id = format!("<{id}>");
-        let mut thread: Vec<String> = original
-            .references
-            .iter()
-            .map(|r| format!("<{r}>"))
-            .collect();
-        thread.push(id.clone());
-        builder = builder.in_reply_to(id).references(thread.join(" "));
-    }
-    let auto_replied = HeaderValue::new(
-        HeaderName::new_from_ascii_str(AUTO_SUBMITTED),
-        AUTO_REPLIED.into(),
-    );
-    let message = builder
-        .header(ContentType::TEXT_PLAIN)
-        .raw_header(auto_replied)
-        .body(body)
-        .map_err(|e| format!("reply: {e}"))?;
-    Ok(message.formatted())
-}
-
-/// Writes a new mail (alarms).
-pub fn compose(own: &str, to: &[String], subject: &str, body: String) -> Result<Vec<u8>, String> {
-    let mut builder = Message::builder()
-        .from(
-            own.parse::<Mailbox>()
-                .map_err(|e| format!("own address {own}: {e}"))?,
-        )
-        .subject(subject);
-    for addr in to {
-        builder = builder.to(addr
-            .parse::<Mailbox>()
-            .map_err(|e| format!("recipient {addr}: {e}"))?);
-    }
-    let message = builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| format!("mail: {e}"))?;
-    Ok(message.formatted())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn japanese_mail_is_decoded_and_the_reply_threads() {
+    fn japanese_mail_is_decoded() {
         // ISO-2022-JP "ポンプ" in an encoded-word and in the body.
         let raw = b"From: =?UTF-8?B?5pON5L2c5ZOh?= <Operator@Sandbox.Test>\r\n\
 To: karacrix@sandbox.test\r\n\
@@ -238,25 +181,6 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\
         assert_eq!(mail.text.trim(), "ポンプ ON");
         assert_eq!(mail.charset.as_deref(), Some("iso-2022-jp"));
         assert_eq!(mail.message_id.as_deref(), Some("m1@phone.sandbox.test"));
-
-        let reply = compose_reply(
-            "karacrix@sandbox.test",
-            "operator@sandbox.test",
-            &mail,
-            "OK".into(),
-        )
-        .unwrap();
-        let reply = String::from_utf8(reply).unwrap();
-        assert!(
-            reply.contains("In-Reply-To: <m1@phone.sandbox.test>"),
-            "{reply}"
-        );
-        assert!(
-            reply.contains("References: <m0@phone.sandbox.test> <m1@phone.sandbox.test>"),
-            "{reply}"
-        );
-        let parsed = parse(reply.as_bytes()).unwrap();
-        assert_eq!(parsed.subject, "Re: ポンプ");
     }
 
     #[test]
@@ -295,22 +219,6 @@ Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n
         let auto = person.unwrap().auto;
         assert_eq!(auto.return_path.as_deref(), Some("operator@sandbox.test"));
         assert_eq!((auto.auto_submitted, auto.list_header), (None, None));
-    }
-
-    #[test]
-    fn replies_are_marked_as_automatic() {
-        let mail = parse(b"From: operator@sandbox.test\r\nSubject: LIST\r\n\r\nLIST\r\n").unwrap();
-        let reply = compose_reply(
-            "karacrix@sandbox.test",
-            "operator@sandbox.test",
-            &mail,
-            "OK".into(),
-        );
-        let reply = String::from_utf8(reply.unwrap()).unwrap();
-        assert!(
-            reply.contains("Auto-Submitted: auto-replied\r\n"),
-            "{reply}"
-        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use shared::sandbox::MailService;
 use shared::status::MailError;
+use shared::transcript::Notice;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
@@ -26,22 +27,30 @@ use crate::mail::AddressMap;
 pub struct ClientError {
     /// The catalogue entry frame (3) shows.
     pub kind: MailError,
-    /// Host, server reply or cause, for people.
-    pub detail: String,
+    /// Host, server reply or cause, for people, in both languages.
+    pub detail: Notice,
 }
 
 impl ClientError {
     /// An error of `kind` with a detail.
-    pub fn new(kind: MailError, detail: impl Into<String>) -> Self {
-        ClientError {
-            kind,
-            detail: detail.into(),
-        }
+    pub fn new(kind: MailError, detail: Notice) -> Self {
+        ClientError { kind, detail }
+    }
+
+    /// An error of `kind` about `target` (a server, a host name): `target: ` and the sentence.
+    pub fn at(kind: MailError, target: &str, ja: impl Into<String>, en: impl Into<String>) -> Self {
+        ClientError::new(kind, Notice::new(ja, en).after(target))
+    }
+
+    /// An error of `kind` quoting what is not ours to translate (a server's reply, a system
+    /// error), the same in both languages.
+    pub fn quoting(kind: MailError, text: impl Into<String>) -> Self {
+        ClientError::new(kind, Notice::same(text))
     }
 
     /// The same error with a likely fix appended to its detail.
-    pub fn hint(mut self, fix: &str) -> Self {
-        self.detail = format!("{} ({fix})", self.detail);
+    pub fn hint(mut self, ja: &str, en: &str) -> Self {
+        self.detail = self.detail.with_fix(&Notice::new(ja, en));
         self
     }
 
@@ -53,7 +62,7 @@ impl ClientError {
             io::ErrorKind::InvalidData => MailError::Tls,
             _ => MailError::Protocol,
         };
-        ClientError::new(kind, format!("{target}: {err}"))
+        ClientError::quoting(kind, format!("{target}: {err}"))
     }
 }
 
@@ -119,17 +128,21 @@ impl Routes {
             });
         }
         let sandbox = self.sandbox.as_ref().ok_or_else(|| {
-            ClientError::new(
+            ClientError::at(
                 MailError::NameNotFound,
-                format!("{host}: the sandbox ISP is turned off"),
+                host,
+                "サンドボックスISP が止まっています",
+                "the sandbox ISP is turned off",
             )
         })?;
         let listener = MailService::from_port(port)
             .and_then(|service| sandbox.endpoint(service))
             .ok_or_else(|| {
-                ClientError::new(
+                ClientError::at(
                     MailError::Refused,
-                    format!("{host}:{port}: connection refused (no sandbox service on that port)"),
+                    &format!("{host}:{port}"),
+                    "接続を拒否されました（そのポートにサンドボックスのサービスはありません）",
+                    "connection refused (no sandbox service on that port)",
                 )
             })?;
         Ok(Route {
@@ -159,11 +172,13 @@ impl Routes {
             }
         };
         match timeout(limit, attempt).await {
-            Err(_) => Err(ClientError::new(
+            Err(_) => Err(ClientError::at(
                 MailError::Timeout,
-                format!("{target}: no connection within {} s", limit.as_secs()),
+                &target,
+                format!("{} 秒以内に接続できませんでした", limit.as_secs()),
+                format!("no connection within {} s", limit.as_secs()),
             )),
-            Ok(Err(err)) if err.kind() == io::ErrorKind::NotFound => Err(ClientError::new(
+            Ok(Err(err)) if err.kind() == io::ErrorKind::NotFound => Err(ClientError::quoting(
                 MailError::NameNotFound,
                 format!("{}: {err}", route.host),
             )),
@@ -193,7 +208,13 @@ impl Trust {
     pub fn new(extra: Option<&Path>, sandbox_ca: Option<&str>) -> Result<Self, ClientError> {
         let extra_pem = match extra {
             Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                ClientError::new(MailError::Tls, format!("CA file {}: {e}", path.display()))
+                ClientError::new(
+                    MailError::Tls,
+                    Notice::new(
+                        format!("CA ファイル {}: {e}", path.display()),
+                        format!("CA file {}: {e}", path.display()),
+                    ),
+                )
             })?),
             None => None,
         };
@@ -244,19 +265,24 @@ impl Trust {
             (Some(_), None) => {
                 return Err(ClientError::new(
                     MailError::Tls,
-                    "no sandbox CA to verify the sandbox's certificate",
+                    Notice::new(
+                        "サンドボックスの証明書を確認する CA がありません",
+                        "no sandbox CA to verify the sandbox's certificate",
+                    ),
                 ));
             }
             (None, _) => Arc::clone(&self.public),
         };
         let name = ServerName::try_from(route.host.clone())
-            .map_err(|e| ClientError::new(MailError::Tls, format!("{}: {e}", route.host)))?;
+            .map_err(|e| ClientError::quoting(MailError::Tls, format!("{}: {e}", route.host)))?;
         match timeout(limit, TlsConnector::from(config).connect(name, stream)).await {
-            Err(_) => Err(ClientError::new(
+            Err(_) => Err(ClientError::at(
                 MailError::Timeout,
-                format!("{}: TLS handshake timed out", route.target()),
+                &route.target(),
+                "TLS のハンドシェイクが時間内に終わりませんでした",
+                "TLS handshake timed out",
             )),
-            Ok(Err(err)) => Err(ClientError::new(
+            Ok(Err(err)) => Err(ClientError::quoting(
                 MailError::Tls,
                 format!("{}: {err}", route.target()),
             )),
@@ -268,16 +294,23 @@ impl Trust {
 fn add_pem(roots: &mut RootCertStore, pem: &str) -> Result<(), ClientError> {
     let mut added = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let cert = cert.map_err(|e| ClientError::new(MailError::Tls, format!("CA PEM: {e}")))?;
-        roots
-            .add(cert)
-            .map_err(|e| ClientError::new(MailError::Tls, format!("CA certificate: {e}")))?;
+        let cert = cert
+            .map_err(|e| ClientError::at(MailError::Tls, "CA PEM", e.to_string(), e.to_string()))?;
+        roots.add(cert).map_err(|e| {
+            ClientError::new(
+                MailError::Tls,
+                Notice::new(format!("CA 証明書: {e}"), format!("CA certificate: {e}")),
+            )
+        })?;
         added += 1;
     }
     if added == 0 {
         return Err(ClientError::new(
             MailError::Tls,
-            "CA PEM holds no certificate",
+            Notice::new(
+                "CA の PEM に証明書がありません",
+                "CA PEM holds no certificate",
+            ),
         ));
     }
     Ok(())

@@ -24,11 +24,15 @@ use crate::mail::pop3::{RespCode, apop_digest, apop_timestamp};
 pub const MAX_LINE: usize = 8 * 1024;
 
 /// Added to a handshake failure in TLS mode: the usual cause is a plaintext port.
-const HINT_PLAIN_SERVER: &str =
-    "if the server greets in plaintext, choose STARTTLS or None for 13. POP connection security";
+const HINT_PLAIN_SERVER: (&str, &str) = (
+    "サーバが暗号化なしで応答する場合は 13.POP接続の暗号化 で STARTTLS かなしを選んでください",
+    "if the server greets in plaintext, choose STARTTLS or None for 13. POP connection security",
+);
 /// Added to a missing greeting in plaintext mode: the usual cause is a TLS port.
-const HINT_TLS_SERVER: &str =
-    "if the port expects TLS from the start, choose TLS for 13. POP connection security";
+const HINT_TLS_SERVER: (&str, &str) = (
+    "最初から TLS のポートなら 13.POP接続の暗号化 で TLS を選んでください",
+    "if the port expects TLS from the start, choose TLS for 13. POP connection security",
+);
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +139,7 @@ impl Pop3Session {
                 let tls = trust
                     .handshake(route, tcp, options.connect_timeout)
                     .await
-                    .map_err(|e| e.hint(HINT_PLAIN_SERVER))?;
+                    .map_err(|e| e.hint(HINT_PLAIN_SERVER.0, HINT_PLAIN_SERVER.1))?;
                 note(&transcript, "TLS established");
                 progress(Phase::Secured);
                 (MaybeTls::Tls(Box::new(tls)), true)
@@ -154,7 +158,7 @@ impl Pop3Session {
         let greeting = session.status_line().await.map_err(|e| {
             // A server that starts with TLS waits for our handshake and never greets.
             if !tls && e.kind == MailError::Timeout {
-                e.hint(HINT_TLS_SERVER)
+                e.hint(HINT_TLS_SERVER.0, HINT_TLS_SERVER.1)
             } else {
                 e
             }
@@ -183,13 +187,20 @@ impl Pop3Session {
     async fn start_tls(self, trust: &Trust, route: &Route) -> Result<Self, ClientError> {
         if !self.io.buffer().is_empty() {
             // Anything sent before the handshake could be an injection (RFC 2595 §4).
-            return Err(ClientError::new(
+            return Err(ClientError::at(
                 MailError::Protocol,
-                format!("{}: data before the TLS handshake", self.target),
+                &self.target,
+                "TLS のハンドシェイクの前にデータが届きました",
+                "data before the TLS handshake",
             ));
         }
         let MaybeTls::Plain(tcp) = self.io.into_inner() else {
-            return Err(ClientError::new(MailError::Protocol, "STLS inside TLS"));
+            return Err(ClientError::at(
+                MailError::Protocol,
+                &self.target,
+                "TLS の中で STLS を求められました",
+                "STLS inside TLS",
+            ));
         };
         let tls = trust
             .handshake(route, tcp, self.options.connect_timeout)
@@ -231,7 +242,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         };
         for line in steps {
             if let Reply::Err(text) = self.exchange(&line).await? {
-                return Err(ClientError::new(
+                return Err(ClientError::quoting(
                     refusal(&text, MailError::PopLoginFailed),
                     format!("{}: {text}", self.target),
                 ));
@@ -311,10 +322,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         let limit = self.options.exchange_timeout;
         let target = self.target.clone();
         timeout(limit, exchange(self)).await.unwrap_or_else(|_| {
-            Err(ClientError::new(
+            Err(ClientError::at(
                 MailError::Timeout,
+                &target,
+                format!("{what} の応答に {} 秒以上かかりました", limit.as_secs()),
                 format!(
-                    "{target}: the answer to {what} took longer than {} s",
+                    "the answer to {what} took longer than {} s",
                     limit.as_secs()
                 ),
             ))
@@ -346,9 +359,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
     async fn expect_ok(&mut self, shown: &str) -> Result<String, ClientError> {
         match self.reply().await? {
             Reply::Ok(text) => Ok(text),
-            Reply::Err(text) => Err(ClientError::new(
+            Reply::Err(text) => Err(ClientError::at(
                 MailError::Protocol,
-                format!("{}: {shown} refused: {text}", self.target),
+                &self.target,
+                format!("{shown} を拒否されました: {text}"),
+                format!("{shown} refused: {text}"),
             )),
         }
     }
@@ -436,9 +451,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
     async fn command(&mut self, line: &str) -> Result<String, ClientError> {
         match self.exchange(line).await? {
             Reply::Ok(text) => Ok(text),
-            Reply::Err(text) => Err(ClientError::new(
+            Reply::Err(text) => Err(ClientError::at(
                 refusal(&text, MailError::Protocol),
-                format!("{}: {line} refused: {text}", self.target),
+                &self.target,
+                format!("{line} を拒否されました: {text}"),
+                format!("{line} refused: {text}"),
             )),
         }
     }
@@ -467,7 +484,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
     async fn status_line(&mut self) -> Result<String, ClientError> {
         match self.reply().await? {
             Reply::Ok(text) => Ok(text),
-            Reply::Err(text) => Err(ClientError::new(
+            Reply::Err(text) => Err(ClientError::quoting(
                 refusal(&text, MailError::Protocol),
                 format!("{}: {text}", self.target),
             )),
@@ -498,12 +515,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
                 return Ok(lines);
             }
             if lines.len() == self.options.max_entries {
-                return Err(ClientError::new(
+                let max = self.options.max_entries;
+                return Err(ClientError::at(
                     MailError::Protocol,
-                    format!(
-                        "{}: more than {} entries",
-                        self.target, self.options.max_entries
-                    ),
+                    &self.target,
+                    format!("一覧が {max} 件を超えました"),
+                    format!("more than {max} entries"),
                 ));
             }
             let line = line.strip_prefix(b".").unwrap_or(&line);
@@ -521,9 +538,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
             }
             let line = line.strip_prefix(b".").unwrap_or(&line);
             if body.len() + line.len() + 2 > max {
-                return Err(ClientError::new(
+                return Err(ClientError::at(
                     MailError::Protocol,
-                    format!("{}: message larger than {max} octets", self.target),
+                    &self.target,
+                    format!("メールが {max} オクテットを超えました"),
+                    format!("message larger than {max} octets"),
                 ));
             }
             body.extend_from_slice(line);
@@ -541,34 +560,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         {
             Err(_) => Err(self.timed_out()),
             Ok(Err(LineError::Io(e))) => Err(ClientError::io(&self.target, &e)),
-            Ok(Err(LineError::TooLong)) => Err(ClientError::new(
+            Ok(Err(LineError::TooLong)) => Err(ClientError::at(
                 MailError::Protocol,
-                format!("{}: reply line over {MAX_LINE} octets", self.target),
+                &self.target,
+                format!("応答の行が {MAX_LINE} オクテットを超えました"),
+                format!("reply line over {MAX_LINE} octets"),
             )),
-            Ok(Err(LineError::Closed)) => Err(ClientError::new(
+            Ok(Err(LineError::Closed)) => Err(ClientError::at(
                 MailError::Protocol,
-                format!("{}: the server closed the connection", self.target),
+                &self.target,
+                "サーバが接続を切りました",
+                "the server closed the connection",
             )),
             Ok(Ok(line)) => Ok(line),
         }
     }
 
     fn timed_out(&self) -> ClientError {
-        ClientError::new(
+        let secs = self.options.reply_timeout.as_secs();
+        ClientError::at(
             MailError::Timeout,
-            format!(
-                "{}: no reply within {} s",
-                self.target,
-                self.options.reply_timeout.as_secs()
-            ),
+            &self.target,
+            format!("{secs} 秒以内に応答がありません"),
+            format!("no reply within {secs} s"),
         )
     }
 
     fn garbage(&self, line: &str) -> ClientError {
         let shown: String = line.chars().take(80).collect();
-        ClientError::new(
+        ClientError::at(
             MailError::Protocol,
-            format!("{}: unexpected reply {shown:?}", self.target),
+            &self.target,
+            format!("予期しない応答 {shown:?}"),
+            format!("unexpected reply {shown:?}"),
         )
     }
 }
@@ -684,7 +708,7 @@ mod tests {
         // An endless first line.
         let err = session_on(&vec![b'A'; 100_000]).await.err().unwrap();
         assert_eq!(err.kind, MailError::Protocol, "{err}");
-        assert!(err.detail.contains("over"), "{err}");
+        assert!(err.detail.en.contains("over"), "{err}");
         // Silence.
         let err = session_on(b"").await.err().unwrap();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
@@ -697,7 +721,7 @@ mod tests {
         let mut session = session_on(&script).await.unwrap();
         session.login("u", "p").await.unwrap();
         let err = session.uidl().await.unwrap_err();
-        assert!(err.detail.contains("more than 100 entries"), "{err}");
+        assert!(err.detail.en.contains("more than 100 entries"), "{err}");
 
         // A message larger than allowed, and a stall in the middle of RETR.
         let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR\r\n+OK\r\n".to_vec();
@@ -707,7 +731,7 @@ mod tests {
         let mut session = session_on(&script).await.unwrap();
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
-        assert!(err.detail.contains("larger than"), "{err}");
+        assert!(err.detail.en.contains("larger than"), "{err}");
         let mut session =
             session_on(b"+OK hi\r\n+OK\r\n+OK\r\n-ERR\r\n+OK\r\nSubject: x\r\n\r\nhalf")
                 .await
@@ -747,7 +771,7 @@ mod tests {
             .unwrap();
         let err = session.login("u", "p").await.unwrap_err();
         assert_eq!(err.kind, MailError::PopServerTemp, "{err}");
-        assert!(err.detail.contains("[SYS/TEMP]"), "{err}");
+        assert!(err.detail.en.contains("[SYS/TEMP]"), "{err}");
         let mut session = session_on(b"+OK hi\r\n+OK\r\n-ERR [AUTH] bad password\r\n")
             .await
             .unwrap();
@@ -788,7 +812,7 @@ mod tests {
         let started = std::time::Instant::now();
         let err = session.retr(1).await.unwrap_err();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
-        assert!(err.detail.contains("RETR took longer than 1 s"), "{err}");
+        assert!(err.detail.en.contains("RETR took longer than 1 s"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 

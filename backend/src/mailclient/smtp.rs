@@ -14,6 +14,7 @@ use lettre::transport::smtp::client::{
 use lettre::transport::smtp::extension::ClientId;
 use shared::settings::Security;
 use shared::status::MailError;
+use shared::transcript::Notice;
 use tokio::time::timeout;
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
@@ -110,21 +111,24 @@ impl SmtpSession {
         let tcp = routes.connect(route, target.timeout).await?;
         let stream = if target.security == Security::Tls {
             let tls = trust.handshake(route, tcp, target.timeout).await.map_err(|e| {
-                e.hint("if the server greets in plaintext, choose STARTTLS or None for 14. SMTP connection security")
+                e.hint(
+                    "サーバが暗号化なしで応答する場合は 14.SMTP接続の暗号化 で STARTTLS かなしを選んでください",
+                    "if the server greets in plaintext, choose STARTTLS or None for 14. SMTP connection security",
+                )
             })?;
             MaybeTls::Tls(Box::new(tls))
         } else {
             MaybeTls::Plain(tcp)
         };
         let hello = ClientId::Domain(target.hello_name.clone());
-        let limit = |what: &'static str| {
-            ClientError::new(
+        // `what` names what was awaited, in Japanese and in English.
+        let limit = |(ja, en): (&str, &str)| {
+            let secs = target.timeout.as_secs();
+            ClientError::at(
                 MailError::Timeout,
-                format!(
-                    "{}: no answer to {what} within {} s",
-                    route.target(),
-                    target.timeout.as_secs()
-                ),
+                &route.target(),
+                format!("{secs} 秒以内に{ja}がありません"),
+                format!("no {en} within {secs} s"),
             )
         };
         let mut conn = timeout(
@@ -133,12 +137,15 @@ impl SmtpSession {
         )
         .await
         .map_err(|_| {
-            let err = limit("the greeting");
+            let err = limit(("サーバの挨拶（220）", "greeting (220) from the server"));
             if target.security == Security::Tls {
                 err
             } else {
                 // A server that starts with TLS waits for our handshake and never greets.
-                err.hint("if the port expects TLS from the start, choose TLS for 14. SMTP connection security")
+                err.hint(
+                    "最初から TLS のポートなら 14.SMTP接続の暗号化 で TLS を選んでください",
+                    "if the port expects TLS from the start, choose TLS for 14. SMTP connection security",
+                )
             }
         })?
         .map_err(|e| classify(route, &e))?;
@@ -150,13 +157,15 @@ impl SmtpSession {
                     conn.starttls(tls_parameters(trust, route)?, &hello),
                 )
                 .await
-                .map_err(|_| limit("STARTTLS"))?
+                .map_err(|_| limit(("STARTTLS の応答", "answer to STARTTLS")))?
                 .map_err(|e| classify(route, &e))?;
                 progress(Phase::Secured);
             } else if target.require_starttls {
-                return Err(ClientError::new(
+                return Err(ClientError::at(
                     MailError::Tls,
-                    format!("{}: the server offers no STARTTLS", route.target()),
+                    &route.target(),
+                    "サーバが STARTTLS を提供していません",
+                    "the server offers no STARTTLS",
                 ));
             }
         }
@@ -168,7 +177,7 @@ impl SmtpSession {
                 conn.auth(&[Mechanism::Login, Mechanism::Plain], &credentials),
             )
             .await
-            .map_err(|_| limit("AUTH"))?
+            .map_err(|_| limit(("AUTH の応答", "answer to AUTH")))?
             .map_err(|e| classify(route, &e))?;
             progress(Phase::Authenticated);
         }
@@ -195,13 +204,11 @@ impl SmtpSession {
             t.client(&format!("DATA ({} octets)", mail.message.len()));
         }
         let result = match timeout(self.timeout, self.conn.send(&envelope, mail.message)).await {
-            Err(_) => Err(ClientError::new(
+            Err(_) => Err(ClientError::at(
                 MailError::Timeout,
-                format!(
-                    "{}: no answer within {} s",
-                    self.route.target(),
-                    self.timeout.as_secs()
-                ),
+                &self.route.target(),
+                format!("{} 秒以内に応答がありません", self.timeout.as_secs()),
+                format!("no answer within {} s", self.timeout.as_secs()),
             )),
             Ok(Err(err)) => Err(classify(&self.route, &err)),
             Ok(Ok(response)) => Ok(format!(
@@ -213,7 +220,10 @@ impl SmtpSession {
         if let Some(t) = transcript {
             match &result {
                 Ok(reply) => t.server(reply),
-                Err(err) => t.note(&format!("failed: {}", err.detail)),
+                Err(err) => t.notice(&Notice::new(
+                    format!("送信できませんでした: {}", err.detail.ja),
+                    format!("failed: {}", err.detail.en),
+                )),
             }
         }
         result
@@ -241,7 +251,7 @@ pub async fn send(
 
 fn envelope(mail: &Outgoing<'_>) -> Result<Envelope, ClientError> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
-        ClientError::new(MailError::SmtpRejected, format!("{what}: {e}"))
+        ClientError::quoting(MailError::SmtpRejected, format!("{what}: {e}"))
     };
     let from: Address = mail.from.parse().map_err(|e| bad(mail.from, &e))?;
     let to = mail
@@ -255,7 +265,7 @@ fn envelope(mail: &Outgoing<'_>) -> Result<Envelope, ClientError> {
 /// TLS for `route`: its host name verified against the trusted CAs.
 fn tls_parameters(trust: &Trust, route: &Route) -> Result<TlsParameters, ClientError> {
     let tls_error = |e: lettre::transport::smtp::Error| {
-        ClientError::new(MailError::Tls, format!("{}: {e}", route.target()))
+        ClientError::quoting(MailError::Tls, format!("{}: {e}", route.target()))
     };
     let mut params = TlsParameters::builder(route.host.clone());
     if let Some(pem) = trust.extra_pem_for(route) {
@@ -305,7 +315,7 @@ fn classify(route: &Route, err: &lettre::transport::smtp::Error) -> ClientError 
     } else {
         MailError::Protocol
     };
-    ClientError::new(kind, detail)
+    ClientError::quoting(kind, detail)
 }
 
 fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {

@@ -11,7 +11,11 @@ use std::fmt;
 use serde::Deserialize;
 use shared::command;
 use shared::points::{PointKind, Value};
+use shared::transcript::Notice;
 use toml::Spanned;
+
+mod link;
+mod point;
 
 /// The most points a plant may have: the points list and `LIST` replies stay readable.
 pub const MAX_POINTS: usize = 200;
@@ -140,15 +144,55 @@ pub enum Link {
 pub struct PlantFileError {
     /// 1-based line, when the problem has a place.
     pub line: Option<usize>,
-    /// The reason, naming the point or link.
-    pub message: String,
+    /// The reason, naming the point or link, in both languages.
+    pub reason: Notice,
 }
 
+/// Japanese first, then English, each naming the line: the person reading the terminal may
+/// read either.
 impl fmt::Display for PlantFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "points file, line {line}: {}", self.message),
-            None => write!(f, "points file: {}", self.message),
+            Some(line) => write!(
+                f,
+                "ポイントファイル {line} 行目: {}\npoints file, line {line}: {}",
+                self.reason.ja, self.reason.en
+            ),
+            None => write!(
+                f,
+                "ポイントファイル: {}\npoints file: {}",
+                self.reason.ja, self.reason.en
+            ),
+        }
+    }
+}
+
+/// Where a problem is: the line of its table, and the point or link it is about.
+struct Place {
+    line: usize,
+    /// `ポイント PUMP1`, `リンク rate（LEVEL1）`.
+    ja: String,
+    /// `point PUMP1`, `link rate of LEVEL1`.
+    en: String,
+}
+
+impl Place {
+    /// The refusal of this place for the reason given in both languages.
+    fn fail(&self, ja: impl fmt::Display, en: impl fmt::Display) -> PlantFileError {
+        PlantFileError {
+            line: Some(self.line),
+            reason: Notice::new(format!("{}: {ja}", self.ja), format!("{}: {en}", self.en)),
+        }
+    }
+
+    /// A number field that must be finite when given.
+    fn finite(&self, field: &str, x: Option<f64>) -> Result<Option<f64>, PlantFileError> {
+        match x {
+            Some(x) if !x.is_finite() => Err(self.fail(
+                format!("{field} は有限の数にしてください"),
+                format!("{field} must be a finite number"),
+            )),
+            _ => Ok(x),
         }
     }
 }
@@ -245,9 +289,13 @@ impl fmt::Display for RawValue {
 
 /// Parses and checks a points file.
 pub fn parse(text: &str) -> Result<PlantConfig, PlantFileError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| PlantFileError {
-        line: e.span().map(|span| line_of(text, span.start)),
-        message: e.message().trim().to_string(),
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let why = e.message().trim();
+        PlantFileError {
+            line: e.span().map(|span| line_of(text, span.start)),
+            // The parser's own words are English; the Japanese says what kind of problem.
+            reason: Notice::new(format!("TOML として読めません: {why}"), why),
+        }
     })?;
     let mut checker = Checker {
         text,
@@ -256,13 +304,19 @@ pub fn parse(text: &str) -> Result<PlantConfig, PlantFileError> {
     if raw.point.is_empty() {
         return Err(PlantFileError {
             line: None,
-            message: "there are no [[point]] tables".into(),
+            reason: Notice::new(
+                "[[point]] の表がありません",
+                "there are no [[point]] tables",
+            ),
         });
     }
     if raw.point.len() > MAX_POINTS {
         return Err(PlantFileError {
             line: Some(checker.line(&raw.point[MAX_POINTS])),
-            message: format!("more than {MAX_POINTS} points"),
+            reason: Notice::new(
+                format!("ポイントが {MAX_POINTS} を超えています"),
+                format!("more than {MAX_POINTS} points"),
+            ),
         });
     }
     for point in &raw.point {
@@ -288,6 +342,8 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// The file's checks, point by point then link by link (in `point.rs` and `link.rs`): a link
+/// refers to the points checked before it.
 struct Checker<'t> {
     text: &'t str,
     /// Checked points with the line of their table.
@@ -299,315 +355,6 @@ impl Checker<'_> {
         line_of(self.text, spanned.span().start)
     }
 
-    fn point(&mut self, spanned: &Spanned<RawPoint>) -> Result<(), PlantFileError> {
-        let line = self.line(spanned);
-        let raw = spanned.get_ref();
-        let fail = |message: String| PlantFileError {
-            line: Some(line),
-            message,
-        };
-        let id = check_id(&raw.id).map_err(|why| fail(format!("point id {:?} {why}", raw.id)))?;
-        let at = |message: String| fail(format!("point {id}: {message}"));
-        check_name(&raw.name).map_err(|why| at(format!("name {:?} {why}", raw.name)))?;
-        let name_en = raw
-            .name_en
-            .as_deref()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        check_name_en(&name_en).map_err(|why| at(format!("name_en {name_en:?} {why}")))?;
-        for (other, other_line) in &self.points {
-            for (mine, theirs) in [
-                (&id, &other.id),
-                (&raw.name, &other.name),
-                (&id, &other.name),
-                (&raw.name, &other.id),
-            ] {
-                if same_key(mine, theirs) {
-                    return Err(at(format!(
-                        "{mine:?} is already used by point {} on line {other_line}",
-                        other.id
-                    )));
-                }
-            }
-        }
-        let kind = PointKind::from_code(&raw.kind).ok_or_else(|| {
-            at(format!(
-                "unknown kind {:?} (use DI, DO, AI, AO or CNT)",
-                raw.kind
-            ))
-        })?;
-        let allowed: &[&str] = match kind {
-            PointKind::Di => &["alarm_when"],
-            PointKind::Do => &[],
-            PointKind::Ai => &["unit", "decimals", "low", "high", "deadband", "range"],
-            PointKind::Ao => &["unit", "decimals", "min", "max"],
-            PointKind::Cnt => &["unit", "decimals"],
-        };
-        for (field, present) in [
-            ("unit", raw.unit.is_some()),
-            ("decimals", raw.decimals.is_some()),
-            ("alarm_when", raw.alarm_when.is_some()),
-            ("low", raw.low.is_some()),
-            ("high", raw.high.is_some()),
-            ("deadband", raw.deadband.is_some()),
-            ("range", raw.range.is_some()),
-            ("min", raw.min.is_some()),
-            ("max", raw.max.is_some()),
-        ] {
-            if present && !allowed.contains(&field) {
-                return Err(at(format!("`{field}` does not apply to a {}", kind.code())));
-            }
-        }
-        let unit = raw.unit.clone().unwrap_or_default();
-        if unit.chars().count() > MAX_UNIT_CHARS || unit.chars().any(char::is_control) {
-            return Err(at(format!(
-                "unit {unit:?} must be at most {MAX_UNIT_CHARS} printable characters"
-            )));
-        }
-        let decimals = raw.decimals.unwrap_or(1);
-        if decimals > MAX_DECIMALS {
-            return Err(at(format!("decimals must be 0 to {MAX_DECIMALS}")));
-        }
-        let finite = |field: &str, x: Option<f64>| match x {
-            Some(x) if !x.is_finite() => Err(at(format!("{field} must be a finite number"))),
-            _ => Ok(x),
-        };
-        let rule = match kind {
-            PointKind::Di => Rule::Di {
-                alarm_when: raw
-                    .alarm_when
-                    .as_ref()
-                    .map(|v| {
-                        digital(v).ok_or_else(|| {
-                            at(format!("alarm_when must be \"ON\" or \"OFF\", not {v}"))
-                        })
-                    })
-                    .transpose()?,
-            },
-            PointKind::Do => Rule::Do,
-            PointKind::Ai => {
-                let low = finite("low", raw.low)?;
-                let high = finite("high", raw.high)?;
-                let deadband = finite("deadband", raw.deadband)?.unwrap_or(0.0);
-                let range = match raw.range {
-                    Some([a, b]) => (a, b),
-                    None => DEFAULT_RANGE,
-                };
-                finite("range", Some(range.0))?;
-                finite("range", Some(range.1))?;
-                if range.0 >= range.1 {
-                    return Err(at(format!(
-                        "range [{}, {}] must go from low to high",
-                        range.0, range.1
-                    )));
-                }
-                if let (Some(low), Some(high)) = (low, high) {
-                    if low >= high {
-                        return Err(at(format!("low ({low}) must be below high ({high})")));
-                    }
-                    if deadband >= high - low {
-                        return Err(at(format!(
-                            "deadband ({deadband}) must be smaller than high - low ({})",
-                            high - low
-                        )));
-                    }
-                }
-                if deadband < 0.0 {
-                    return Err(at(format!("deadband ({deadband}) must not be negative")));
-                }
-                for (field, limit) in [("low", low), ("high", high)] {
-                    if let Some(limit) = limit
-                        && !(range.0..=range.1).contains(&limit)
-                    {
-                        return Err(at(format!(
-                            "{field} ({limit}) is outside the range [{}, {}]",
-                            range.0, range.1
-                        )));
-                    }
-                }
-                Rule::Ai {
-                    low,
-                    high,
-                    deadband,
-                    range,
-                }
-            }
-            PointKind::Ao => {
-                let (Some(min), Some(max)) = (finite("min", raw.min)?, finite("max", raw.max)?)
-                else {
-                    return Err(at("an AO needs both min and max".into()));
-                };
-                if min >= max {
-                    return Err(at(format!("min ({min}) must be below max ({max})")));
-                }
-                Rule::Ao { min, max }
-            }
-            PointKind::Cnt => Rule::Cnt,
-        };
-        let initial = match (&raw.initial, kind.is_digital()) {
-            (None, true) => Value::Digital(false),
-            (Some(v), true) => Value::Digital(
-                digital(v)
-                    .ok_or_else(|| at(format!("initial must be \"ON\" or \"OFF\", not {v}")))?,
-            ),
-            (None, false) => Value::Analog(match &rule {
-                Rule::Ao { min, max } => 0.0_f64.clamp(*min, *max),
-                Rule::Ai { range, .. } => 0.0_f64.clamp(range.0, range.1),
-                _ => 0.0,
-            }),
-            (Some(RawValue::Number(x)), false) if x.is_finite() => Value::Analog(*x),
-            (Some(v), false) => return Err(at(format!("initial must be a number, not {v}"))),
-        };
-        if let Value::Analog(x) = initial {
-            let (lo, hi) = match rule {
-                Rule::Ai { range, .. } => range,
-                Rule::Ao { min, max } => (min, max),
-                _ => (0.0, f64::MAX),
-            };
-            if !(lo..=hi).contains(&x) {
-                return Err(at(format!("initial ({x}) is outside [{lo}, {hi}]")));
-            }
-        }
-        self.points.push((
-            PointDef {
-                id,
-                name: raw.name.clone(),
-                name_en,
-                kind,
-                unit,
-                decimals,
-                initial,
-                rule,
-            },
-            line,
-        ));
-        Ok(())
-    }
-
-    fn link(&self, spanned: &Spanned<RawLink>) -> Result<Link, PlantFileError> {
-        let line = self.line(spanned);
-        let raw = spanned.get_ref();
-        let at = |message: String| PlantFileError {
-            line: Some(line),
-            message: format!("link {} of {}: {message}", raw.kind, raw.point),
-        };
-        let find = |field: &str, id: &str, kinds: &[PointKind]| {
-            let Some(index) = self.index(id) else {
-                return Err(at(format!("{field}: there is no point {id:?}")));
-            };
-            let kind = self.points[index].0.kind;
-            if !kinds.contains(&kind) {
-                let codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
-                return Err(at(format!(
-                    "{field}: {id} is a {}, this needs {}",
-                    kind.code(),
-                    codes.join(" or ")
-                )));
-            }
-            Ok(index)
-        };
-        let number = |field: &str, x: Option<f64>| match x {
-            Some(x) if !x.is_finite() => Err(at(format!("{field} must be a finite number"))),
-            Some(x) => Ok(Some(x)),
-            None => Ok(None),
-        };
-        let switches = [PointKind::Di, PointKind::Do];
-        let source = |field: &str, v: &Option<RawValue>| match v {
-            None => Err(at(format!("needs `{field}`"))),
-            Some(RawValue::Number(x)) if x.is_finite() => Ok(Source::Fixed(*x)),
-            Some(RawValue::Text(id)) => {
-                find(field, id, &[PointKind::Ai, PointKind::Ao]).map(Source::Point)
-            }
-            Some(v) => Err(at(format!(
-                "{field} must be a number or an AI/AO point id, not {v}"
-            ))),
-        };
-        let used: &[&str];
-        let link = match raw.kind.as_str() {
-            "approach" => {
-                used = &["when", "toward", "otherwise", "minutes"];
-                let point = find("point", &raw.point, &[PointKind::Ai])?;
-                let when = raw
-                    .when
-                    .as_deref()
-                    .ok_or_else(|| at("needs `when`".into()))?;
-                let when = find("when", when, &switches)?;
-                let minutes =
-                    number("minutes", raw.minutes)?.ok_or_else(|| at("needs `minutes`".into()))?;
-                if minutes <= 0.0 {
-                    return Err(at(format!("minutes ({minutes}) must be above 0")));
-                }
-                Link::Approach {
-                    point,
-                    when,
-                    toward: source("toward", &raw.toward)?,
-                    otherwise: source("otherwise", &raw.otherwise)?,
-                    tau_seconds: minutes * 60.0,
-                }
-            }
-            "rate" => {
-                used = &["when", "on_per_minute", "per_minute"];
-                let point = find("point", &raw.point, &[PointKind::Ai])?;
-                let when = raw
-                    .when
-                    .as_deref()
-                    .map(|id| find("when", id, &switches))
-                    .transpose()?;
-                let on_per_minute = number("on_per_minute", raw.on_per_minute)?.unwrap_or(0.0);
-                if when.is_none() && on_per_minute != 0.0 {
-                    return Err(at("on_per_minute needs `when`".into()));
-                }
-                Link::Rate {
-                    point,
-                    when,
-                    on_per_minute,
-                    per_minute: number("per_minute", raw.per_minute)?.unwrap_or(0.0),
-                }
-            }
-            "meter" => {
-                used = &["loads", "base"];
-                let point = find("point", &raw.point, &[PointKind::Cnt])?;
-                let mut loads = Vec::new();
-                for (id, kw) in raw.loads.iter().flatten() {
-                    let index = find("loads", id, &switches)?;
-                    if !kw.is_finite() || *kw < 0.0 {
-                        return Err(at(format!("loads: {id} must draw 0 kW or more")));
-                    }
-                    loads.push((index, *kw));
-                }
-                let base = number("base", raw.base)?.unwrap_or(0.0);
-                if base < 0.0 {
-                    return Err(at(format!("base ({base}) must not be negative")));
-                }
-                Link::Meter { point, loads, base }
-            }
-            other => {
-                return Err(at(format!(
-                    "unknown kind {other:?} (use approach, rate or meter)"
-                )));
-            }
-        };
-        for (field, present) in [
-            ("when", raw.when.is_some()),
-            ("toward", raw.toward.is_some()),
-            ("otherwise", raw.otherwise.is_some()),
-            ("minutes", raw.minutes.is_some()),
-            ("on_per_minute", raw.on_per_minute.is_some()),
-            ("per_minute", raw.per_minute.is_some()),
-            ("loads", raw.loads.is_some()),
-            ("base", raw.base.is_some()),
-        ] {
-            if present && !used.contains(&field) {
-                return Err(at(format!(
-                    "`{field}` does not apply to a {} link",
-                    raw.kind
-                )));
-            }
-        }
-        Ok(link)
-    }
-
     fn index(&self, id: &str) -> Option<usize> {
         self.points
             .iter()
@@ -615,54 +362,79 @@ impl Checker<'_> {
     }
 }
 
-/// The id in upper case, or why it is not one.
-fn check_id(id: &str) -> Result<String, String> {
+/// Said of an id or a name that is a command word.
+fn command_word() -> Notice {
+    Notice::new("はコマンドの語です", "is a command word")
+}
+
+/// Said of an id or a name longer than `max` characters.
+fn too_long(max: usize) -> Notice {
+    Notice::new(
+        format!("が {max} 文字を超えています"),
+        format!("is longer than {max} characters"),
+    )
+}
+
+/// The id in upper case, or why it is not one (a predicate after the id).
+fn check_id(id: &str) -> Result<String, Notice> {
     let mut chars = id.chars();
     let starts_with_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !starts_with_letter || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("must be a letter followed by letters, digits or _".into());
+        return Err(Notice::new(
+            "は英字で始め、英数字と _ だけにしてください",
+            "must be a letter followed by letters, digits or _",
+        ));
     }
     if id.len() > MAX_ID_CHARS {
-        return Err(format!("is longer than {MAX_ID_CHARS} characters"));
+        return Err(too_long(MAX_ID_CHARS));
     }
     if command::is_reserved(id) {
-        return Err("is a command word".into());
+        return Err(command_word());
     }
     Ok(id.to_ascii_uppercase())
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), Notice> {
     if name.trim().is_empty() {
-        return Err("is empty".into());
+        return Err(Notice::new("が空です", "is empty"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+        return Err(too_long(MAX_NAME_CHARS));
     }
     // Commands split on spaces and on `=`/`?`, and skip `>` lines: a name with them could not
     // be written in a command. NFKC maps the full-width forms onto these.
     if name.chars().any(|c| {
         c.is_whitespace() || c.is_control() || matches!(c, '=' | '?' | '＝' | '？' | '>' | '＞')
     }) {
-        return Err("may not contain spaces, =, ? or >".into());
+        return Err(Notice::new(
+            "に空白・=・?・> は使えません",
+            "may not contain spaces, =, ? or >",
+        ));
     }
     if command::is_reserved(name) {
-        return Err("is a command word".into());
+        return Err(command_word());
     }
     // `状態…` and `暗証…` would be read as the keyword followed by the rest of the name.
     if name.starts_with("状態") || name.starts_with("暗証") {
-        return Err("may not start with 状態 or 暗証".into());
+        return Err(Notice::new(
+            "を「状態」「暗証」で始めることはできません",
+            "may not start with 状態 or 暗証",
+        ));
     }
     Ok(())
 }
 
 /// The English name is only shown, never matched in commands, so it may hold spaces; it must
 /// still fit a table cell and hold no control characters.
-fn check_name_en(name: &str) -> Result<(), String> {
+fn check_name_en(name: &str) -> Result<(), Notice> {
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("is longer than {MAX_NAME_CHARS} characters"));
+        return Err(too_long(MAX_NAME_CHARS));
     }
     if name.chars().any(char::is_control) {
-        return Err("has a control character".into());
+        return Err(Notice::new(
+            "に制御文字があります",
+            "has a control character",
+        ));
     }
     Ok(())
 }

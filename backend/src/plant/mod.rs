@@ -303,6 +303,10 @@ impl Plant {
             Rule::Ao { min, max } => (Some(min), Some(max)),
             _ => (None, None),
         };
+        let alarm_when = match point.rule {
+            Rule::Di { alarm_when } => alarm_when,
+            _ => None,
+        };
         PointSnapshot {
             id: point.id.clone(),
             name: point.name.clone(),
@@ -314,6 +318,7 @@ impl Plant {
             alarm: self.alarms[i],
             low,
             high,
+            alarm_when,
         }
     }
 

@@ -663,16 +663,22 @@ fn bad_points_files_are_refused_with_line_and_reason() {
         let line = &(line + offset);
         let error = Plant::from_toml(&text).expect_err(extra);
         assert_eq!(error.line, Some(*line), "{extra:?}: {error}");
-        assert!(error.message.contains(reason), "{extra:?}: {error}");
+        assert!(error.reason.en.contains(reason), "{extra:?}: {error}");
+        // Both languages, each naming the line.
+        let shown = error.to_string();
         assert!(
-            error
-                .to_string()
-                .starts_with(&format!("points file, line {line}: "))
+            shown.starts_with(&format!("ポイントファイル {line} 行目: ")),
+            "{shown}"
         );
+        assert!(
+            shown.contains(&format!("\npoints file, line {line}: ")),
+            "{shown}"
+        );
+        assert_ne!(error.reason.ja, error.reason.en, "{extra:?}");
     }
     let error = Plant::from_toml("# nothing\n").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "points file: there are no [[point]] tables"
+        "ポイントファイル: [[point]] の表がありません\npoints file: there are no [[point]] tables"
     );
 }

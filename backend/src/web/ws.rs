@@ -293,7 +293,7 @@ async fn test_connection(
     if let Err(err) = result {
         tracing::error!(%err, "connection test: settings unreadable");
         let _ = later
-            .send(ServerMsg::Error(ProtocolError::failed(&err.to_string())))
+            .send(ServerMsg::Error(ProtocolError::failed(&err.notice())))
             .await;
     }
 }
@@ -334,14 +334,12 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
                 Err(SaveError::Invalid(errors)) => {
                     Effect::Answer(ServerMsg::SettingsRejected { errors })
                 }
-                Err(SaveError::Store(err)) => {
-                    Effect::error(ProtocolError::failed(&err.to_string()))
-                }
+                Err(SaveError::Store(err)) => Effect::error(ProtocolError::failed(&err.notice())),
             })
         }
         ClientMsg::Restart => engine().map(|engine| match engine.restart() {
             Ok(()) => Effect::Nothing,
-            Err(err) => Effect::error(ProtocolError::failed(&err.to_string())),
+            Err(err) => Effect::error(ProtocolError::failed(&err.notice())),
         }),
         ClientMsg::PhoneSend {
             to,
@@ -389,9 +387,9 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
                     why.message(Lang::Ja),
                     why.message(Lang::En),
                 )),
-                Err(err) => {
+                Err(PolicyError::Store(err)) => {
                     tracing::error!(%err, "storing the sandbox policy failed");
-                    Effect::error(ProtocolError::failed(&err.to_string()))
+                    Effect::error(ProtocolError::failed(&err.notice()))
                 }
             }),
     };
@@ -416,7 +414,7 @@ fn connection_test(
     let engine = simulation
         .engine()
         .cloned()
-        .ok_or_else(|| ProtocolError::not_available("the engine is not running"))?;
+        .ok_or(ProtocolError::missing(Part::Engine))?;
     let errors = settings.validate();
     if !errors.is_empty() {
         return Ok(Effect::Answer(ServerMsg::SettingsRejected { errors }));

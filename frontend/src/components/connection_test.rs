@@ -128,6 +128,8 @@ fn StepRow(report: StepReport) -> impl IntoView {
     let entry = help_entry(&report);
     let code = report.code();
     let detail = report.detail.clone();
+    let empty = detail.is_empty();
+    let shown = (!empty).then_some(move || detail.text(lang.get()).to_string());
     view! {
         <li class=format!("conn-step {state}") data-testid="conn-step" data-step=format!("{step:?}") data-outcome=state>
             <span class="conn-mark" aria-hidden="true">{mark}</span>
@@ -137,7 +139,7 @@ fn StepRow(report: StepReport) -> impl IntoView {
             <button type="button" class="btn btn-small help-q" data-testid="conn-step-help"
                 title=move || lang.get().pick("この表示の意味と対処", "What this means and how to fix it")
                 on:click=move |_| nav::go(ui.page, Page::Help { entry: Some(entry.clone()) })>"?"</button>
-            {(!detail.is_empty()).then(|| view! { <span class="conn-detail"><code>{detail}</code></span> })}
+            {shown.map(|text| view! { <span class="conn-detail" data-testid="conn-step-detail"><code>{text}</code></span> })}
         </li>
     }
 }

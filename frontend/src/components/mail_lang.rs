@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use shared::Lang;
 
-use crate::components::HelpLink;
+use crate::components::{HelpLink, OursTag};
 use crate::form::Draft;
 use crate::use_ui;
 
-/// A choice of Japanese / English bound to the form, with its `?`.
+/// A choice of Japanese / English bound to the form, with its `?` beside the label in the blue
+/// of every other field's.
 #[component]
 pub fn MailLangRow(
     /// The settings form.
@@ -25,7 +26,13 @@ pub fn MailLangRow(
     };
     view! {
         <div class="field-row" data-testid="row-mail-lang">
-            <label for="field-mail-lang">{move || lang.get().pick("返信・警報メールの言語", "Language of replies and alarm mails")}</label>
+            <div class="field-label">
+                <label for="field-mail-lang">
+                    {move || lang.get().pick("返信・警報メールの言語", "Language of replies and alarm mails")}
+                    <OursTag />
+                </label>
+                <HelpLink entry="mail-lang" about_ja="返信・警報メールの言語" about_en="Language of replies and alarm mails" inline=true />
+            </div>
             <div class="field-input">
                 <select id="field-mail-lang" data-testid="field-mail-lang" on:change=move |ev| {
                     let chosen = if event_target_value(&ev) == Lang::En.tag() { Lang::En } else { Lang::Ja };
@@ -34,7 +41,6 @@ pub fn MailLangRow(
                     {option(Lang::Ja, "日本語", "Japanese")}
                     {option(Lang::En, "英語", "English")}
                 </select>
-                <HelpLink entry="mail-lang" about_ja="返信・警報メールの言語" about_en="Language of replies and alarm mails" />
             </div>
         </div>
     }

@@ -23,10 +23,12 @@ pub fn StatusFrame() -> impl IntoView {
         }
     };
     let is_error = move || engine.with(|e| e.as_ref().is_some_and(|e| e.status.is_error()));
+    // In the screen's language: the back end says each detail in both.
     let detail = move || {
+        let l = lang.get();
         engine.with(|e| match e.as_ref().map(|e| &e.status) {
             Some(shared::status::MailStatus::Error { detail, .. }) if !detail.is_empty() => {
-                Some(detail.clone())
+                Some(detail.text(l).to_string())
             }
             _ => None,
         })
@@ -132,8 +134,9 @@ fn StandingError(failure: shared::engine::Failure) -> impl IntoView {
                 >"?"</button>
             </p>
             <p data-testid="standing-error-meaning">{move || error.meaning(lang.get())}</p>
-            <p class="status-detail">
-                {move || lang.get().pick("詳細: ", "Detail: ")}<code>{detail}</code>
+            <p class="status-detail" data-testid="standing-error-detail">
+                {move || lang.get().pick("詳細: ", "Detail: ")}
+                <code>{move || detail.text(lang.get()).to_string()}</code>
             </p>
             <p class="hint">{move || lang.get().pick(
                 "次に成功するまで表示したままにします。",

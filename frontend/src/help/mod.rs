@@ -172,7 +172,7 @@ pub fn status_id(status: &MailStatus) -> String {
 pub fn error_id(error: MailError) -> String {
     status_id(&MailStatus::Error {
         error,
-        detail: String::new(),
+        detail: Default::default(),
     })
 }
 

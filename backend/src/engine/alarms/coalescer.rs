@@ -266,6 +266,7 @@ mod tests {
             alarm,
             low: Some(5.0),
             high: Some(30.0),
+            alarm_when: None,
         }
     }
 

@@ -173,6 +173,7 @@ mod tests {
             alarm: Some(AlarmState::Contact),
             low: None,
             high: None,
+            alarm_when: Some(true),
         }
     }
 

@@ -107,7 +107,12 @@ fn outcome(result: &PhoneResult, l: Lang) -> (&'static str, String) {
         ),
         PhoneResult::Failed { error, detail } => (
             "error",
-            format!("{} — {} ({detail})", error.code(), error.meaning(l)),
+            format!(
+                "{} — {} ({})",
+                error.code(),
+                error.meaning(l),
+                detail.text(l)
+            ),
         ),
     }
 }

@@ -6,7 +6,7 @@ use shared::settings::{Field, Security};
 
 use super::Form;
 use crate::components::field_row::input_id;
-use crate::components::{FieldErrors, FieldHelp, Window};
+use crate::components::{FieldErrors, FieldHelp, OursTag, Window};
 use crate::form::Draft;
 use crate::use_ui;
 
@@ -79,11 +79,13 @@ fn SecurityRow(
     };
     view! {
         <div class="field-row" class:invalid=invalid data-testid=format!("row-{}", field.number())>
-            <label for=id.clone()>
-                {move || field.label(lang.get())}
-                <span class="tag ours">{move || lang.get().pick("本シミュレータの追加", "added by this simulator")}</span>
+            <div class="field-label">
+                <label for=id.clone()>
+                    {move || field.label(lang.get())}
+                    <OursTag />
+                </label>
                 <FieldHelp field />
-            </label>
+            </div>
             <div class="field-input">
                 <select
                     id=id.clone()

@@ -1,0 +1,184 @@
+//! The controls of one point: ON/OFF for a DO, a value for an AO, and the training inputs of
+//! a DI and an AI, each with the hint that says what the point accepts or what raises its
+//! alarm. A request is remembered for the page's report line.
+
+use leptos::prelude::*;
+use shared::ClientMsg;
+use shared::points::{PointSnapshot, Value};
+
+use super::Request;
+use crate::point_form::{analog_value, range_text};
+use crate::use_ui;
+
+/// Sends an operation (DO, AO) or a training input (DI, AI), remembering it for the report line.
+fn send(last: RwSignal<Option<Request>>, id: &str, value: Value, simulate: bool, text: String) {
+    let ui = use_ui();
+    ui.model.update(|m| m.clear_error());
+    last.set(Some(Request {
+        id: id.to_string(),
+        value: text,
+        local_error: None,
+    }));
+    let id = id.to_string();
+    ui.link.send(&if simulate {
+        ClientMsg::SimulatePoint { id, value }
+    } else {
+        ClientMsg::OperatePoint { id, value }
+    });
+}
+
+/// ON and OFF buttons; for a DI they are training inputs.
+pub fn digital_controls(
+    id: String,
+    snapshot: Memo<Option<PointSnapshot>>,
+    last: RwSignal<Option<Request>>,
+    simulate: bool,
+) -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
+    let live = move || ui.model.with(|m| m.is_live());
+    let is_on = move || {
+        snapshot.with(|p| matches!(p.as_ref().map(|p| p.value), Some(Value::Digital(true))))
+    };
+    let prefix = if simulate { "sim" } else { "op" };
+    let hint_id = id.clone();
+    let button = move |on: bool| {
+        let id = id.clone();
+        let label = move || {
+            let state = if on { "ON" } else { "OFF" };
+            if simulate {
+                format!("{} {state}", lang.get().pick("模擬", "Simulate"))
+            } else {
+                state.to_string()
+            }
+        };
+        let aria = {
+            let id = id.clone();
+            move || format!("{id}: {}", label())
+        };
+        view! {
+            <button
+                type="button"
+                class="btn btn-small"
+                class:selected=move || is_on() == on
+                aria-pressed=move || (is_on() == on).to_string()
+                aria-label=aria
+                data-testid=format!("{prefix}-{}-{id}", if on { "on" } else { "off" })
+                disabled=move || !live()
+                on:click=move |_| {
+                    let text = if on { "ON" } else { "OFF" };
+                    send(last, &id, Value::Digital(on), simulate, text.to_string());
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    // A DI's hint says what raises its alarm, as an AI's does.
+    let hint = move || {
+        let l = lang.get();
+        simulate
+            .then(|| snapshot.with(|p| p.as_ref().and_then(|p| p.alarm_rule(l))))
+            .flatten()
+    };
+    view! {
+        <div class="op-row" role="group">
+            {button.clone()(true)}
+            {button(false)}
+            {move || hint().map(|h| hint_view(&hint_id, h))}
+        </div>
+    }
+}
+
+/// The line beside a point's controls: what raises its alarm, or what it accepts.
+fn hint_view(id: &str, text: String) -> impl IntoView + use<> {
+    view! { <span class="range-hint" data-testid=format!("hint-{id}")>{text}</span> }
+}
+
+/// A number input and its button; for an AI it is a training input.
+pub fn analog_controls(
+    id: String,
+    snapshot: Memo<Option<PointSnapshot>>,
+    last: RwSignal<Option<Request>>,
+    simulate: bool,
+) -> impl IntoView {
+    let ui = use_ui();
+    let lang = ui.lang;
+    let live = move || ui.model.with(|m| m.is_live());
+    let draft = RwSignal::new(String::new());
+    let prefix = if simulate { "sim" } else { "ao" };
+    let input_id = format!("{prefix}-input-{id}");
+    let range = move || snapshot.with(|p| p.as_ref().and_then(range_text));
+    let submit = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let Some(point) = snapshot.get_untracked() else {
+                return;
+            };
+            let text = draft.get_untracked();
+            match analog_value(&point, &text) {
+                Ok(value) => {
+                    let shown = value.display(&point.unit, point.decimals);
+                    send(last, &id, value, simulate, shown);
+                }
+                Err(bad) => last.set(Some(Request {
+                    id: id.clone(),
+                    value: text,
+                    local_error: Some(bad.message(&point, lang.get_untracked())),
+                })),
+            }
+        }
+    };
+    let label = {
+        let id = id.clone();
+        move || {
+            let l = lang.get();
+            if simulate {
+                format!("{id} {}", l.pick("の模擬値", "simulated value"))
+            } else {
+                format!("{id} {}", l.pick("の設定値", "set-point"))
+            }
+        }
+    };
+    view! {
+        <form class="op-row" on:submit=submit novalidate=true>
+            <label class="sr-only" for=input_id.clone()>{label}</label>
+            <input
+                id=input_id.clone()
+                data-testid=input_id
+                type="text"
+                inputmode="decimal"
+                size="6"
+                placeholder=move || snapshot.with(|p| p.as_ref().map(|p| match p.value {
+                    Value::Analog(x) => Value::Analog(x).display("", p.decimals),
+                    Value::Digital(_) => String::new(),
+                }))
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+            />
+            <button
+                type="submit"
+                class="btn btn-small"
+                data-testid=format!("{prefix}-set-{id}")
+                disabled=move || !live()
+            >
+                {move || if simulate {
+                    lang.get().pick("模擬入力", "Simulate")
+                } else {
+                    lang.get().pick("設定", "Set")
+                }}
+            </button>
+            // An AI's hint says what raises its alarm; an AO's, what it accepts.
+            {move || {
+                let l = lang.get();
+                let hint = if simulate {
+                    snapshot.with(|p| p.as_ref().and_then(|p| p.alarm_rule(l)))
+                } else {
+                    range().map(|r| format!("{} {r}", l.pick("範囲", "range")))
+                };
+                hint.map(|h| hint_view(&id, h))
+            }}
+        </form>
+    }
+}
