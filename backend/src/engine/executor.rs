@@ -11,14 +11,15 @@ use std::time::Instant;
 
 use shared::Lang;
 use shared::command::{self, Command, CommandError};
+use shared::engine::Hold;
 use shared::phone::Charset;
 use shared::points::Value;
 use shared::settings::{MailSettings, set_refused_text};
 use shared::transcript::Notice;
 
-use super::commands::{CommandLayer, Handling};
+use super::commands::{CommandLayer, Handling, unix_at};
 use super::ledger::NewMail;
-use super::pinlock::{self, Locked, PinLock};
+use super::pinlock::{self, Locked, PinLock, Scope};
 use crate::mail::message::{
     AUTO_GENERATED, AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, reply_subject,
 };
@@ -178,6 +179,20 @@ impl CommandLayer for PlantCommands {
 
     fn abandoned(&self) {
         *self.prepared() = Prepared::default();
+    }
+
+    fn holds(&self, now: Instant, now_unix: u64) -> Vec<Hold> {
+        self.pins()
+            .active(now)
+            .into_iter()
+            .map(|locked| Hold::PinLockout {
+                sender: match locked.scope {
+                    Scope::Sender(sender) => Some(sender),
+                    Scope::Everyone => None,
+                },
+                until_unix: unix_at(locked.until, now, now_unix),
+            })
+            .collect()
     }
 }
 
