@@ -51,7 +51,7 @@ pub struct EngineOptions {
     pub time_scale: u32,
     /// A CA (PEM) to trust for real servers besides the public roots (lab servers).
     pub ca_file: Option<PathBuf>,
-    /// Allow `submission` without STARTTLS (labs only).
+    /// Send on `submission` without STARTTLS when no AUTH is sent (labs only).
     pub allow_plain_submission: bool,
     /// POP3 limits and timeouts.
     pub pop3: pop3::Options,
