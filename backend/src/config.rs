@@ -67,7 +67,8 @@ pub struct Config {
     /// Seconds to wait for a mail server's connection or reply before reporting a timeout.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub mail_timeout_secs: u64,
-    /// Allow `submission` (587) without STARTTLS, for lab servers only.
+    /// Send on `submission` (587) without STARTTLS when no AUTH is sent, for lab servers only:
+    /// a password goes in plaintext only where 13./14. say "None", whatever this says.
     #[arg(long)]
     pub allow_plain_submission: bool,
     /// Replies to one sender per hour at most; further command mails from it are deleted

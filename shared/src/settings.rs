@@ -18,6 +18,10 @@ pub const SAFE_INTERVAL_MIN: u32 = 10;
 pub const SANDBOX_DOMAIN: &str = "sandbox.test";
 /// The most addresses a list field takes.
 pub const MAX_LIST_LEN: usize = 32;
+/// The shortest 4.コマンド暗証番号 that lets SET commands run when 6.POPサーバ名 is a real
+/// server: anyone can forge a sender address, so off the sandbox only the PIN keeps strangers
+/// from operating the plant, and a 4-digit one is guessed too easily.
+pub const REAL_SERVER_MIN_PIN: usize = 6;
 
 /// How a connection to the POP or SMTP server is secured (13. and 14.).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -348,6 +352,11 @@ pub enum Problem {
         /// The limit.
         max: usize,
     },
+    /// A PIN shorter than [`REAL_SERVER_MIN_PIN`] with a real POP server: SET would be refused.
+    PinTooShortForRealServer {
+        /// The shortest PIN that lets SET run.
+        min: usize,
+    },
     /// A port that speaks TLS from the first octet (995, smtps/465) with another choice.
     TlsPort {
         /// The port.
@@ -400,6 +409,12 @@ impl FieldError {
                 "4〜8 桁の数字で入力してください（空欄で暗証番号なし）。".into()
             }
             (Problem::BadPin, Lang::En) => "must be 4 to 8 digits (empty for no PIN).".into(),
+            (Problem::PinTooShortForRealServer { min }, Lang::Ja) => format!(
+                "実際のメールサーバでは {min}〜8 桁にしてください（空欄なら SET は使えません）。メールの差出人は偽装できるため、ポイント操作（SET）を守れるのは推測されにくい暗証番号だけです。"
+            ),
+            (Problem::PinTooShortForRealServer { min }, Lang::En) => format!(
+                "must be {min} to 8 digits with a real mail server (empty: no SET). Sender addresses can be forged, so only a PIN that is hard to guess protects operating points (SET)."
+            ),
             (Problem::BadCharacters, Lang::Ja) => "空白や制御文字は使えません。".into(),
             (Problem::BadCharacters, Lang::En) => {
                 "may not contain spaces or control characters.".into()
@@ -534,6 +549,13 @@ impl MailSettings {
         parse_host_port(&self.pop_server).is_some_and(|(host, _)| is_sandbox_host(&host))
     }
 
+    /// True when SET commands may run: always on the sandbox; with a real POP server only when
+    /// 4.コマンド暗証番号 has at least [`REAL_SERVER_MIN_PIN`] characters (the mail must then
+    /// carry it, as every command mail must when a PIN is set).
+    pub fn sets_allowed(&self) -> bool {
+        self.pop_is_sandbox() || self.command_pin.trim().chars().count() >= REAL_SERVER_MIN_PIN
+    }
+
     /// Every problem of these settings, in screen order; empty when they can be saved.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
@@ -562,6 +584,13 @@ impl MailSettings {
         }
         if !is_valid_pin(&self.command_pin) {
             fail(Field::CommandPin, Problem::BadPin);
+        } else if !self.command_pin.is_empty() && !self.sets_allowed() {
+            fail(
+                Field::CommandPin,
+                Problem::PinTooShortForRealServer {
+                    min: REAL_SERVER_MIN_PIN,
+                },
+            );
         }
         if self.smtp_service.trim().is_empty() {
             fail(Field::SmtpService, Problem::Required);
@@ -633,6 +662,26 @@ impl MailSettings {
             }
         }
     }
+}
+
+/// The caution under 4. while it is empty and 6. (as typed) is a real server: saving is
+/// allowed (GET, LIST, HELP and ALARM answer without a PIN), but SET will be refused.
+pub fn pin_caution(pop_server: &str, pin: &str, lang: Lang) -> Option<&'static str> {
+    let (host, _) = parse_host_port(pop_server)?;
+    (pin.trim().is_empty() && !is_sandbox_host(&host)).then(|| {
+        lang.pick(
+            "実際のメールサーバでは、6 桁以上の暗証番号を登録するまで SET（ポイント操作）のメールは実行されず、その旨を返信します。メールの差出人は偽装できるため、3.コマンド許可アドレス だけでは操作を守れません。HELP・LIST・GET・ALARM は暗証番号なしで答えます。",
+            "With a real mail server, SET (operating a point) is refused, with a reply saying why, until a PIN of 6 or more digits is saved: sender addresses can be forged, so 3. Allowed command senders alone cannot protect the plant. HELP, LIST, GET and ALARM answer without a PIN.",
+        )
+    })
+}
+
+/// The reply line to a SET that [`MailSettings::sets_allowed`] refuses.
+pub fn set_refused_text(lang: Lang) -> &'static str {
+    lang.pick(
+        "実際のメールサーバを使っているため、SET（ポイント操作）には 6 桁以上の 4.コマンド暗証番号 が必要です。実行しませんでした。設定画面で暗証番号を登録し、メールに「PIN 暗証番号」の行を加えてください。",
+        "this system reads a real mail server, so SET (operating a point) needs 4. Command PIN of at least 6 digits: not executed. Save a PIN on the settings screen and add a line \"PIN <digits>\" to the mail.",
+    )
 }
 
 /// Checks a new password: printable, no line breaks (it goes into protocol lines).
@@ -834,6 +883,41 @@ mod tests {
             assert_eq!(Security::from_value(choice.value()), Some(choice));
             assert_ne!(choice.label(Lang::Ja), choice.label(Lang::En));
         }
+    }
+
+    #[test]
+    fn a_real_server_needs_a_long_pin_for_set() {
+        let mut s = MailSettings::sandbox_demo();
+        assert!(s.sets_allowed(), "the sandbox needs no PIN");
+        s.pop_server = "pop.example.jp".into();
+        assert!(!s.sets_allowed());
+        assert_eq!(s.validate(), vec![], "GET and LIST may stay PIN-free");
+        assert!(pin_caution(&s.pop_server, "", Lang::Ja).is_some());
+        assert!(
+            pin_caution(&s.pop_server, "", Lang::En)
+                .unwrap()
+                .contains("6")
+        );
+        s.command_pin = "2468".into();
+        assert!(!s.sets_allowed());
+        assert_eq!(
+            problems(&s),
+            vec![(
+                Field::CommandPin,
+                Problem::PinTooShortForRealServer {
+                    min: REAL_SERVER_MIN_PIN
+                }
+            )]
+        );
+        let message = s.validate()[0].message(Lang::Ja);
+        assert!(message.starts_with("4.コマンド暗証番号") && message.contains("6〜8"));
+        assert!(s.validate()[0].message(Lang::En).contains("forged"));
+        s.command_pin = "246813".into();
+        assert!(s.sets_allowed());
+        assert_eq!(s.validate(), vec![]);
+        assert_eq!(pin_caution(&s.pop_server, "246813", Lang::Ja), None);
+        assert_eq!(pin_caution("mail.sandbox.test", "", Lang::Ja), None);
+        assert_ne!(set_refused_text(Lang::Ja), set_refused_text(Lang::En));
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub enum MailError {
     Timeout,
     /// The TLS handshake or certificate check failed.
     Tls,
+    /// STARTTLS (STLS in POP3) was chosen but the server does not offer it: the engine stopped
+    /// before sending the user name and password in plaintext.
+    NoStarttls,
     /// The POP server refused the user name or password (`-ERR [AUTH]`, or no code at all).
     PopLoginFailed,
     /// The POP server has a temporary problem of its own (`-ERR [SYS/TEMP]`, RFC 3206).
@@ -90,11 +93,12 @@ pub enum MailError {
 
 impl MailError {
     /// Every error, in the order the help lists them.
-    pub const ALL: [MailError; 15] = [
+    pub const ALL: [MailError; 16] = [
         MailError::NameNotFound,
         MailError::Refused,
         MailError::Timeout,
         MailError::Tls,
+        MailError::NoStarttls,
         MailError::PopLoginFailed,
         MailError::PopServerTemp,
         MailError::PopServerPerm,
@@ -115,6 +119,7 @@ impl MailError {
             MailError::Refused => "err refused",
             MailError::Timeout => "err timeout",
             MailError::Tls => "err tls",
+            MailError::NoStarttls => "err no starttls",
             MailError::PopLoginFailed => "err pop login",
             MailError::PopServerTemp => "err pop server (temp)",
             MailError::PopServerPerm => "err pop server (perm)",
@@ -147,6 +152,10 @@ impl MailError {
             MailError::Tls => (
                 "暗号化（TLS）の開始または証明書の確認に失敗しました。",
                 "Starting encryption (TLS) or checking the server's certificate failed.",
+            ),
+            MailError::NoStarttls => (
+                "13./14. で STARTTLS を選んでいますが、サーバが STARTTLS（POP3 では STLS）を提供していません。パスワードを平文で送らないよう、ログインせずに中止しました。",
+                "STARTTLS was chosen in 13./14., but the server does not offer STARTTLS (STLS in POP3). The engine stopped without logging in, so the password was not sent in plaintext.",
             ),
             MailError::PopLoginFailed => (
                 "POP サーバがユーザ名またはパスワードを受け付けませんでした。",
@@ -214,6 +223,10 @@ impl MailError {
             MailError::Tls => (
                 "サーバ名が証明書の名前と一致しているか、ポート（smtps/submission）が正しいかを確認してください。",
                 "Check that the server name matches its certificate and that the port (smtps/submission) is right.",
+            ),
+            MailError::NoStarttls => (
+                "暗号化の方法をサーバ管理者（プロバイダ）に確認してください。多くのサーバは最初から暗号化するポート（POP3 は 995、SMTP は smtps の 465）を持っています。その場合は 6.POPサーバ名 に :995 を付けるか 5.SMTP名 を smtps にし、13./14. を TLS にしてください。平文でしか接続できない構内のサーバに限り、13./14. で「なし（平文）」を選んでください（パスワードが読める形で流れます）。",
+                "Ask the server's administrator (the provider) how to encrypt. Most servers have a port that is encrypted from the start (POP3 995, SMTP smtps 465): add :995 to 6. POP server or set 5. SMTP service to smtps, and choose TLS in 13./14. Choose \"None (plaintext)\" in 13./14. only for a server on a network you trust (the password then crosses it readable).",
             ),
             MailError::PopLoginFailed => (
                 "9.E-Mailユーザ名と 10.E-Mailパスワードを確認し、登録後 RST で再起動してください。",
@@ -365,6 +378,14 @@ mod tests {
             assert_ne!(error.meaning(Lang::Ja), error.meaning(Lang::En));
         }
         assert!(MailError::Timeout.fix(Lang::Ja).contains("submission"));
+        // Refusing to log in without STARTTLS must say how to get encryption, and that
+        // plaintext is a deliberate choice.
+        assert!(MailError::NoStarttls.fix(Lang::Ja).contains("なし（平文）"));
+        assert!(
+            MailError::NoStarttls
+                .fix(Lang::En)
+                .contains("None (plaintext)")
+        );
         // A server's own trouble must not send the user to the password field.
         for error in [MailError::PopServerTemp, MailError::PopServerPerm] {
             assert!(!error.fix(Lang::Ja).contains("パスワード"), "{error:?}");

@@ -20,6 +20,8 @@ test('short intervals and real POP servers are warned about; 0 disables receive 
     await field(page, 6).fill('pop.example.jp');
     await expect(page.getByTestId('warning-6')).toContainText('実際のメールサーバです');
     await expect(page.getByTestId('warning-6')).toContainText('削除されます');
+    // Off the sandbox, SET needs a PIN of 6 digits or more: 4. says so while it is empty.
+    await expect(page.getByTestId('warning-4')).toContainText('6 桁以上の暗証番号');
     await field(page, 1).fill('5');
     await expect(page.getByTestId('warning-1')).toContainText('10 分未満です（登録はできます）');
     await expect(page.getByTestId('warning-1')).toContainText('ハッカー');
@@ -28,6 +30,7 @@ test('short intervals and real POP servers are warned about; 0 disables receive 
     // Allowed, not refused: a short interval on the sandbox saves.
     await field(page, 6).fill('mail.sandbox.test');
     await expect(page.getByTestId('warning-6')).toBeEmpty();
+    await expect(page.getByTestId('warning-4')).toBeEmpty();
     await save(page);
     await expect(field(page, 1)).toHaveValue('5');
     await expect(page.getByTestId('warning-1')).toContainText('10 分未満');

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{Backend, Client, Env, sandbox_env, sandbox_python};
-use shared::engine::EngineState;
+use shared::engine::{EngineState, Hold};
 use shared::points::Value;
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
@@ -280,6 +280,12 @@ async fn replies_to_one_sender_are_limited_and_marked_automatic() {
     let (state, notices) = rig.receive().await;
     assert_eq!(state.executed, 3);
     assert!(said(&notices, "--replies-per-hour"), "{notices:?}");
+    // Frame (3) shows the limit, so an operator whose mails go unanswered sees why.
+    assert!(
+        matches!(state.holds.as_slice(), [Hold::ReplyLimit { sender, max: 2, .. }] if sender == PHONE),
+        "{:?}",
+        state.holds
+    );
     let inbox = rig.mailbox("operator").await;
     assert_eq!(inbox.len(), 2, "{inbox:#?}");
     for reply in &inbox {
@@ -311,6 +317,14 @@ async fn wrong_pins_lock_the_sender_out_and_the_alarm_recipients_are_told() {
     assert_eq!(state.executed, 6);
     assert!(said(&notices, "too many wrong PINs"), "{notices:?}");
     assert!(said(&notices, "locked out"), "{notices:?}");
+    assert!(
+        state
+            .holds
+            .iter()
+            .any(|h| matches!(h, Hold::PinLockout { sender: Some(s), .. } if s == PHONE)),
+        "{:?}",
+        state.holds
+    );
     let inbox = rig.mailbox("operator").await;
     let [alarm] = inbox.as_slice() else {
         panic!("only the alarm mail: {inbox:#?}");

@@ -3,6 +3,9 @@
 //! with the mails' "executed" marks, so a command runs exactly once even across crashes. Mails
 //! are committed in batches: each mail builds on the ones before it that are not committed yet.
 
+use std::time::Instant;
+
+use shared::engine::Hold;
 use shared::settings::MailSettings;
 use shared::transcript::Notice;
 
@@ -36,6 +39,17 @@ pub trait CommandLayer: Send + Sync {
 
     /// Called when the executions were not stored: forget what `handle` prepared.
     fn abandoned(&self) {}
+
+    /// The limits refusing some mails at `now` (Unix seconds `now_unix`), for frame (3).
+    fn holds(&self, _now: Instant, _now_unix: u64) -> Vec<Hold> {
+        Vec::new()
+    }
+}
+
+/// `until` as Unix seconds, rounded up, given that `now` is `now_unix`.
+pub fn unix_at(until: Instant, now: Instant, now_unix: u64) -> u64 {
+    let left = until.saturating_duration_since(now);
+    now_unix + left.as_secs() + u64::from(left.subsec_nanos() > 0)
 }
 
 /// A test layer that answers every sender with the lines it received, so the whole cycle

@@ -11,14 +11,15 @@ use std::time::Instant;
 
 use shared::Lang;
 use shared::command::{self, Command, CommandError};
+use shared::engine::Hold;
 use shared::phone::Charset;
 use shared::points::Value;
-use shared::settings::MailSettings;
+use shared::settings::{MailSettings, set_refused_text};
 use shared::transcript::Notice;
 
-use super::commands::{CommandLayer, Handling};
+use super::commands::{CommandLayer, Handling, unix_at};
 use super::ledger::NewMail;
-use super::pinlock::{self, Locked, PinLock};
+use super::pinlock::{self, Locked, PinLock, Scope};
 use crate::mail::message::{
     AUTO_GENERATED, AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, reply_subject,
 };
@@ -142,7 +143,7 @@ impl CommandLayer for PlantCommands {
         if let Some(refused) = authorise(sender, settings, parsed.pin.as_deref(), pins) {
             return refused;
         }
-        let body = reply_body(&parsed, plant, sets, settings.mail_lang);
+        let body = reply_body(&parsed, plant, sets, settings);
         Handling {
             replies: vec![reply(mail, sender, settings, &body)],
             notice: None,
@@ -178,6 +179,20 @@ impl CommandLayer for PlantCommands {
 
     fn abandoned(&self) {
         *self.prepared() = Prepared::default();
+    }
+
+    fn holds(&self, now: Instant, now_unix: u64) -> Vec<Hold> {
+        self.pins()
+            .active(now)
+            .into_iter()
+            .map(|locked| Hold::PinLockout {
+                sender: match locked.scope {
+                    Scope::Sender(sender) => Some(sender),
+                    Scope::Everyone => None,
+                },
+                until_unix: unix_at(locked.until, now, now_unix),
+            })
+            .collect()
     }
 }
 
@@ -245,13 +260,16 @@ fn lockout_alarm(
 }
 
 /// The reply's text: each command line quoted, then its result. Replies are in the language
-/// of the settings: Japanese, as the original, by default.
+/// of the settings: Japanese, as the original, by default. A SET the settings do not allow
+/// (a real server without a long enough PIN) is answered with why, and not executed.
 fn reply_body(
     parsed: &command::CommandMail,
     plant: &mut Plant,
     sets: &mut Vec<(String, Value)>,
-    lang: Lang,
+    settings: &MailSettings,
 ) -> String {
+    let lang = settings.mail_lang;
+    let may_set = settings.sets_allowed();
     let mut body = String::new();
     if let Some(refused) = &parsed.refused {
         body.push_str(&format!("{}{}\n", error_mark(lang), refused.message(lang)));
@@ -263,6 +281,9 @@ fn reply_body(
     for line in &parsed.commands {
         body.push_str(&format!("> {}\n", line.line));
         let result = match &line.result {
+            Ok(Command::Set { .. }) if !may_set => {
+                format!("{}{}", error_mark(lang), set_refused_text(lang))
+            }
             Ok(command) => run(plant, command, sets, lang),
             Err(err) => error_text(err, lang),
         };
@@ -602,6 +623,29 @@ Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r
         );
         assert_eq!(masked_reply_subject("PUMP1 ON", "1", Ja), "Re: PUMP1 ON");
         assert_eq!(masked_reply_subject("LIST", "", Ja), "Re: LIST");
+    }
+
+    #[tokio::test]
+    async fn on_a_real_server_set_needs_a_long_pin_and_says_so() {
+        let (commands, cancel, _dir) = commands_on_a_plant();
+        let mut settings = MailSettings::sandbox_demo();
+        settings.pop_server = "pop.example.jp".into();
+        settings.mail_lang = Lang::En;
+        let handling = commands.handle(&command_mail("GET PUMP1\nSET PUMP1 ON"), &settings);
+        let text = mail::parse(&handling.replies[0].message).unwrap().text;
+        assert!(text.contains("PUMP1 "), "GET still answers: {text}");
+        assert!(
+            text.contains("Error: this system reads a real mail server"),
+            "{text}"
+        );
+        assert!(!text.contains("OK PUMP1"), "{text}");
+        assert!(commands.prepared().sets.is_empty(), "nothing was set");
+
+        settings.command_pin = "246813".into();
+        let handling = commands.handle(&command_mail("PIN 246813\nSET PUMP1 ON"), &settings);
+        let (_, new) = change(&handling);
+        assert_eq!(new, "ON");
+        cancel.cancel();
     }
 
     #[test]

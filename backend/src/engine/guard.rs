@@ -13,11 +13,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use shared::engine::Hold;
 use shared::settings::MailSettings;
 use shared::transcript::Notice;
 
 use super::autoreply;
-use super::commands::{CommandLayer, Handling};
+use super::commands::{CommandLayer, Handling, unix_at};
 use crate::mail::message::ReceivedMail;
 use crate::store::StoreError;
 
@@ -73,6 +74,19 @@ impl ReplyLimit {
     /// The pending replies were not recorded: their mails will be handled again.
     pub fn abandoned(&mut self) {
         self.pending.clear();
+    }
+
+    /// The senders at the limit at `now`, each with when its oldest reply leaves the window.
+    pub fn full(&mut self, now: Instant) -> Vec<(String, Instant)> {
+        self.forget_before(now);
+        let mut full: Vec<(String, Instant)> = self
+            .sent
+            .iter()
+            .filter(|(_, times)| times.len() >= self.per_window)
+            .filter_map(|(sender, times)| Some((sender.clone(), *times.front()? + REPLY_WINDOW)))
+            .collect();
+        full.sort();
+        full
     }
 
     fn forget_before(&mut self, now: Instant) {
@@ -163,6 +177,23 @@ impl CommandLayer for Guarded {
         self.limit().abandoned();
         self.inner.abandoned();
     }
+
+    fn holds(&self, now: Instant, now_unix: u64) -> Vec<Hold> {
+        let mut limit = self.limit();
+        let max = u32::try_from(limit.per_window).unwrap_or(u32::MAX);
+        let mut holds: Vec<Hold> = limit
+            .full(now)
+            .into_iter()
+            .map(|(sender, until)| Hold::ReplyLimit {
+                sender,
+                max,
+                until_unix: unix_at(until, now, now_unix),
+            })
+            .collect();
+        drop(limit);
+        holds.extend(self.inner.holds(now, now_unix));
+        holds
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +219,11 @@ mod tests {
         limit.note(PHONE, start);
         limit.note(PHONE, start + Duration::from_secs(1));
         limit.committed();
+        assert_eq!(
+            limit.full(start),
+            vec![(PHONE.to_string(), start + REPLY_WINDOW)],
+            "held until the oldest reply leaves the hour"
+        );
         assert!(!limit.allows(PHONE, start + REPLY_WINDOW - Duration::from_secs(1)));
         assert_eq!(limit.count(PHONE, start + REPLY_WINDOW), 1);
         assert!(limit.allows(PHONE, start + REPLY_WINDOW), "an hour later");

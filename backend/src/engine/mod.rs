@@ -51,7 +51,7 @@ pub struct EngineOptions {
     pub time_scale: u32,
     /// A CA (PEM) to trust for real servers besides the public roots (lab servers).
     pub ca_file: Option<PathBuf>,
-    /// Allow `submission` without STARTTLS (labs only).
+    /// Send on `submission` without STARTTLS when no AUTH is sent (labs only).
     pub allow_plain_submission: bool,
     /// POP3 limits and timeouts.
     pub pop3: pop3::Options,
@@ -190,13 +190,20 @@ impl Engine {
         self.inner.state.send_modify(|s| s.status = status);
     }
 
+    /// Publishes the outbox and executed counts, and the limits in force.
     fn publish_counts(&self) {
-        if let Ok((outbox, executed)) = self.inner.ledger.counts() {
-            self.inner.state.send_modify(|s| {
+        let holds = self
+            .inner
+            .commands
+            .holds(std::time::Instant::now(), now_unix());
+        let counts = self.inner.ledger.counts().ok();
+        self.inner.state.send_modify(|s| {
+            if let Some((outbox, executed)) = counts {
                 s.outbox = outbox;
                 s.executed = executed;
-            });
-        }
+            }
+            s.holds = holds;
+        });
     }
 
     fn notice(&self, notice: Notice) {

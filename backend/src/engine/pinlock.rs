@@ -96,6 +96,28 @@ impl PinLock {
         None
     }
 
+    /// Every lock-out running at `now`: everybody's first, then the senders' in order.
+    pub fn active(&self, now: Instant) -> Vec<Locked> {
+        let everyone = self
+            .everyone
+            .filter(|until| *until > now)
+            .map(|until| Locked {
+                scope: Scope::Everyone,
+                until,
+            });
+        let mut senders: Vec<(&String, &Instant)> = self
+            .senders
+            .iter()
+            .filter(|(_, until)| **until > now)
+            .collect();
+        senders.sort();
+        let senders = senders.into_iter().map(|(sender, until)| Locked {
+            scope: Scope::Sender(sender.clone()),
+            until: *until,
+        });
+        everyone.into_iter().chain(senders).collect()
+    }
+
     /// Forgets wrong PINs older than [`WINDOW`] and lock-outs that ended.
     fn forget_before(&mut self, now: Instant) {
         while self
@@ -244,9 +266,16 @@ mod tests {
         }
         let locked = started.expect("the total locks");
         assert_eq!(locked.scope, Scope::Everyone);
+        let later = start + Duration::from_secs(60);
         assert_eq!(
-            lock.locked(PHONE, start + Duration::from_secs(60)),
-            Some(locked)
+            lock.active(later),
+            vec![locked.clone()],
+            "frame (3) shows it"
+        );
+        assert_eq!(lock.locked(PHONE, later), Some(locked));
+        assert_eq!(
+            lock.active(start + Duration::from_secs(60) + LOCKOUT),
+            vec![]
         );
     }
 

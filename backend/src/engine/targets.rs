@@ -30,7 +30,7 @@ impl Engine {
         let route = self.inner.routes.route(&host, port)?;
         let security = match settings.pop_security {
             fields::Security::Tls => Security::Implicit,
-            fields::Security::Starttls => Security::StlsIfOffered,
+            fields::Security::Starttls => Security::StlsRequired,
             fields::Security::None => Security::Plain,
         };
         Ok((route, security))

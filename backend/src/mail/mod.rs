@@ -12,4 +12,4 @@ pub mod text;
 pub mod transcript;
 
 pub use addresses::AddressMap;
-pub use transcript::{Dialogue, Transcript, mask_secrets};
+pub use transcript::{Dialogue, SecretMasker, Transcript, mask_secrets};

@@ -122,6 +122,42 @@ pub fn mask_secrets(line: &[u8]) -> String {
         .collect()
 }
 
+/// The command verbs of SMTP (RFC 5321, 3207, 4954, 3030) and POP3 (RFC 1939, 2449, 2595, 5034).
+const VERBS: &[&str] = &[
+    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP",
+    "ETRN", "STARTTLS", "AUTH", "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP",
+    "UIDL", "CAPA", "STLS",
+];
+
+/// [`mask_secrets`] for the lines of one session, in order, adding what a single line cannot
+/// show: the lines that answer an AUTH (RFC 4954 §4, RFC 5034 §4) carry base64 credentials with
+/// no keyword, and a client may send them even after the AUTH was refused (it pipelines, or
+/// does not read the reply), when the server reads them as unknown commands. So after an AUTH
+/// every line that is not a command shows as `****` until a command comes.
+#[derive(Debug, Default)]
+pub struct SecretMasker {
+    after_auth: bool,
+}
+
+impl SecretMasker {
+    /// The next line of the session, as a log may show it.
+    pub fn mask(&mut self, line: &[u8]) -> String {
+        let verb = line
+            .split(|b| *b == b' ' || *b == b'\t')
+            .find(|w| !w.is_empty())
+            .unwrap_or_default();
+        if VERBS
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(verb))
+        {
+            self.after_auth = verb.eq_ignore_ascii_case(b"AUTH");
+        } else if self.after_auth {
+            return "****".into();
+        }
+        mask_secrets(line)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +184,32 @@ mod tests {
         for (line, shown) in cases {
             assert_eq!(
                 mask_secrets(line),
+                *shown,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn lines_answering_an_auth_are_masked_even_after_a_refusal() {
+        let mut masker = SecretMasker::default();
+        let session: &[(&[u8], &str)] = &[
+            (b"EHLO pc", "EHLO pc"),
+            (b"AUTH LOGIN", "AUTH LOGIN"),
+            // The server refused the AUTH; the client sends its answers anyway.
+            (b"a2FyYWNyaXg=", "****"),
+            (b"a2FyYWNyaXgtcGFzcw==", "****"),
+            (b"*", "****"),
+            (b"MAIL FROM:<a@b>", "MAIL FROM:<a@b>"),
+            (b"GARBAGE", "GARBAGE"),
+            (b"auth\tplain", "auth plain"),
+            (b"AGthcmFjcml4AHB3", "****"),
+            (b"quit", "quit"),
+        ];
+        for (line, shown) in session {
+            assert_eq!(
+                masker.mask(line),
                 *shown,
                 "{}",
                 String::from_utf8_lossy(line)

@@ -5,7 +5,9 @@
 //! cycle), so a hostile or broken server costs a clear [`ClientError`] and bounded memory, never
 //! a hang. RETR and DELE are pipelined when the server advertises PIPELINING (RFC 2449 §6.6).
 //! Logins use APOP when the greeting carries a timestamp and the channel is plaintext, else
-//! USER/PASS. The dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an
+//! USER/PASS. With [`Security::StlsRequired`] a server that offers no STLS (or no CAPA) ends the
+//! session before any credential leaves: plaintext logins happen only where the caller asked for
+//! plaintext. The dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an
 //! RFC 2449/3206 response code is told apart by it: a wrong password (`[AUTH]`) from the server's
 //! own trouble (`[SYS/TEMP]`, `[SYS/PERM]`) or a busy mailbox (`[IN-USE]`, `[LOGIN-DELAY]`).
 
@@ -39,7 +41,10 @@ const HINT_TLS_SERVER: (&str, &str) = (
 pub enum Security {
     /// TLS from the first octet (pop3s, 995).
     Implicit,
-    /// STLS if the server offers it, else plaintext.
+    /// STLS, or no login at all: a server that does not offer it is a
+    /// [`MailError::NoStarttls`] before any user name or password is sent.
+    StlsRequired,
+    /// STLS if the server offers it, else plaintext (the sandbox's own simulated phone only).
     StlsIfOffered,
     /// Plaintext only.
     Plain,
@@ -144,7 +149,9 @@ impl Pop3Session {
                 progress(Phase::Secured);
                 (MaybeTls::Tls(Box::new(tls)), true)
             }
-            Security::StlsIfOffered | Security::Plain => (MaybeTls::Plain(tcp), false),
+            Security::StlsRequired | Security::StlsIfOffered | Security::Plain => {
+                (MaybeTls::Plain(tcp), false)
+            }
         };
         let mut session = Pop3Session {
             io: BufReader::new(stream),
@@ -165,18 +172,38 @@ impl Pop3Session {
         })?;
         session.timestamp = apop_timestamp(&greeting);
         progress(Phase::Greeted);
-        if security == Security::StlsIfOffered
-            && session
+        if matches!(security, Security::StlsRequired | Security::StlsIfOffered) {
+            let offered = session
                 .capabilities()
                 .await?
                 .iter()
-                .any(|c| c.eq_ignore_ascii_case("STLS"))
-        {
-            session.command("STLS").await?;
-            session = session.start_tls(trust, route).await?;
-            progress(Phase::Secured);
+                .any(|c| c.eq_ignore_ascii_case("STLS"));
+            match stls_decision(security, offered) {
+                StlsDecision::Upgrade => {
+                    session.command("STLS").await?;
+                    session = session.start_tls(trust, route).await?;
+                    progress(Phase::Secured);
+                }
+                StlsDecision::Plaintext => {}
+                StlsDecision::Refuse => return Err(session.no_stls()),
+            }
         }
         Ok(session)
+    }
+
+    fn no_stls(&self) -> ClientError {
+        note(
+            &self.transcript,
+            "no STLS offered: stopped before the login, the password was not sent",
+        );
+        ClientError::at(
+            MailError::NoStarttls,
+            &self.target,
+            "サーバが STLS を提供していないため、暗号化なしではログインしません\
+             （13.POP接続の暗号化 は STARTTLS）",
+            "the server offers no STLS; not logging in without encryption \
+             (13. POP connection security is STARTTLS)",
+        )
     }
 
     /// True once the channel is encrypted.
@@ -610,6 +637,29 @@ pub fn refusal(line: &str, otherwise: MailError) -> MailError {
     }
 }
 
+/// What to do after CAPA on a plaintext channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StlsDecision {
+    /// Send STLS and secure the channel before the login.
+    Upgrade,
+    /// Log in in plaintext, as the caller allowed.
+    Plaintext,
+    /// Stop: the login would cross the wire readable.
+    Refuse,
+}
+
+/// The policy of 13.POP接続の暗号化 once CAPA has answered (`-ERR` counts as "no STLS"):
+/// plaintext only where the caller chose it.
+fn stls_decision(security: Security, offered: bool) -> StlsDecision {
+    match (security, offered) {
+        (Security::StlsRequired | Security::StlsIfOffered, true) => StlsDecision::Upgrade,
+        (Security::StlsRequired, false) => StlsDecision::Refuse,
+        (Security::StlsIfOffered | Security::Plain | Security::Implicit, _) => {
+            StlsDecision::Plaintext
+        }
+    }
+}
+
 /// A status line: `+OK …` or `-ERR …`.
 enum Reply {
     Ok(String),
@@ -739,6 +789,70 @@ mod tests {
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
+    }
+
+    /// A server that writes `script` at once, then records every line the client sends until
+    /// it hangs up.
+    async fn recording(
+        script: &'static [u8],
+    ) -> (Routes, Route, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = BufReader::new(stream);
+            io.get_mut().write_all(script).await.unwrap();
+            let mut seen = Vec::new();
+            let mut line = String::new();
+            while io.read_line(&mut line).await.unwrap_or(0) > 0 {
+                seen.push(line.trim_end().to_string());
+                line.clear();
+            }
+            seen
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        (routes, route, seen)
+    }
+
+    #[tokio::test]
+    async fn starttls_chosen_and_not_offered_stops_before_any_credential() {
+        let no_stls: &[&'static [u8]] = &[
+            // CAPA without STLS (the greeting even offers APOP).
+            b"+OK ready <1.2@pop.example.jp>\r\n+OK\r\nUSER\r\nUIDL\r\n.\r\n",
+            // No CAPA at all.
+            b"+OK ready <1.2@pop.example.jp>\r\n-ERR unknown command\r\n",
+        ];
+        for script in no_stls {
+            let (routes, route, seen) = recording(script).await;
+            let trust = Trust::new(None, None).unwrap();
+            let result = Pop3Session::connect(
+                &routes,
+                &trust,
+                &route,
+                Security::StlsRequired,
+                quick(),
+                None,
+            )
+            .await;
+            let err = result.err().expect("no session without STLS");
+            assert_eq!(err.kind, MailError::NoStarttls, "{err}");
+            assert!(
+                err.detail.en.contains("no STLS") && err.detail.ja.contains("STLS"),
+                "{err}"
+            );
+            assert_eq!(seen.await.unwrap(), vec!["CAPA".to_string()]);
+        }
+    }
+
+    #[test]
+    fn plaintext_logins_happen_only_where_chosen() {
+        use StlsDecision::*;
+        assert_eq!(stls_decision(Security::StlsRequired, true), Upgrade);
+        assert_eq!(stls_decision(Security::StlsRequired, false), Refuse);
+        assert_eq!(stls_decision(Security::StlsIfOffered, true), Upgrade);
+        assert_eq!(stls_decision(Security::StlsIfOffered, false), Plaintext);
+        assert_eq!(stls_decision(Security::Plain, false), Plaintext);
     }
 
     #[test]

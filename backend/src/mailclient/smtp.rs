@@ -150,8 +150,8 @@ impl SmtpSession {
         })?
         .map_err(|e| classify(route, &e))?;
         progress(Phase::Greeted);
-        if target.security == Security::Starttls {
-            if conn.can_starttls() {
+        match starttls_decision(target, conn.can_starttls()) {
+            StarttlsDecision::Upgrade => {
                 timeout(
                     target.timeout,
                     conn.starttls(tls_parameters(trust, route)?, &hello),
@@ -160,16 +160,13 @@ impl SmtpSession {
                 .map_err(|_| limit(("STARTTLS の応答", "answer to STARTTLS")))?
                 .map_err(|e| classify(route, &e))?;
                 progress(Phase::Secured);
-            } else if target.require_starttls {
-                return Err(ClientError::at(
-                    MailError::Tls,
-                    &route.target(),
-                    "サーバが STARTTLS を提供していません",
-                    "the server offers no STARTTLS",
-                ));
             }
+            StarttlsDecision::Continue => {}
+            StarttlsDecision::Refuse => return Err(no_starttls(target, transcript)),
         }
         if let Some((user, password)) = &target.credentials {
+            // Only reachable encrypted, or in plaintext where 14. says "None" (see above).
+            debug_assert!(conn.is_encrypted() || target.security == Security::None);
             progress(Phase::Authenticating);
             let credentials = Credentials::new(user.clone(), password.clone());
             timeout(
@@ -233,6 +230,57 @@ impl SmtpSession {
     pub async fn quit(mut self) {
         let _ = timeout(self.timeout, self.conn.quit()).await;
     }
+}
+
+/// What to do after EHLO, by 14.SMTP接続の暗号化 and whether the server offers STARTTLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StarttlsDecision {
+    /// Send STARTTLS and go on encrypted.
+    Upgrade,
+    /// Go on as the channel is (already TLS, or plaintext by choice or without a password).
+    Continue,
+    /// Stop before AUTH or MAIL: going on would cross the wire readable.
+    Refuse,
+}
+
+/// The policy of 14.SMTP接続の暗号化 after EHLO. AUTH never goes out in plaintext unless
+/// "None" was chosen; without AUTH a server lacking STARTTLS is still used (the mail itself
+/// goes in clear, as between most mail servers), except on submission where
+/// `require_starttls` says otherwise.
+fn starttls_decision(target: &SmtpTarget, offered: bool) -> StarttlsDecision {
+    match target.security {
+        Security::Tls | Security::None => StarttlsDecision::Continue,
+        Security::Starttls if offered => StarttlsDecision::Upgrade,
+        Security::Starttls if target.credentials.is_some() || target.require_starttls => {
+            StarttlsDecision::Refuse
+        }
+        Security::Starttls => StarttlsDecision::Continue,
+    }
+}
+
+fn no_starttls(target: &SmtpTarget, transcript: Option<&Transcript>) -> ClientError {
+    let (what_ja, what) = if target.credentials.is_some() {
+        (
+            "暗号化なしでは AUTH を送りません",
+            "not sending AUTH without encryption",
+        )
+    } else {
+        (
+            "submission では暗号化なしで送信しません",
+            "not sending without encryption on submission",
+        )
+    };
+    if let Some(t) = transcript {
+        t.note(&format!("no STARTTLS offered: stopped, {what}"));
+    }
+    ClientError::at(
+        MailError::NoStarttls,
+        &target.route.target(),
+        format!(
+            "サーバが STARTTLS を提供していないため、{what_ja}（14.SMTP接続の暗号化 は STARTTLS）"
+        ),
+        format!("the server offers no STARTTLS; {what} (14. SMTP connection security is STARTTLS)"),
+    )
 }
 
 /// Sends one mail on its own connection; returns the server's final reply.
@@ -327,4 +375,97 @@ fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind
         source = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+
+    /// A server offering AUTH but no STARTTLS that records every line the client sends until
+    /// it hangs up.
+    async fn no_starttls_server() -> (Routes, Route, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = BufReader::new(stream);
+            io.get_mut()
+                .write_all(b"220 smtp.example.jp\r\n")
+                .await
+                .unwrap();
+            let mut seen = Vec::new();
+            let mut line = String::new();
+            while io.read_line(&mut line).await.unwrap_or(0) > 0 {
+                let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
+                let answer: &[u8] = match verb.as_str() {
+                    "EHLO" => b"250-smtp.example.jp\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n",
+                    "AUTH" => b"334 VXNlcm5hbWU6\r\n",
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                seen.push(line.trim_end().to_string());
+                line.clear();
+                let _ = io.get_mut().write_all(answer).await;
+            }
+            seen
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        (routes, route, seen)
+    }
+
+    fn target(route: Route, security: Security, port_25: bool) -> SmtpTarget {
+        SmtpTarget {
+            route,
+            security,
+            require_starttls: !port_25,
+            credentials: Some(("karacrix".into(), "hunter2".into())),
+            hello_name: "example.jp".into(),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn auth_never_goes_out_in_plaintext_unless_none_was_chosen() {
+        // On a port that does not require STARTTLS for plain sending (25 or any other).
+        let (routes, route, seen) = no_starttls_server().await;
+        let trust = Trust::new(None, None).unwrap();
+        let target = target(route, Security::Starttls, true);
+        let err = SmtpSession::open(&routes, &trust, &target, None)
+            .await
+            .err()
+            .expect("no session without STARTTLS");
+        assert_eq!(err.kind, MailError::NoStarttls, "{err}");
+        assert!(
+            err.detail.en.contains("not sending AUTH") && err.detail.ja.contains("AUTH"),
+            "{err}"
+        );
+        let seen = seen.await.unwrap();
+        assert!(seen[0].starts_with("EHLO"), "{seen:?}");
+        assert!(
+            !seen.iter().any(|l| l.to_uppercase().starts_with("AUTH")),
+            "{seen:?}"
+        );
+        assert!(!seen.iter().any(|l| l.contains("aHVudGVyMg")), "{seen:?}");
+    }
+
+    #[test]
+    fn the_security_choice_decides_what_may_go_in_plaintext() {
+        let route = Routes::new(None).route("127.0.0.1", 25).unwrap();
+        let with_auth = target(route.clone(), Security::Starttls, true);
+        let mut without_auth = with_auth.clone();
+        without_auth.credentials = None;
+        let mut submission = without_auth.clone();
+        submission.require_starttls = true;
+        let plain = target(route, Security::None, true);
+        use StarttlsDecision::*;
+        assert_eq!(starttls_decision(&with_auth, true), Upgrade);
+        assert_eq!(starttls_decision(&with_auth, false), Refuse);
+        assert_eq!(starttls_decision(&without_auth, false), Continue);
+        assert_eq!(starttls_decision(&submission, false), Refuse);
+        assert_eq!(starttls_decision(&plain, false), Continue);
+        assert_eq!(starttls_decision(&plain, true), Continue);
+    }
 }

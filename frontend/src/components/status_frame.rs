@@ -9,7 +9,8 @@ use crate::help::{error_id, status_id};
 use crate::nav::{self, Page};
 use crate::use_ui;
 
-/// The live state: code, meaning, last success and failure, outbox and progress.
+/// The live state: code, meaning, last success and failure, the limits refusing mail, outbox
+/// and progress.
 #[component]
 pub fn StatusFrame() -> impl IntoView {
     let ui = use_ui();
@@ -40,6 +41,14 @@ pub fn StatusFrame() -> impl IntoView {
         }
     };
     let standing = move || engine.with(|e| e.as_ref().and_then(|e| e.standing_error.clone()));
+    let holds = move || {
+        let l = lang.get();
+        engine.with(|e| {
+            e.as_ref()
+                .map(|e| e.holds.iter().map(|h| hold_text(h, l)).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
     let row = move |ja: &'static str, en: &'static str, testid: &'static str, value| {
         view! {
             <tr>
@@ -77,6 +86,14 @@ pub fn StatusFrame() -> impl IntoView {
                 {with_state(|e, l| e.status.meaning(l).to_string())}
             </p>
             {move || standing().map(|f| view! { <StandingError failure=f /> })}
+            {move || {
+                let holds = holds();
+                (!holds.is_empty()).then(|| view! {
+                    <ul class="status-holds" data-testid="holds" role="status">
+                        {holds.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
             {move || detail().map(|d| view! {
                 <p class="status-detail" data-testid="status-detail">
                     {move || lang.get().pick("詳細: ", "Detail: ")}<code>{d}</code>
@@ -105,6 +122,15 @@ pub fn StatusFrame() -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// A reply limit or PIN lock-out, with when it ends.
+fn hold_text(hold: &shared::engine::Hold, lang: shared::Lang) -> String {
+    let until = clock::date_time(hold.until_unix());
+    match lang {
+        shared::Lang::Ja => format!("{}（{until} まで）", hold.text(lang)),
+        shared::Lang::En => format!("{} (until {until})", hold.text(lang)),
     }
 }
 

@@ -48,8 +48,8 @@ pub fn field_help(field: Field, lang: Lang) -> &'static str {
             "Who may send command mails: an address or @domain, one a line (commas work too). Mail from anyone else is not executed and gets no reply.",
         ),
         Field::CommandPin => (
-            "設定すると、コマンドメールに PIN 行（例: PIN 1234）が必要になります。4〜8 桁の数字、空欄で不要。",
-            "When set, command mails must carry a PIN line (e.g. PIN 1234). 4 to 8 digits; empty for none.",
+            "設定すると、コマンドメールに PIN 行（例: PIN 1234）が必要になります。4〜8 桁の数字、空欄で不要。実際のメールサーバ（サンドボックス以外）では、SET（ポイント操作）に 6 桁以上の暗証番号が必要です。メールの差出人は偽装できるためです。",
+            "When set, command mails must carry a PIN line (e.g. PIN 1234). 4 to 8 digits; empty for none. With a real mail server (not the sandbox), SET (operating a point) needs a PIN of 6 or more digits, as sender addresses can be forged.",
         ),
         Field::SmtpService => (
             "送信に使うサービス名: smtp（25 番）、submission（587 番）、smtps（465 番、最初から暗号化）。ポート番号でも指定できます。暗号化の方式は 14.SMTP接続の暗号化 で選びます。OP25B のサーバでは多くの場合 submission です。",

@@ -242,6 +242,7 @@ impl Connection {
         stream.flush().await?;
 
         let mut lines = LineBuffer::default();
+        let mut masker = crate::mail::SecretMasker::default();
         let mut inputs = Vec::new();
         let mut buf = vec![0u8; READ_SIZE];
         let mut deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
@@ -277,7 +278,7 @@ impl Connection {
                         session.unparsable(ParseError::TooLong)
                     }
                     Input::Line(line) => {
-                        self.transcript.client(&crate::mail::mask_secrets(&line));
+                        self.transcript.client(&masker.mask(&line));
                         match protocol::parse(&line) {
                             Ok(command) => session.handle(command),
                             Err(error) => session.unparsable(error),

@@ -30,6 +30,7 @@ use super::protocol::{
 // The policy enums are the wire types the trainer switches; one definition for both sides.
 pub use shared::sandbox::{SmtpStage as Stage, StartTls};
 
+use crate::mail::SecretMasker;
 use crate::sandbox::accounts::{self, Accounts};
 use crate::sandbox::cross_protocol;
 use crate::sandbox::lockout::Lockout;
@@ -278,6 +279,8 @@ pub struct Session {
     messages: u64,
     /// The time of the input being handled (for the lock-out).
     now: Instant,
+    /// Masks the log's client lines, AUTH answers included.
+    masker: SecretMasker,
 }
 
 impl Session {
@@ -292,6 +295,7 @@ impl Session {
             errors: 0,
             messages: 0,
             now: Instant::now(),
+            masker: SecretMasker::default(),
         }
     }
 
@@ -423,7 +427,7 @@ impl Session {
             }
             state => {
                 self.state = state;
-                step.log.push(Log::Client(crate::mail::mask_secrets(line)));
+                step.log.push(Log::Client(self.masker.mask(line)));
                 if cross_protocol::is_http(line) {
                     step.log.push(Log::Note(
                         "HTTP from a browser, not SMTP: closing (cross-protocol request)".into(),
@@ -1067,6 +1071,26 @@ mod tests {
             2
         );
         assert!(!format!("{logged:?}").contains("a2FyYWNyaXg"));
+    }
+
+    #[test]
+    fn credentials_sent_after_a_refused_auth_are_masked_too() {
+        let policy = SmtpPolicy {
+            starttls: StartTls::Required,
+            requirement: Requirement::Auth,
+            ..SmtpPolicy::default()
+        };
+        // AUTH is refused before STARTTLS; a client that does not wait sends its answers anyway.
+        let run = run(
+            policy,
+            "EHLO pc\r\nAUTH LOGIN\r\na2FyYWNyaXg=\r\na2FyYWNyaXgtcGFzcw==\r\nAUTH PLAIN\r\nAGthcmFjcml4AGthcmFjcml4LXBhc3M=\r\nQUIT\r\n",
+        );
+        assert_eq!(run.codes()[2], "530 5.7.0");
+        let logged = format!("{:?}", run.log);
+        for secret in ["a2FyYWNyaXg", "AGthcmFjcml4"] {
+            assert!(!logged.contains(secret), "{logged}");
+        }
+        assert!(run.log.contains(&Log::Client("QUIT".into())), "{logged}");
     }
 
     #[test]
