@@ -44,11 +44,7 @@ fn is_error(state: &EngineState, error: MailError) -> bool {
 
 #[tokio::test]
 async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
-    let backend = Backend::start(|c| {
-        c.time_scale = 60;
-        c.mail_timeout_secs = 2;
-    })
-    .await;
+    let backend = Backend::fast().await;
     let mut client = backend.client().await;
     let env = sandbox_env(&client.sandbox().await, backend.data.path());
 
@@ -107,11 +103,7 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
 
 #[tokio::test]
 async fn a_wrong_password_fails_the_pop_login_until_corrected() {
-    let backend = Backend::start(|c| {
-        c.time_scale = 60;
-        c.mail_timeout_secs = 2;
-    })
-    .await;
+    let backend = Backend::fast().await;
     let mut client = backend.client().await;
     client.sandbox().await;
     let mut settings = MailSettings::sandbox_demo();
@@ -137,11 +129,7 @@ async fn a_wrong_password_fails_the_pop_login_until_corrected() {
 
 #[tokio::test]
 async fn a_temporary_pop_server_failure_is_not_a_password_and_clears_on_success() {
-    let backend = Backend::start(|c| {
-        c.time_scale = 60;
-        c.mail_timeout_secs = 2;
-    })
-    .await;
+    let backend = Backend::fast().await;
     let mut client = backend.client().await;
     let info = client.sandbox().await;
     let mut policy = info.policy.clone();
@@ -265,11 +253,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
 #[tokio::test]
 async fn the_connection_test_tries_unsaved_settings_step_by_step_and_applies_nothing() {
     use shared::conntest::{Outcome, Step, TestReport};
-    let backend = Backend::start(|c| {
-        c.time_scale = 60;
-        c.mail_timeout_secs = 2;
-    })
-    .await;
+    let backend = Backend::fast().await;
     let mut client = backend.client().await;
     client.sandbox().await;
     let mut settings = MailSettings::sandbox_demo();

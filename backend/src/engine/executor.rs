@@ -360,15 +360,7 @@ fn run(
         Command::List => plant
             .points()
             .iter()
-            .map(|p| {
-                format!(
-                    "{} {} {}{}",
-                    p.id,
-                    p.name,
-                    p.value_text(),
-                    alarm_mark(p, lang)
-                )
-            })
+            .map(|p| point_line(p, lang))
             .collect::<Vec<_>>()
             .join("\n"),
         Command::Get { point } => match plant.point(point) {
@@ -409,20 +401,23 @@ fn run(
             } else {
                 alarms
                     .iter()
-                    .map(|p| {
-                        format!(
-                            "{} {} {}{}",
-                            p.id,
-                            p.name,
-                            p.value_text(),
-                            alarm_mark(p, lang)
-                        )
-                    })
+                    .map(|p| point_line(p, lang))
                     .collect::<Vec<_>>()
                     .join("\n")
             }
         }
     }
+}
+
+/// A point as LIST and ALARM show it: id, name, value and its alarm mark.
+fn point_line(p: &shared::points::PointSnapshot, lang: Lang) -> String {
+    format!(
+        "{} {} {}{}",
+        p.id,
+        p.name,
+        p.value_text(),
+        alarm_mark(p, lang)
+    )
 }
 
 fn alarm_mark(point: &shared::points::PointSnapshot, lang: Lang) -> String {

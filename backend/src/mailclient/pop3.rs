@@ -395,16 +395,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         }
     }
 
+    /// The lines of a multi-line listing (UIDL, LIST), within the exchange deadline.
+    async fn listing(&mut self, command: &'static str) -> Result<Vec<String>, ClientError> {
+        self.within(command, |s| {
+            Box::pin(async move {
+                s.command(command).await?;
+                s.multiline_lines().await
+            })
+        })
+        .await
+    }
+
     /// Message numbers and unique ids.
     pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>, ClientError> {
-        let lines = self
-            .within("UIDL", |s| {
-                Box::pin(async move {
-                    s.command("UIDL").await?;
-                    s.multiline_lines().await
-                })
-            })
-            .await?;
+        let lines = self.listing("UIDL").await?;
         lines
             .iter()
             .map(|line| {
@@ -430,14 +434,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
 
     /// Message numbers and sizes.
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>, ClientError> {
-        let lines = self
-            .within("LIST", |s| {
-                Box::pin(async move {
-                    s.command("LIST").await?;
-                    s.multiline_lines().await
-                })
-            })
-            .await?;
+        let lines = self.listing("LIST").await?;
         lines
             .iter()
             .map(|line| {

@@ -35,6 +35,16 @@ impl Backend {
         Backend::start_on(tempfile::tempdir().unwrap(), tweak).await
     }
 
+    /// Starts at demo speed (a minute of interval per second) with short mail timeouts: what
+    /// the engine tests against the sandbox use.
+    pub async fn fast() -> Backend {
+        Backend::start(|c| {
+            c.time_scale = 60;
+            c.mail_timeout_secs = 2;
+        })
+        .await
+    }
+
     /// Starts on the data directory of an earlier back end (see [`Backend::stop_keeping_data`]).
     pub async fn start_on(
         data: tempfile::TempDir,

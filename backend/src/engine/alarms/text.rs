@@ -47,31 +47,12 @@ pub fn body(
     let event = &mail.event;
     let shown = |v: f64| Value::Analog(v).display(&event.unit, event.decimals);
     let mut text = String::new();
+    let (point, name, alarm) = (&event.point, &event.name, event.alarm.label(lang));
     let headline = match (event.kind, lang) {
-        (AlarmEventKind::Raised, Lang::Ja) => format!(
-            "{} {} の{}が発生しました。",
-            event.point,
-            event.name,
-            event.alarm.label(lang)
-        ),
-        (AlarmEventKind::Cleared, Lang::Ja) => format!(
-            "{} {} の{}が復旧しました。",
-            event.point,
-            event.name,
-            event.alarm.label(lang)
-        ),
-        (AlarmEventKind::Raised, Lang::En) => format!(
-            "{} {}: {} raised.",
-            event.point,
-            event.name,
-            event.alarm.label(lang)
-        ),
-        (AlarmEventKind::Cleared, Lang::En) => format!(
-            "{} {}: {} cleared.",
-            event.point,
-            event.name,
-            event.alarm.label(lang)
-        ),
+        (AlarmEventKind::Raised, Lang::Ja) => format!("{point} {name} の{alarm}が発生しました。"),
+        (AlarmEventKind::Cleared, Lang::Ja) => format!("{point} {name} の{alarm}が復旧しました。"),
+        (AlarmEventKind::Raised, Lang::En) => format!("{point} {name}: {alarm} raised."),
+        (AlarmEventKind::Cleared, Lang::En) => format!("{point} {name}: {alarm} cleared."),
     };
     text.push_str(&headline);
     text.push('\n');
