@@ -75,6 +75,9 @@ pub struct Config {
     /// unexecuted and unanswered, so that no mail loop can go on (RFC 3834).
     #[arg(long, default_value_t = crate::engine::guard::DEFAULT_REPLIES_PER_HOUR, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub replies_per_hour: u32,
+    /// SMTP connections that send replies and alarm mails side by side.
+    #[arg(long, default_value_t = crate::engine::DEFAULT_SMTP_CONNECTIONS, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub smtp_connections: u16,
 }
 
 impl std::fmt::Debug for Config {
@@ -225,6 +228,7 @@ impl Config {
             ca_file: None,
             allow_plain_submission: false,
             replies_per_hour: crate::engine::guard::DEFAULT_REPLIES_PER_HOUR,
+            smtp_connections: crate::engine::DEFAULT_SMTP_CONNECTIONS,
         }
     }
 
@@ -243,6 +247,7 @@ impl Config {
             },
             smtp_timeout: timeout,
             replies_per_hour: self.replies_per_hour,
+            smtp_connections: self.smtp_connections.into(),
         }
     }
 

@@ -340,3 +340,97 @@ async fn finished_test(client: &mut common::Client) -> shared::conntest::TestRep
         })
         .await
 }
+
+/// The cycle streams: with a backlog of command mails, the first reply is accepted by the ISP
+/// (and so is in the phone's mailbox) before the engine has even asked for the last mail, and
+/// every mail gets exactly one reply. Seen in the engine's own dialogue, in order.
+#[tokio::test]
+async fn a_backlog_is_answered_while_it_is_still_being_read() {
+    use shared::transcript::{Direction, Party, Service};
+    const BACKLOG: usize = 300;
+    let backend = Backend::start(|c| {
+        c.time_scale = 60;
+        // A load test: the one phone sends hundreds of command mails within the hour.
+        c.replies_per_hour = 10_000;
+    })
+    .await;
+    let mut client = backend.client().await;
+    let mut env = sandbox_env(&client.sandbox().await, backend.data.path());
+    env.insert("BACKLOG".into(), BACKLOG.to_string());
+    sandbox_python(
+        r#"
+s = submission("operator")
+for i in range(int(os.environ["BACKLOG"])):
+    s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"],
+        f"From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\nSubject: GET PUMP1\r\nMessage-ID: <backlog-{i}@phone.sandbox.test>\r\n\r\nGET TEMP1\r\n".encode())
+s.quit()
+"#,
+        &env,
+    )
+    .await;
+    let mut settings = MailSettings::sandbox_demo();
+    settings.receive_interval_min = 1440;
+    settings.smtp_service = "submission".into();
+    settings.smtp_auth_login = true;
+    settings.pop_before_smtp = false;
+    client
+        .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
+        .await;
+
+    // The engine's dialogue: a reply accepted (the 250 after its DATA) before the last RETR.
+    let last_retr = format!("RETR {BACKLOG}");
+    let mut after_data = false;
+    let first = client
+        .wait_for("the first reply or the last RETR", |m| {
+            let ServerMsg::Dialogue(line) = m else {
+                return None;
+            };
+            if line.party != Party::Engine {
+                return None;
+            }
+            match (line.service, line.direction) {
+                (Service::Smtp, Direction::ToServer) => after_data = line.text.starts_with("DATA"),
+                (Service::Smtp, Direction::ToClient) if after_data => {
+                    return line.text.starts_with("250").then_some("reply accepted");
+                }
+                (Service::Pop3, Direction::ToServer) if line.text == last_retr => {
+                    return Some("last RETR");
+                }
+                _ => {}
+            }
+            None
+        })
+        .await;
+    assert_eq!(
+        first, "reply accepted",
+        "the first reply waited for the whole mailbox"
+    );
+
+    let state = client
+        .engine_until("every mail answered", |s| {
+            s.executed == BACKLOG as u64 && s.outbox == 0
+        })
+        .await;
+    assert_eq!(state.executed, BACKLOG as u64);
+    let replies = sandbox_python(
+        r#"
+p = pop3("operator")
+n, _ = p.stat()
+for i in range(1, n + 1):
+    for l in p.top(i, 0)[1]:
+        if l.startswith(b"In-Reply-To:"):
+            print(l.decode().split()[1])
+p.quit()
+"#,
+        &env,
+    )
+    .await;
+    let mut answered: Vec<&str> = replies.lines().filter(|l| l.starts_with('<')).collect();
+    answered.sort_unstable();
+    let mut expected: Vec<String> = (0..BACKLOG)
+        .map(|i| format!("<backlog-{i}@phone.sandbox.test>"))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(answered, expected, "exactly one reply per command mail");
+    backend.stop().await;
+}

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::commands::CommandLayer;
-use super::ledger::{Execution, Ledger, NewMail};
+use super::ledger::{Execution, Ledger, NewMail, OutboxMeta};
 use crate::store::StoreError;
 
 /// Mails recorded per transaction at most.
@@ -16,6 +16,14 @@ const MAX_MAILS: usize = 100;
 const MAX_OCTETS: usize = 1024 * 1024;
 /// How long the first mail of a batch waits for its record at most.
 pub(super) const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// A recorded batch.
+pub(super) struct Recorded {
+    /// POP3 message numbers to delete now.
+    pub(super) numbers: Vec<u32>,
+    /// The replies' outbox entries, to hand to the sender.
+    pub(super) queued: Vec<(u64, OutboxMeta)>,
+}
 
 /// Executions waiting for their record.
 #[derive(Default)]
@@ -56,20 +64,19 @@ impl Batch {
             || self.started.is_some_and(|t| t.elapsed() >= MAX_WAIT)
     }
 
-    /// Records the batch, with what `commands` stores, in one transaction and empties it;
-    /// returns the message numbers to delete. On failure nothing is recorded and the batch is
-    /// empty all the same.
+    /// Records the batch, with what `commands` stores, in one transaction and empties it.
+    /// On failure nothing is recorded and the batch is empty all the same.
     pub(super) fn record(
         &mut self,
         ledger: &Ledger,
         commands: &dyn CommandLayer,
-    ) -> Result<Vec<u32>, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         let Batch {
             executions,
             numbers,
             ..
         } = std::mem::take(self);
-        ledger.record_executions(&executions, |txn| commands.store(txn))?;
-        Ok(numbers)
+        let queued = ledger.record_executions(&executions, |txn| commands.store(txn))?;
+        Ok(Recorded { numbers, queued })
     }
 }

@@ -1,27 +1,51 @@
-//! One mail cycle under the applied settings: receive (POP3: list, retrieve, hand to the command
-//! layer, record, delete, quit), then send the outbox (SMTP, with PopBeforeSmtp or AUTH LOGIN).
-//! Progress goes to the status display as it happens. Executions are recorded, and sent mails
-//! leave the outbox, in batches: one durable transaction each rather than one per mail.
+//! One mail cycle under the applied settings, streaming: the receiving side (POP3: list,
+//! retrieve in pipelined groups, hand to the command layer, record, delete, quit) and the
+//! sending side (a pool of SMTP connections, see [`sender`](super::sender)) run side by side.
+//! Executions are recorded in batches, one durable transaction each, and each batch's replies
+//! go to the sender as soon as it is recorded — while the mailbox is still being read — so the
+//! first reply leaves within a batch's time of the start, whatever the backlog. The guarantees
+//! stay those of the [`ledger`]: an execution is durable before its mail is deleted (exactly
+//! once), a reply is in the outbox before it is handed to the sender (at least once).
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use shared::status::{MailError, MailStatus};
 use shared::transcript::{Notice, Service};
+use tokio::sync::mpsc;
 
 use super::Engine;
-use super::batch::{self, Batch};
-use super::ledger::{self, OutboxMeta};
+use super::batch::Batch;
+use super::ledger;
+use super::sender::{Feed, Progress};
 use super::settings::StoredSettings;
-use crate::mail::Transcript;
-use crate::mail::clock::now_unix_ms;
 use crate::mail::message as mail;
 use crate::mailclient::pop3::Pop3Session;
-use crate::mailclient::smtp::{Outgoing, SmtpSession};
 use crate::mailclient::{ClientError, Trust};
+use shared::settings::MailSettings;
 
-/// Outbox mails sent per cycle at most; the rest wait for the next.
-const SEND_BATCH: usize = 100;
+/// Mails retrieved in one pipelined group at most.
+const GROUP_MAILS: usize = 32;
+/// A group closes once its mails (by LIST) reach this many octets.
+const GROUP_OCTETS: u64 = 1024 * 1024;
+
+/// A mail to retrieve and execute.
+struct Wanted {
+    number: u32,
+    uid: String,
+    /// Its `uidl:` id.
+    ids: Vec<String>,
+}
+
+/// The receiving side's state through one mailbox.
+struct Reading<'a> {
+    settings: &'a MailSettings,
+    session: Pop3Session,
+    batch: Batch,
+    feed: &'a mpsc::UnboundedSender<Feed>,
+    progress: &'a Progress,
+    index: u32,
+    total: u32,
+}
 
 impl Engine {
     /// Runs one cycle. `receive` is false when only the outbox is due.
@@ -31,13 +55,19 @@ impl Engine {
         trust: &Trust,
         receive: bool,
     ) -> Result<(), ClientError> {
-        if receive {
-            self.receive(applied, trust).await?;
+        let progress = Progress::default();
+        if !receive {
+            return self.send_outbox(applied, trust, &progress, None).await;
         }
-        self.send_outbox(applied, trust, !receive).await
+        let (feed, fed) = mpsc::unbounded_channel();
+        let (received, sent) = tokio::join!(
+            self.receive(applied, trust, &progress, feed),
+            self.send_outbox(applied, trust, &progress, Some(fed)),
+        );
+        received.and(sent)
     }
 
-    async fn pop_session(
+    pub(super) async fn pop_session(
         &self,
         applied: &StoredSettings,
         trust: &Trust,
@@ -60,70 +90,133 @@ impl Engine {
         Ok(session)
     }
 
-    async fn receive(&self, applied: &StoredSettings, trust: &Trust) -> Result<(), ClientError> {
-        let mut session = self.pop_session(applied, trust).await?;
-        let mut batch = Batch::default();
-        if let Err(err) = self.receive_all(applied, &mut session, &mut batch).await {
+    /// The receiving side; `feed` closes when it returns, which ends the sender's work.
+    async fn receive(
+        &self,
+        applied: &StoredSettings,
+        trust: &Trust,
+        progress: &Progress,
+        feed: mpsc::UnboundedSender<Feed>,
+    ) -> Result<(), ClientError> {
+        let session = self.pop_session(applied, trust).await?;
+        // The sender may start: with PopBeforeSmtp this login has opened the SMTP server.
+        let _ = feed.send(Feed::Open);
+        let mut reading = Reading {
+            settings: &applied.settings,
+            session,
+            batch: Batch::default(),
+            feed: &feed,
+            progress,
+            index: 0,
+            total: 0,
+        };
+        let result = self.receive_all(&mut reading).await;
+        progress.received(self);
+        if let Err(err) = result {
             // Mails executed only on the plant copy are forgotten: they run again next time.
             self.inner.commands.abandoned();
             return Err(err);
         }
-        session.quit().await
+        reading.session.quit().await
     }
 
-    async fn receive_all(
-        &self,
-        applied: &StoredSettings,
-        session: &mut Pop3Session,
-        batch: &mut Batch,
-    ) -> Result<(), ClientError> {
-        let uids = session.uidl().await?;
-        let sizes: HashMap<u32, u64> = session.list().await?.into_iter().collect();
-        let total = uids.len() as u32;
-        for (index, (number, uid)) in uids.into_iter().enumerate() {
-            self.set_status(MailStatus::PopReceive {
-                index: index as u32 + 1,
-                total,
-            });
+    async fn receive_all(&self, reading: &mut Reading<'_>) -> Result<(), ClientError> {
+        let uids = reading.session.uidl().await?;
+        let sizes: HashMap<u32, u64> = reading.session.list().await?.into_iter().collect();
+        reading.total = uids.len() as u32;
+        let (mut group, mut octets, mut stale) = (Vec::new(), 0u64, Vec::new());
+        for (number, uid) in uids {
             let size = sizes.get(&number).copied().unwrap_or(0);
-            self.take_mail(applied, session, batch, number, &uid, size)
-                .await?;
-            if batch.is_due() {
-                self.settle(session, batch).await?;
+            let Some(wanted) = self.wanted(reading.settings, number, uid, size, &mut stale)? else {
+                reading.index += 1;
+                continue;
+            };
+            group.push(wanted);
+            octets += size;
+            if group.len() >= GROUP_MAILS || octets >= GROUP_OCTETS {
+                // Executed before a crash or a lost connection: only the deletion is left.
+                reading
+                    .session
+                    .dele_many(&std::mem::take(&mut stale))
+                    .await?;
+                self.take_group(reading, std::mem::take(&mut group)).await?;
+                octets = 0;
             }
         }
-        self.settle(session, batch).await
+        reading.session.dele_many(&stale).await?;
+        self.take_group(reading, group).await?;
+        self.settle(reading).await
     }
 
-    /// Executes message `number` into `batch`, unless it was executed before (then it is deleted
-    /// at once) or is too large (then it stays on the server).
-    async fn take_mail(
+    /// Message `number` if it is to be retrieved: not when it was executed before (then it
+    /// goes to `stale`, to be deleted) or is too large (then it stays on the server).
+    fn wanted(
         &self,
-        applied: &StoredSettings,
-        session: &mut Pop3Session,
-        batch: &mut Batch,
+        settings: &MailSettings,
         number: u32,
-        uid: &str,
+        uid: String,
         size: u64,
-    ) -> Result<(), ClientError> {
-        let settings = &applied.settings;
-        let mut ids = vec![format!(
+        stale: &mut Vec<u32>,
+    ) -> Result<Option<Wanted>, ClientError> {
+        let ids = vec![format!(
             "uidl:{}@{}:{uid}",
             settings.user, settings.pop_server
         )];
         if self.inner.ledger.was_executed(&ids).map_err(store_failed)? {
-            // Executed before a crash or a lost connection: only the deletion is left.
-            return session.dele(number).await;
+            stale.push(number);
+            return Ok(None);
         }
         if size > self.inner.options.pop3.max_message as u64 {
             self.notice(Notice::new(
                 format!("メール {uid}（{size} オクテット）は大きすぎるため、サーバに残しました"),
                 format!("message {uid} ({size} octets) is over the size limit: left on the server"),
             ));
+            return Ok(None);
+        }
+        Ok(Some(Wanted { number, uid, ids }))
+    }
+
+    /// Retrieves `group` in one pipelined exchange and executes its mails in order, recording
+    /// whenever the batch is due.
+    async fn take_group(
+        &self,
+        reading: &mut Reading<'_>,
+        group: Vec<Wanted>,
+    ) -> Result<(), ClientError> {
+        if group.is_empty() {
             return Ok(());
         }
-        let raw = session.retr(number).await?;
-        let Some(received) = mail::parse(&raw) else {
+        let numbers: Vec<u32> = group.iter().map(|w| w.number).collect();
+        let raws = reading.session.retr_many(&numbers).await?;
+        for (wanted, raw) in group.into_iter().zip(raws) {
+            reading.index += 1;
+            let status = MailStatus::PopReceive {
+                index: reading.index,
+                total: reading.total,
+            };
+            reading.progress.receiving(self, status);
+            self.execute(reading.settings, &mut reading.batch, wanted, &raw)?;
+            if reading.batch.is_due() {
+                self.settle(reading).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Executes one retrieved mail into `batch`.
+    fn execute(
+        &self,
+        settings: &MailSettings,
+        batch: &mut Batch,
+        wanted: Wanted,
+        raw: &[u8],
+    ) -> Result<(), ClientError> {
+        let Wanted {
+            number,
+            uid,
+            mut ids,
+        } = wanted;
+        let Some(received) = mail::parse(raw) else {
             self.notice(Notice::new(
                 format!("メール {uid} はメールとして読めません: 返信せずに削除しました"),
                 format!("message {uid} is not a mail: deleted without a reply"),
@@ -158,152 +251,26 @@ impl Engine {
         Ok(())
     }
 
-    /// Records the batch, then deletes its mails: never before their execution is durable.
-    async fn settle(
-        &self,
-        session: &mut Pop3Session,
-        batch: &mut Batch,
-    ) -> Result<(), ClientError> {
-        if batch.is_empty() {
+    /// Records the batch, hands its replies to the sender, then deletes its mails: never
+    /// before their execution is durable.
+    async fn settle(&self, reading: &mut Reading<'_>) -> Result<(), ClientError> {
+        if reading.batch.is_empty() {
             return Ok(());
         }
-        let numbers = batch
+        let recorded = reading
+            .batch
             .record(&self.inner.ledger, self.inner.commands.as_ref())
             .map_err(store_failed)?;
         self.inner.commands.committed();
         self.publish_counts();
-        for number in numbers {
-            session.dele(number).await?;
+        if !recorded.queued.is_empty() {
+            let _ = reading.feed.send(Feed::Queued(recorded.queued));
         }
-        Ok(())
-    }
-
-    async fn send_outbox(
-        &self,
-        applied: &StoredSettings,
-        trust: &Trust,
-        pop_needed: bool,
-    ) -> Result<(), ClientError> {
-        let due = self
-            .inner
-            .ledger
-            .due(now_unix_ms(), SEND_BATCH)
-            .map_err(store_failed)?;
-        if due.is_empty() {
-            return Ok(());
-        }
-        let settings = &applied.settings;
-        if settings.pop_before_smtp && pop_needed {
-            // PopBeforeSmtp: a POP login from this address opens the SMTP server for a while.
-            let session = self.pop_session(applied, trust).await?;
-            self.set_status(MailStatus::SmtpAuth);
-            session.quit().await?;
-        }
-        let target = self.smtp_target(settings, &applied.password)?;
-        let mut total = due.len() as u32;
-        let transcript = self.inner.dialogue.session(Service::Smtp);
-        self.set_status(MailStatus::SmtpConnect);
-        // The whole batch goes over one connection.
-        let opened = SmtpSession::open(&self.inner.routes, trust, &target, Some(&transcript)).await;
-        let mut session = match opened {
-            Ok(session) => session,
-            Err(err) => {
-                let (id, meta) = due.into_iter().next().expect("due is not empty");
-                self.back_off(id, meta)?;
-                return Err(err);
-            }
-        };
-        let mut due = due;
-        let mut done = 0u32;
-        // Batches of SEND_BATCH keep memory small; all of them go over this one connection.
-        loop {
-            let batch = due.len() as u32;
-            self.send_due(&mut session, &transcript, due, done, total)
-                .await?;
-            done += batch;
-            due = self
-                .inner
-                .ledger
-                .due(now_unix_ms(), SEND_BATCH)
-                .map_err(store_failed)?;
-            if due.is_empty() {
-                break;
-            }
-            total = done + due.len() as u32;
-        }
-        session.quit().await;
-        Ok(())
-    }
-
-    /// Records a failed attempt at mail `id`, which waits out its backoff before the next.
-    fn back_off(&self, id: u64, meta: OutboxMeta) -> Result<(), ClientError> {
-        let backoff = self.backoff(meta.attempts);
-        self.inner
-            .ledger
-            .failed(id, meta, backoff)
-            .map_err(store_failed)
-    }
-
-    /// Sends `due`, the `done`+1st … of `total` mails. Sent mails leave the outbox together, at
-    /// least every [`batch::MAX_WAIT`]; a crash before that sends them again (at least once).
-    async fn send_due(
-        &self,
-        session: &mut SmtpSession,
-        transcript: &Transcript,
-        due: Vec<(u64, OutboxMeta)>,
-        done: u32,
-        total: u32,
-    ) -> Result<(), ClientError> {
-        let mut sent = Vec::with_capacity(due.len());
-        let mut since = Instant::now();
-        for (index, (id, meta)) in due.into_iter().enumerate() {
-            self.set_status(MailStatus::SmtpSend {
-                index: done + index as u32 + 1,
-                total,
-            });
-            let Some(message) = self.inner.ledger.body(id).map_err(store_failed)? else {
-                // An entry without a body can never be sent: drop it rather than retry forever.
-                tracing::error!(id, "outbox entry without a message dropped");
-                sent.push(id);
-                continue;
-            };
-            let mail = Outgoing {
-                from: &meta.from,
-                to: &meta.to,
-                message: &message,
-            };
-            if let Err(err) = session.send(mail, Some(transcript)).await {
-                self.mark_sent(&sent)?;
-                self.back_off(id, meta)?;
-                // The server's problem is everyone's: the rest waits for the next cycle.
-                return Err(err);
-            }
-            sent.push(id);
-            if since.elapsed() >= batch::MAX_WAIT {
-                self.mark_sent(&std::mem::take(&mut sent))?;
-                since = Instant::now();
-            }
-        }
-        self.mark_sent(&sent)
-    }
-
-    fn mark_sent(&self, ids: &[u64]) -> Result<(), ClientError> {
-        if !ids.is_empty() {
-            self.inner.ledger.sent(ids).map_err(store_failed)?;
-            self.publish_counts();
-        }
-        Ok(())
-    }
-
-    /// The wait before the next attempt after `attempts` failures: 1, 2, 4 … 64 minutes,
-    /// shortened by the demo time scale (fractions kept: at 40, a minute is 1.5 s).
-    fn backoff(&self, attempts: u32) -> std::time::Duration {
-        let minutes = 1u64 << attempts.min(6);
-        self.scaled(std::time::Duration::from_secs(minutes * 60))
+        reading.session.dele_many(&recorded.numbers).await
     }
 }
 
-fn store_failed(err: crate::store::StoreError) -> ClientError {
+pub(super) fn store_failed(err: crate::store::StoreError) -> ClientError {
     ClientError::new(MailError::LocalStore, err.notice())
 }
 

@@ -118,13 +118,14 @@ impl Ledger {
         Ok(false)
     }
 
-    /// Records mails as executed under all their ids and queues their replies, atomically.
-    /// `store_documents` writes in the same transaction (e.g. the plant's new state).
+    /// Records mails as executed under all their ids and queues their replies, atomically;
+    /// returns the queued replies' outbox entries. `store_documents` writes in the same
+    /// transaction (e.g. the plant's new state).
     pub fn record_executions(
         &self,
         executions: &[Execution],
         store_documents: impl FnOnce(&redb::WriteTransaction) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
         let now = now_unix();
         let txn = self.db.begin_write()?;
         {
@@ -136,7 +137,7 @@ impl Ledger {
             let count = counters.get("executed")?.map_or(0, |v| v.value());
             counters.insert("executed", count + executions.len() as u64)?;
         }
-        queue_in(&txn, executions.iter().flat_map(|e| &e.replies))?;
+        let queued = queue_in(&txn, executions.iter().flat_map(|e| &e.replies))?;
         let prune = now.saturating_sub(self.pruned_at.load(Ordering::Relaxed)) >= PRUNE_EVERY_SECS;
         if prune {
             prune_executed(&txn, now)?;
@@ -146,7 +147,7 @@ impl Ledger {
         if prune {
             self.pruned_at.store(now, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(queued)
     }
 
     /// Queues mails (alarms) on their own.
@@ -279,12 +280,13 @@ fn prune_executed(txn: &redb::WriteTransaction, now: u64) -> Result<(), StoreErr
 fn queue_in<'a>(
     txn: &redb::WriteTransaction,
     mails: impl IntoIterator<Item = &'a NewMail>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
     let mut counters = txn.open_table(COUNTERS)?;
     let mut meta = txn.open_table(OUTBOX_META)?;
     let mut body = txn.open_table(OUTBOX_BODY)?;
     let last = counters.get("outbox_seq")?.map_or(0, |v| v.value());
     let mut id = last;
+    let mut queued = Vec::new();
     for mail in mails {
         id += 1;
         let entry = OutboxMeta {
@@ -297,11 +299,12 @@ fn queue_in<'a>(
         let json = serde_json::to_string(&entry).expect("outbox entries serialize");
         meta.insert(id, json.as_str())?;
         body.insert(id, mail.message.as_slice())?;
+        queued.push((id, entry));
     }
     if id != last {
         counters.insert("outbox_seq", id)?;
     }
-    Ok(())
+    Ok(queued)
 }
 
 #[cfg(test)]
@@ -340,7 +343,8 @@ mod tests {
             execution(&["uidl:sb2"], &[]),
             execution(&["uidl:sb3"], &["reply 3"]),
         ];
-        ledger.record_executions(&batch, |_| Ok(())).unwrap();
+        let queued = ledger.record_executions(&batch, |_| Ok(())).unwrap();
+        assert_eq!(queued.len(), 2, "the replies' entries, for the sender");
         assert!(ledger.was_executed(&["msgid:<a@b>".to_string()]).unwrap());
         assert!(ledger.was_executed(&["uidl:sb2".to_string()]).unwrap());
         assert_eq!(ledger.counts().unwrap(), (2, 3));

@@ -16,6 +16,7 @@ pub mod executor;
 pub mod guard;
 pub mod ledger;
 pub mod pinlock;
+mod sender;
 pub mod settings;
 mod targets;
 
@@ -39,6 +40,9 @@ use commands::CommandLayer;
 use ledger::{Ledger, NewMail};
 use settings::{SaveError, SettingsStore, StoredSettings};
 
+/// SMTP connections sending side by side unless told otherwise: a server that takes one
+/// mail at a time per connection is kept busy, and no server sees a flood of connections.
+pub const DEFAULT_SMTP_CONNECTIONS: u16 = 4;
 /// How often the scheduler looks for outbox mails whose backoff has passed.
 const OUTBOX_CHECK: Duration = Duration::from_secs(1);
 /// The shortest wait for a retry, so a store that keeps failing cannot spin the scheduler.
@@ -59,6 +63,8 @@ pub struct EngineOptions {
     pub smtp_timeout: Duration,
     /// Replies to one sender per hour at most (RFC 3834: no mail loop goes on).
     pub replies_per_hour: u32,
+    /// SMTP connections sending side by side at most.
+    pub smtp_connections: usize,
 }
 
 impl Default for EngineOptions {
@@ -70,6 +76,7 @@ impl Default for EngineOptions {
             pop3: pop3::Options::default(),
             smtp_timeout: Duration::from_secs(60),
             replies_per_hour: guard::DEFAULT_REPLIES_PER_HOUR,
+            smtp_connections: usize::from(DEFAULT_SMTP_CONNECTIONS),
         }
     }
 }
