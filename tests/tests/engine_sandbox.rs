@@ -341,11 +341,14 @@ async fn finished_test(client: &mut common::Client) -> shared::conntest::TestRep
         .await
 }
 
-/// The cycle streams: with a backlog of command mails, the first reply is accepted by the ISP
-/// (and so is in the phone's mailbox) before the engine has even asked for the last mail, and
-/// every mail gets exactly one reply. Seen in the engine's own dialogue, in order.
+/// The cycle streams: with a backlog of command mails, the first batch is executed, recorded,
+/// handed to the sender and deleted before the engine has even asked for the last mail, and
+/// every mail gets exactly one reply. Seen in the engine's own dialogue, in order: a DELE (which
+/// follows the batch's record and its hand-over to the sender) before the last RETR. Whether
+/// the first reply also reaches the ISP before the last RETR depends on the machine's speed;
+/// the bridge benchmark measures that time.
 #[tokio::test]
-async fn a_backlog_is_answered_while_it_is_still_being_read() {
+async fn a_backlog_is_executed_and_handed_to_the_sender_while_it_is_still_being_read() {
     use shared::transcript::{Direction, Party, Service};
     const BACKLOG: usize = 300;
     let backend = Backend::start(|c| {
@@ -377,33 +380,27 @@ s.quit()
         .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .await;
 
-    // The engine's dialogue: a reply accepted (the 250 after its DATA) before the last RETR.
+    // The engine's dialogue: the first batch's DELE before the last RETR.
     let last_retr = format!("RETR {BACKLOG}");
-    let mut after_data = false;
     let first = client
-        .wait_for("the first reply or the last RETR", |m| {
+        .wait_for("the first DELE or the last RETR", |m| {
             let ServerMsg::Dialogue(line) = m else {
                 return None;
             };
-            if line.party != Party::Engine {
+            if line.party != Party::Engine
+                || (line.service, line.direction) != (Service::Pop3, Direction::ToServer)
+            {
                 return None;
             }
-            match (line.service, line.direction) {
-                (Service::Smtp, Direction::ToServer) => after_data = line.text.starts_with("DATA"),
-                (Service::Smtp, Direction::ToClient) if after_data => {
-                    return line.text.starts_with("250").then_some("reply accepted");
-                }
-                (Service::Pop3, Direction::ToServer) if line.text == last_retr => {
-                    return Some("last RETR");
-                }
-                _ => {}
+            if line.text.starts_with("DELE ") {
+                return Some("first DELE");
             }
-            None
+            (line.text == last_retr).then_some("last RETR")
         })
         .await;
     assert_eq!(
-        first, "reply accepted",
-        "the first reply waited for the whole mailbox"
+        first, "first DELE",
+        "the first batch waited for the whole mailbox"
     );
 
     let state = client
