@@ -117,7 +117,9 @@ fn auto_headers(message: &Parsed<'_>) -> AutoHeaders {
         .headers()
         .iter()
         .map(|h| h.name.as_str())
-        .find(|name| name.len() > 5 && name[..5].eq_ignore_ascii_case("list-"))
+        // Bytes, not a str slice: a header name may hold any text, and slicing inside a
+        // multi-byte character would panic.
+        .find(|name| name.len() > 5 && name.as_bytes()[..5].eq_ignore_ascii_case(b"list-"))
         .map(String::from);
     AutoHeaders {
         auto_submitted: raw("Auto-Submitted"),
@@ -219,6 +221,14 @@ Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n
         let auto = person.unwrap().auto;
         assert_eq!(auto.return_path.as_deref(), Some("operator@sandbox.test"));
         assert_eq!((auto.auto_submitted, auto.list_header), (None, None));
+    }
+
+    #[test]
+    fn a_header_name_with_a_multibyte_character_is_no_panic() {
+        let raw =
+            "From: a@b.test\r\nLis\u{fffd}x: y\r\nList\u{fffd}: z\r\nSubject: x\r\n\r\nLIST\r\n";
+        let auto = parse(raw.as_bytes()).unwrap().auto;
+        assert_eq!(auto.list_header, None);
     }
 
     #[test]
