@@ -36,6 +36,9 @@ pub trait CommandLayer: Send + Sync {
 
     /// Called when the executions were not stored: forget what `handle` prepared.
     fn abandoned(&self) {}
+
+    /// A training reset: forget every count kept about senders (wrong PINs, replies).
+    fn reset(&self) {}
 }
 
 /// The minimal layer until the command language is wired: it answers every sender with the

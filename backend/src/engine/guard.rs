@@ -163,6 +163,14 @@ impl CommandLayer for Guarded {
         self.limit().abandoned();
         self.inner.abandoned();
     }
+
+    fn reset(&self) {
+        let mut limit = self.limit();
+        limit.sent.clear();
+        limit.pending.clear();
+        drop(limit);
+        self.inner.reset();
+    }
 }
 
 #[cfg(test)]

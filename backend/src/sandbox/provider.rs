@@ -216,6 +216,35 @@ impl SandboxProvider {
         Ok(())
     }
 
+    /// A training reset: these policies, every mailbox emptied and then holding `mails`, and
+    /// the ISP's memory of clients (failed logins, PopBeforeSmtp logins) forgotten.
+    pub async fn reset(
+        &self,
+        policy: SandboxPolicy,
+        mails: &[shared::training::SeedMail],
+    ) -> Result<(), PolicyError> {
+        self.set_policy(policy)?;
+        self.inner.lockout.clear();
+        self.inner.pop_before_smtp.clear();
+        for account in self.inner.accounts.all() {
+            self.inner.mail.clear(&account.address())?;
+        }
+        for seed in mails {
+            let mailbox = format!("{}@{}", seed.mailbox, accounts::DOMAIN);
+            let to = [mailbox.clone()];
+            let message = crate::mail::text::compose(&crate::mail::text::TextMail {
+                from: &seed.from,
+                to: &to,
+                subject: &seed.subject,
+                body: &seed.body,
+                charset: shared::phone::Charset::Utf8,
+                extra_headers: &[],
+            });
+            self.inner.mail.deliver_to(vec![mailbox], message).await?;
+        }
+        Ok(())
+    }
+
     /// The published (masked) dialogue of every sandbox session.
     pub fn dialogue(&self) -> &Dialogue {
         &self.inner.dialogue

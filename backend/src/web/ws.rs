@@ -17,8 +17,11 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::limits::CommandLimits;
 use super::{AppState, Refusal};
-use crate::simulation::{Engine, PlantError, PlantRuntime, PolicyError, SaveError, Simulation};
+use crate::simulation::{
+    Engine, PlantError, PlantRuntime, PolicyError, ResetScope, SaveError, Simulation,
+};
 use shared::points::Value;
+use shared::training::Happening;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
@@ -81,6 +84,7 @@ where
     let mut settings = engine.as_ref().map(|e| e.subscribe_settings());
     let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
     let mut points = simulation.plant().map(|p| p.subscribe());
+    let mut training = simulation.trainer().map(|t| t.subscribe());
     let mut greeting = vec![
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -104,6 +108,14 @@ where
         greeting.push(ServerMsg::Points {
             points: points.borrow_and_update().clone(),
         });
+    }
+    if let (Some(trainer), Some(view)) = (simulation.trainer(), &mut training) {
+        greeting.push(ServerMsg::Exercises {
+            exercises: trainer.exercises().to_vec(),
+        });
+        greeting.push(ServerMsg::Training(Box::new(
+            view.borrow_and_update().clone(),
+        )));
     }
     for msg in greeting {
         if send(&mut sink, msg).await.is_err() {
@@ -131,6 +143,7 @@ where
             Some(view) = changed(&mut settings) => Some(ServerMsg::Settings(Box::new(view))),
             Some(answer) = answers.recv() => Some(answer),
             Some(points) = changed(&mut points) => Some(ServerMsg::Points { points }),
+            Some(view) = changed(&mut training) => Some(ServerMsg::Training(Box::new(view))),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
@@ -198,17 +211,50 @@ async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<
 /// Changes a point; success shows as the Points message every browser receives.
 fn point_change(
     simulation: &Simulation,
+    id: &str,
+    value: Value,
     change: impl FnOnce(&PlantRuntime) -> Result<(Value, Value), PlantError>,
 ) -> Option<ServerMsg> {
-    match simulation.plant() {
+    match simulation.plant().map(change) {
         None => Some(ServerMsg::Error(ProtocolError::missing(Part::Plant))),
-        Some(plant) => change(plant).err().map(|err| {
-            ServerMsg::Error(ProtocolError::invalid_in(
-                err.message(Lang::Ja),
-                err.message(Lang::En),
-            ))
-        }),
+        Some(Ok(_)) => {
+            simulation.point_set(id, value);
+            None
+        }
+        Some(Err(err)) => Some(ServerMsg::Error(ProtocolError::invalid_in(
+            err.message(Lang::Ja),
+            err.message(Lang::En),
+        ))),
     }
+}
+
+/// True when the ISP panel may not be changed from a page (see `training`).
+fn isp_locked(simulation: &Simulation) -> bool {
+    simulation.trainer().is_some_and(|t| t.isp_locked())
+}
+
+/// Resets in the background; the asking page hears [`ServerMsg::ResetDone`] or why not.
+fn reset(
+    simulation: &Simulation,
+    scope: ResetScope,
+    later: &mpsc::Sender<ServerMsg>,
+) -> Option<ServerMsg> {
+    if simulation.trainer().is_none() {
+        return Some(ServerMsg::Error(ProtocolError::missing(Part::Training)));
+    }
+    let simulation = simulation.clone();
+    let later = later.clone();
+    tokio::spawn(async move {
+        let answer = match simulation.reset(scope).await {
+            Ok(()) => ServerMsg::ResetDone,
+            Err(err) => ServerMsg::Error(ProtocolError::invalid_in(
+                format!("リセットできませんでした: {err}"),
+                format!("The reset failed: {err}"),
+            )),
+        };
+        let _ = later.send(answer).await;
+    });
+    None
 }
 
 /// Runs a connection test, answering with its report after every step (the latest report
@@ -262,11 +308,11 @@ fn answer(
             }
             Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
             Ok(ClientMsg::SaveSettings { settings, password }) => {
-                let Some(engine) = simulation.engine() else {
+                if simulation.engine().is_none() {
                     return error(ProtocolError::missing(Part::Engine));
-                };
+                }
                 // Success shows as the Settings message every browser receives.
-                match engine.save_settings(settings, password) {
+                match simulation.save_settings(settings, password) {
                     Ok(()) => None,
                     Err(SaveError::Invalid(errors)) => Some(ServerMsg::SettingsRejected { errors }),
                     Err(SaveError::Store(err)) => error(ProtocolError::failed(&err.to_string())),
@@ -274,7 +320,7 @@ fn answer(
             }
             Ok(ClientMsg::Restart) => match simulation.engine() {
                 None => error(ProtocolError::missing(Part::Engine)),
-                Some(engine) => engine
+                Some(_) => simulation
                     .restart()
                     .err()
                     .map(|err| ServerMsg::Error(ProtocolError::failed(&err.to_string()))),
@@ -289,9 +335,13 @@ fn answer(
                     return error(ProtocolError::missing(Part::Sandbox));
                 };
                 let later = later.clone();
+                let simulation = simulation.clone();
                 tokio::spawn(async move {
                     let answer = match phone.send(&to, &subject, &body, charset).await {
-                        Ok(reply) => ServerMsg::PhoneSent { reply },
+                        Ok(reply) => {
+                            simulation.observe(Happening::PhoneSent { to, subject });
+                            ServerMsg::PhoneSent { reply }
+                        }
                         Err(err) => ServerMsg::PhoneFailed {
                             error: err.kind,
                             detail: err.detail,
@@ -319,15 +369,15 @@ fn answer(
                 None
             }
             Ok(ClientMsg::OperatePoint { id, value }) => {
-                point_change(simulation, |p| p.operate(&id, value))
+                point_change(simulation, &id, value, |p| p.operate(&id, value))
             }
             Ok(ClientMsg::SimulatePoint { id, value }) => {
-                point_change(simulation, |p| p.simulate(&id, value))
+                point_change(simulation, &id, value, |p| p.simulate(&id, value))
             }
             Ok(ClientMsg::ReceiveNow) => match simulation.engine() {
                 None => error(ProtocolError::missing(Part::Engine)),
-                Some(engine) => {
-                    engine.receive_now();
+                Some(_) => {
+                    simulation.receive_now();
                     None
                 }
             },
@@ -353,10 +403,19 @@ fn answer(
                 None
             }
             // Success shows as the Sandbox message every browser receives.
+            Ok(ClientMsg::SetSandboxPolicy { .. }) if isp_locked(simulation) => {
+                error(ProtocolError::invalid_in(
+                    "研修課題の実施中は、ISP の設定は講師のものです（変更できません）。講師スイッチが切れている間も変更できません。".into(),
+                    "While an exercise is in progress the ISP is the instructor's (it cannot be changed); nor while the instructor switch is off.".into(),
+                ))
+            }
             Ok(ClientMsg::SetSandboxPolicy { policy }) => match simulation.sandbox() {
                 None => error(ProtocolError::missing(Part::Sandbox)),
                 Some(sandbox) => match sandbox.set_policy(policy) {
-                    Ok(()) => None,
+                    Ok(()) => {
+                        simulation.observe(Happening::PolicyChanged);
+                        None
+                    }
                     Err(PolicyError::Invalid(why)) => error(ProtocolError::invalid_in(
                         why.message(Lang::Ja),
                         why.message(Lang::En),
@@ -366,6 +425,23 @@ fn answer(
                         error(ProtocolError::failed(&err.to_string()))
                     }
                 },
+            },
+            Ok(ClientMsg::StartExercise { id }) => reset(simulation, ResetScope::Exercise(id), later),
+            Ok(ClientMsg::ResetExercise) => reset(simulation, ResetScope::Current, later),
+            Ok(ClientMsg::ResetSimulation) => reset(simulation, ResetScope::Simulation, later),
+            Ok(ClientMsg::SetInstructor { on }) => match simulation.trainer() {
+                None => error(ProtocolError::missing(Part::Training)),
+                Some(trainer) => trainer.set_instructor(on).err().map(|_| {
+                    ServerMsg::Error(ProtocolError::invalid_in(
+                        "研修課題の実施中は講師スイッチを操作できません。".into(),
+                        "The instructor switch is locked while an exercise is in progress.".into(),
+                    ))
+                }),
+            },
+            Ok(ClientMsg::GetRecord) => match simulation.trainer().map(|t| t.record_json_lines()) {
+                None => error(ProtocolError::missing(Part::Training)),
+                Some(Ok(json_lines)) => Some(ServerMsg::Record { json_lines }),
+                Some(Err(err)) => error(ProtocolError::failed(&err.to_string())),
             },
             Err(err) => error(err),
         },
@@ -398,7 +474,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(CancellationToken::new(), None, None, None);
+        let simulation = Simulation::start(CancellationToken::new(), None, None, None, None);
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| answer(frame, &simulation, &later);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
@@ -431,7 +507,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone(), None, None, None);
+        let simulation = Simulation::start(cancel.clone(), None, None, None, None);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

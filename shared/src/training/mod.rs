@@ -192,11 +192,12 @@ impl ExerciseState {
     }
 }
 
-/// What the training panel shows: every exercise with its state, and the current one's steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the training panel shows besides the exercises themselves (sent once): each one's
+/// state, and the current one's steps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainingView {
-    /// The exercises in order, with their state.
-    pub exercises: Vec<(Exercise, ExerciseState)>,
+    /// Each exercise's id and state, in the exercises' order.
+    pub states: Vec<(String, ExerciseState)>,
     /// The exercise in progress, if any, and its steps.
     pub current: Option<Progress>,
     /// The instructor switch: on, the ISP panel may be changed from this page (single-user
@@ -207,9 +208,12 @@ pub struct TrainingView {
 }
 
 impl TrainingView {
-    /// The exercise with `id`.
-    pub fn exercise(&self, id: &str) -> Option<&Exercise> {
-        self.exercises.iter().map(|(e, _)| e).find(|e| e.id == id)
+    /// The state of exercise `id`.
+    pub fn state_of(&self, id: &str) -> ExerciseState {
+        self.states
+            .iter()
+            .find(|(e, _)| e == id)
+            .map_or(ExerciseState::NotStarted, |(_, s)| *s)
     }
 
     /// True while the ISP panel is locked (an exercise is in progress).
