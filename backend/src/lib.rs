@@ -81,6 +81,9 @@ pub async fn serve(
             .await?,
         )
     };
+    if let Some(sandbox) = &sandbox {
+        sandbox.set_time_scale(config.time_scale);
+    }
     let plant = load_plant(&config)?;
     let trainer = training::Trainer::new(&store, load_exercises(&config, &plant)?)?;
     // The plant reports alarms before the engine exists; they wait in this channel.
