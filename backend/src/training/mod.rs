@@ -261,6 +261,11 @@ fn view_of(exercises: &[Exercise], state: &State, record_len: u64) -> TrainingVi
         current: state.current.clone(),
         instructor: state.instructor,
         record_len,
+        notice_password: state
+            .current
+            .as_ref()
+            .and_then(|p| exercises.iter().find(|e| e.id == p.exercise))
+            .map(|e| e.notice.password.clone()),
     }
 }
 

@@ -109,9 +109,17 @@ where
             points: points.borrow_and_update().clone(),
         });
     }
+    // The protocol log's latest lines, so a reload keeps them.
+    let mut recent: Vec<DialogueLine> = sandbox
+        .iter()
+        .flat_map(|s| s.dialogue().recent())
+        .chain(engine.iter().flat_map(|e| e.dialogue().recent()))
+        .collect();
+    recent.sort_by_key(|l| l.at_unix_ms);
+    greeting.extend(recent.into_iter().map(ServerMsg::Dialogue));
     if let (Some(trainer), Some(view)) = (simulation.trainer(), &mut training) {
         greeting.push(ServerMsg::Exercises {
-            exercises: trainer.exercises().to_vec(),
+            exercises: trainer.exercises().iter().map(|e| e.listed()).collect(),
         });
         greeting.push(ServerMsg::Training(Box::new(
             view.borrow_and_update().clone(),

@@ -161,8 +161,18 @@ pub struct Exercise {
     pub checks: Vec<Check>,
 }
 
+impl Exercise {
+    /// The exercise as the list of exercises shows it: the notice without its password.
+    pub fn listed(&self) -> Exercise {
+        let mut listed = self.clone();
+        listed.notice.password.clear();
+        listed.start.password.clear();
+        listed
+    }
+}
+
 /// How far a trainee got with an exercise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExerciseState {
     /// 未着手.
@@ -205,6 +215,10 @@ pub struct TrainingView {
     pub instructor: bool,
     /// Entries in the trainee's record.
     pub record_len: u64,
+    /// The password of the current exercise's account notice: the ISP hands it to the trainee
+    /// with the exercise; the list of exercises goes out without any.
+    #[serde(default)]
+    pub notice_password: Option<String>,
 }
 
 impl TrainingView {
