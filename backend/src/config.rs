@@ -64,6 +64,10 @@ pub struct Config {
     /// The plant's points file (TOML); the default plant of the manual when not given.
     #[arg(long, value_name = "TOML")]
     pub points: Option<PathBuf>,
+    /// The folder of training exercises (one TOML file each); `exercises` when it exists.
+    /// A bad file is refused with its line.
+    #[arg(long, value_name = "DIR")]
+    pub exercises: Option<PathBuf>,
     /// Seconds to wait for a mail server's connection or reply before reporting a timeout.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub mail_timeout_secs: u64,
@@ -96,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("sandbox", &self.sandbox)
             .field("time_scale", &self.time_scale)
             .field("points", &self.points)
+            .field("exercises", &self.exercises)
             .finish_non_exhaustive()
     }
 }
@@ -224,6 +229,7 @@ impl Config {
             sandbox: SandboxArgs::ephemeral(),
             time_scale: 1,
             points: None,
+            exercises: None,
             mail_timeout_secs: 30,
             ca_file: None,
             allow_plain_submission: false,

@@ -12,6 +12,7 @@ pub mod sandbox;
 pub mod simulation;
 pub mod store;
 pub mod tls;
+pub mod training;
 pub mod web;
 
 use std::future::Future;
@@ -31,6 +32,25 @@ fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the points file {}", path.display()))?;
     plant::Plant::from_toml(&text).map_err(|err| anyhow::anyhow!("{}:\n{err}", path.display()))
+}
+
+/// The exercises of `--exercises`, or of `exercises` when that folder exists; a bad file is
+/// refused with its name and line.
+fn load_exercises(
+    config: &Config,
+    plant: &plant::Plant,
+) -> anyhow::Result<Vec<shared::training::Exercise>> {
+    let dir = match &config.exercises {
+        Some(dir) => dir.clone(),
+        None if std::path::Path::new("exercises").is_dir() => "exercises".into(),
+        None => {
+            tracing::info!("no exercises folder: training has no exercises");
+            return Ok(Vec::new());
+        }
+    };
+    let exercises = training::load::load_dir(&dir, &|id| plant.point(id).is_some())?;
+    tracing::info!(count = exercises.len(), dir = %dir.display(), "exercises loaded");
+    Ok(exercises)
 }
 
 /// Serves the web UI and `/ws` on `listener` until `shutdown` completes.
@@ -60,7 +80,11 @@ pub async fn serve(
             .await?,
         )
     };
+    if let Some(sandbox) = &sandbox {
+        sandbox.set_time_scale(config.time_scale);
+    }
     let plant = load_plant(&config)?;
+    let trainer = training::Trainer::new(&store, load_exercises(&config, &plant)?)?;
     // The plant reports alarms before the engine exists; they wait in this channel.
     let (alarm_tx, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
     let plant = plant::runtime::PlantRuntime::start(
@@ -87,7 +111,13 @@ pub async fn serve(
             alarm_engine.alarms(events);
         }
     });
-    let simulation = Simulation::start(cancel.clone(), sandbox, Some(engine), Some(plant));
+    let simulation = Simulation::start(
+        cancel.clone(),
+        sandbox,
+        Some(engine),
+        Some(plant),
+        Some(trainer),
+    );
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);

@@ -3,6 +3,10 @@
 //! run in one process (one per test, later one per trainee). The web layer reaches the parts only
 //! through it: the types it names are re-exported here.
 
+mod actions;
+mod feed;
+mod reset;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,6 +23,8 @@ pub use crate::plant::PlantError;
 pub use crate::plant::runtime::PlantRuntime;
 pub use crate::sandbox::SandboxProvider;
 pub use crate::sandbox::provider::PolicyError;
+pub use crate::training::Trainer;
+pub use reset::{ResetError, ResetScope};
 
 /// Simulations started in this process, to tell instances apart.
 static STARTS: AtomicU32 = AtomicU32::new(0);
@@ -39,17 +45,19 @@ struct Inner {
     engine: Option<Engine>,
     phone: Option<Phone>,
     plant: Option<PlantRuntime>,
+    trainer: Option<Trainer>,
 }
 
 impl Simulation {
     /// Starts a simulation whose background tasks run until `cancel` is cancelled, around a
-    /// running sandbox ISP (or none, when it is turned off), the engine and the plant (none in
-    /// unit tests).
+    /// running sandbox ISP (or none, when it is turned off), the engine, the plant and the
+    /// trainer (none in unit tests).
     pub fn start(
         cancel: CancellationToken,
         sandbox: Option<SandboxProvider>,
         engine: Option<Engine>,
         plant: Option<PlantRuntime>,
+        trainer: Option<Trainer>,
     ) -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -81,9 +89,13 @@ impl Simulation {
                 sandbox,
                 engine,
                 plant,
+                trainer,
             }),
         };
         tokio::spawn(simulation.clone().tick_uptime());
+        if let Some(trainer) = simulation.trainer().cloned() {
+            tokio::spawn(simulation.clone().feed(trainer));
+        }
         simulation
     }
 
@@ -110,6 +122,11 @@ impl Simulation {
     /// The engine (the system's mail module).
     pub fn engine(&self) -> Option<&Engine> {
         self.inner.engine.as_ref()
+    }
+
+    /// The exercises, the trainee's progress and record.
+    pub fn trainer(&self) -> Option<&Trainer> {
+        self.inner.trainer.as_ref()
     }
 
     /// Follows the live state: the receiver sees the latest value and every later change.
@@ -173,7 +190,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(cancel.clone(), None, None, None);
+        let sim = Simulation::start(cancel.clone(), None, None, None, None);
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -187,8 +204,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(CancellationToken::new(), None, None, None);
-        let b = Simulation::start(CancellationToken::new(), None, None, None);
+        let a = Simulation::start(CancellationToken::new(), None, None, None, None);
+        let b = Simulation::start(CancellationToken::new(), None, None, None, None);
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

@@ -140,6 +140,14 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a document (a reset); nothing happens if it was never saved.
+    pub fn remove(&self, key: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(DOCUMENTS)?.remove(key)?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Saves a document as part of a larger transaction (committed by the caller).
     pub fn save_in<T: Serialize>(
         txn: &redb::WriteTransaction,

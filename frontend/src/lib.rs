@@ -17,7 +17,7 @@ pub mod policy_form;
 use leptos::prelude::*;
 use shared::Lang;
 
-use crate::components::{Header, LinkBanner};
+use crate::components::{Header, LinkBanner, TrainingPanel};
 use crate::link::Link;
 use crate::model::Model;
 use crate::nav::Page;
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Header />
         <LinkBanner />
+        <div class="workspace">
         <main class="desktop" data-page=move || page.get().hash()>
             {move || match page.get() {
                 Page::Menu => view! { <MainMenu /> }.into_any(),
@@ -106,5 +107,7 @@ pub fn App() -> impl IntoView {
                 Page::Help { entry } => view! { <HelpPage entry /> }.into_any(),
             }}
         </main>
+        <TrainingPanel />
+        </div>
     }
 }

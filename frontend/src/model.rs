@@ -11,6 +11,7 @@ use shared::protocol::{BackendStatus, ErrorCode, ProtocolError, ServerInfo};
 use shared::sandbox::SandboxInfo;
 use shared::settings::FieldError;
 use shared::status::MailError;
+use shared::training::{Exercise, TrainingView};
 use shared::transcript::{DialogueLine, Party, Service};
 use shared::{Lang, ServerMsg};
 
@@ -142,6 +143,14 @@ pub struct Model {
     pub log_filter: LogFilter,
     /// The connection test this page asked for, as far as it got.
     pub conn_test: Option<TestReport>,
+    /// The training exercises, in order.
+    pub exercises: Vec<Exercise>,
+    /// The training panel's state.
+    pub training: Option<TrainingView>,
+    /// How many resets this page asked for were completed.
+    pub resets_done: u64,
+    /// The trainee's record as last fetched, and how many times it came.
+    pub record: Option<(u64, String)>,
     failures: u32,
 }
 
@@ -166,6 +175,10 @@ impl Default for Model {
             dialogue_seq: 0,
             log_filter: LogFilter::default(),
             conn_test: None,
+            exercises: Vec::new(),
+            training: None,
+            resets_done: 0,
+            record: None,
             failures: 0,
         }
     }
@@ -231,6 +244,13 @@ impl Model {
                 self.phone_answered(PhoneResult::Failed { error, detail });
             }
             Event::Message(ServerMsg::ConnectionTest(report)) => self.conn_test = Some(*report),
+            Event::Message(ServerMsg::Exercises { exercises }) => self.exercises = exercises,
+            Event::Message(ServerMsg::Training(view)) => self.training = Some(*view),
+            Event::Message(ServerMsg::ResetDone) => self.resets_done += 1,
+            Event::Message(ServerMsg::Record { json_lines }) => {
+                let count = self.record.as_ref().map_or(0, |(n, _)| *n) + 1;
+                self.record = Some((count, json_lines));
+            }
             Event::Message(ServerMsg::Pong { .. }) => {}
         }
     }
@@ -256,6 +276,20 @@ impl Model {
     /// Forgets the last protocol error, before a request whose answer the screen waits for.
     pub fn clear_error(&mut self) {
         self.last_error = None;
+    }
+
+    /// The exercise in progress or just completed, with its progress.
+    pub fn current_exercise(&self) -> Option<(&Exercise, &shared::training::Progress)> {
+        let progress = self.training.as_ref()?.current.as_ref()?;
+        let exercise = self.exercises.iter().find(|e| e.id == progress.exercise)?;
+        Some((exercise, progress))
+    }
+
+    /// True while the ISP panel may not be changed from this page.
+    pub fn isp_locked(&self) -> bool {
+        self.training
+            .as_ref()
+            .is_some_and(|t| t.isp_locked() || !t.instructor)
     }
 
     /// True while the state on screen is live.

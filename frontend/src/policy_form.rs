@@ -194,6 +194,8 @@ pub struct PolicyDraft {
     pub drop_on: bool,
     /// After this many octets, as typed.
     pub drop_bytes: String,
+    /// The minimum poll interval, kept as it is (exercises set it).
+    pub min_poll_minutes: u32,
 }
 
 /// A number input that does not hold a whole number.
@@ -253,6 +255,7 @@ impl PolicyDraft {
             pop_error: PopFault(f.pop3_error),
             drop_on: f.drop_after_bytes.is_some(),
             drop_bytes: f.drop_after_bytes.unwrap_or(1000).to_string(),
+            min_poll_minutes: policy.min_poll_minutes,
         }
     }
 
@@ -289,6 +292,7 @@ impl PolicyDraft {
                 pop3_error: self.pop_error.0,
                 drop_after_bytes,
             },
+            min_poll_minutes: self.min_poll_minutes,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod settings;
 pub mod status;
+pub mod training;
 pub mod transcript;
 
 pub use lang::Lang;

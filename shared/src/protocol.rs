@@ -14,6 +14,7 @@ use crate::points::{PointSnapshot, Value};
 use crate::sandbox::{SandboxInfo, SandboxPolicy};
 use crate::settings::{FieldError, MailSettings, PasswordChange};
 use crate::status::MailError;
+use crate::training::{Exercise, TrainingView};
 use crate::transcript::{DialogueLine, Notice};
 
 /// The version of this protocol. Bumped on every incompatible change.
@@ -90,6 +91,23 @@ pub enum ClientMsg {
         /// Also send a test mail to 8.自分のメールアドレス名.
         send_test_mail: bool,
     },
+    /// Starts (or starts over) an exercise: every part goes to its starting state.
+    StartExercise {
+        /// The exercise's id.
+        id: String,
+    },
+    /// Starts the current exercise over.
+    ResetExercise,
+    /// Returns the whole simulation to the demo's start and leaves any exercise.
+    ResetSimulation,
+    /// The instructor switch (single-user mode): on, the ISP panel may be changed. Refused
+    /// while an exercise is in progress.
+    SetInstructor {
+        /// On or off.
+        on: bool,
+    },
+    /// Asks for the trainee's record ([`ServerMsg::Record`]).
+    GetRecord,
 }
 
 /// What the back end sends.
@@ -142,6 +160,20 @@ pub enum ServerMsg {
     Dialogue(DialogueLine),
     /// The connection test so far (to the browser that asked).
     ConnectionTest(Box<TestReport>),
+    /// The training exercises; sent on connect.
+    Exercises {
+        /// In order.
+        exercises: Vec<Exercise>,
+    },
+    /// The training panel's state; sent on connect and on every change.
+    Training(Box<TrainingView>),
+    /// A reset or an exercise start is complete (to the browser that asked).
+    ResetDone,
+    /// The trainee's record (to the browser that asked).
+    Record {
+        /// One JSON object a line, oldest first.
+        json_lines: String,
+    },
     /// The answer to [`ClientMsg::Ping`].
     Pong {
         /// The nonce of the ping.
@@ -180,6 +212,8 @@ pub enum Part {
     Plant,
     /// The sandbox ISP (its policies, and the phone, which mails through it).
     Sandbox,
+    /// The training layer (exercises, record).
+    Training,
 }
 
 impl Part {
@@ -197,6 +231,10 @@ impl Part {
             Part::Sandbox => (
                 "サンドボックスISP が止まっているため、この操作はできません（--no-sandbox で起動されています）。",
                 "The sandbox ISP is turned off (the back end runs with --no-sandbox), so this cannot be done.",
+            ),
+            Part::Training => (
+                "研修機能が動いていないため、この操作はできません。",
+                "Training is not running, so this cannot be done.",
             ),
         }
     }
@@ -265,6 +303,8 @@ impl ServerMsg {
                 | ServerMsg::Sandbox(_)
                 | ServerMsg::Points { .. }
                 | ServerMsg::Dialogue(_)
+                | ServerMsg::Exercises { .. }
+                | ServerMsg::Training(_)
         )
     }
 
@@ -409,6 +449,7 @@ mod tests {
             ProtocolError::missing(Part::Engine),
             ProtocolError::missing(Part::Plant),
             ProtocolError::missing(Part::Sandbox),
+            ProtocolError::missing(Part::Training),
             ProtocolError::unsupported_protocol(9),
             ProtocolError::failed(&Notice::new("ディスクが一杯です", "disk full")),
         ] {

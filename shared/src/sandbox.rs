@@ -262,6 +262,11 @@ pub struct SandboxPolicy {
     pub starttls: StartTls,
     /// Injected failures.
     pub faults: Faults,
+    /// The shortest time between two POP3 logins of one account, in demo minutes, that the
+    /// ISP tolerates; 0 for no limit. Polling faster gets the account flagged and locked for a
+    /// while, as the manual warns (absent in policies stored before it existed).
+    #[serde(default)]
+    pub min_poll_minutes: u32,
 }
 
 impl Default for SandboxPolicy {
@@ -277,6 +282,7 @@ impl Default for SandboxPolicy {
             pop_before_smtp_minutes: 10,
             starttls: StartTls::Offered,
             faults: Faults::default(),
+            min_poll_minutes: 0,
         }
     }
 }

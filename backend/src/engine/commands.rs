@@ -44,6 +44,9 @@ pub trait CommandLayer: Send + Sync {
     fn holds(&self, _now: Instant, _now_unix: u64) -> Vec<Hold> {
         Vec::new()
     }
+
+    /// A training reset: forget every count kept about senders (wrong PINs, replies).
+    fn reset(&self) {}
 }
 
 /// `until` as Unix seconds, rounded up, given that `now` is `now_unix`.

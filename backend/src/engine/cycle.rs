@@ -244,6 +244,7 @@ impl Engine {
             return Ok(());
         }
         let handling = self.inner.commands.handle(&received, settings);
+        self.handled(&received, !handling.replies.is_empty());
         if let Some(notice) = handling.notice {
             self.notice(notice);
         }

@@ -126,6 +126,11 @@ impl Refusal {
 }
 
 impl CommandLayer for PlantCommands {
+    fn reset(&self) {
+        *self.prepared() = Prepared::default();
+        *self.pins() = PinLock::default();
+    }
+
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
         let Some(sender) = &mail.from else {
             return notice_only(Notice::new(

@@ -194,6 +194,14 @@ impl CommandLayer for Guarded {
         holds.extend(self.inner.holds(now, now_unix));
         holds
     }
+
+    fn reset(&self) {
+        let mut limit = self.limit();
+        limit.sent.clear();
+        limit.pending.clear();
+        drop(limit);
+        self.inner.reset();
+    }
 }
 
 #[cfg(test)]

@@ -150,6 +150,21 @@ impl Ledger {
         Ok(queued)
     }
 
+    /// Forgets everything: the outbox, the executed ids and the counters (a training reset).
+    pub fn clear(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        txn.delete_table(OUTBOX_META).map_err(redb::Error::from)?;
+        txn.delete_table(OUTBOX_BODY).map_err(redb::Error::from)?;
+        txn.delete_table(EXECUTED).map_err(redb::Error::from)?;
+        txn.delete_table(COUNTERS).map_err(redb::Error::from)?;
+        txn.open_table(OUTBOX_META)?;
+        txn.open_table(OUTBOX_BODY)?;
+        txn.open_table(EXECUTED)?;
+        txn.open_table(COUNTERS)?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Queues mails (alarms) on their own.
     pub fn queue(&self, mails: &[NewMail]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;

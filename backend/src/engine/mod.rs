@@ -28,14 +28,16 @@ use shared::engine::{EngineState, Failure, SettingsView};
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
 use shared::transcript::{Notice, Party};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::mail::clock::{now_unix, now_unix_ms};
 use crate::mail::{AddressMap, Dialogue};
 use crate::mailclient::{Routes, Trust, pop3};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+/// The engine's storage failures (the database's).
+pub use crate::store::StoreError;
 use commands::CommandLayer;
 use ledger::{Ledger, NewMail};
 use settings::{SaveError, SettingsStore, StoredSettings};
@@ -81,6 +83,17 @@ impl Default for EngineOptions {
     }
 }
 
+/// A mail the engine read and decided about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandledMail {
+    /// The sender, if the mail named one.
+    pub from: String,
+    /// The subject.
+    pub subject: String,
+    /// Whether a reply was queued (no reply: refused, automatic or not a command).
+    pub replied: bool,
+}
+
 /// The running engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
@@ -102,6 +115,7 @@ struct Inner {
     outbox_kick: Notify,
     alarms: alarms::AlarmMailer,
     store: Store,
+    handled: broadcast::Sender<HandledMail>,
 }
 
 impl Engine {
@@ -139,6 +153,7 @@ impl Engine {
                 outbox_kick: Notify::new(),
                 alarms: Default::default(),
                 store: store.clone(),
+                handled: broadcast::channel(64).0,
             }),
         };
         tokio::spawn(engine.clone().mail_held_alarms(cancel.clone()));
@@ -149,6 +164,11 @@ impl Engine {
     /// Follows the live state.
     pub fn subscribe(&self) -> watch::Receiver<EngineState> {
         self.inner.state.subscribe()
+    }
+
+    /// Follows the mails read and what was decided about them.
+    pub fn subscribe_handled(&self) -> broadcast::Receiver<HandledMail> {
+        self.inner.handled.subscribe()
     }
 
     /// Follows the settings (pending and applied).
@@ -178,6 +198,40 @@ impl Engine {
         self.inner.view.send_replace(self.inner.settings.view()?);
         self.inner.restart.notify_one();
         Ok(())
+    }
+
+    /// A training reset: these settings pending and applied (`None`: never restarted), the
+    /// outbox and the executed ids empty, every count about senders and alarms forgotten, and
+    /// the engine restarted on them.
+    pub fn reset(
+        &self,
+        pending: &StoredSettings,
+        applied: Option<&StoredSettings>,
+    ) -> Result<(), StoreError> {
+        self.inner.settings.replace(pending, applied)?;
+        self.inner.ledger.clear()?;
+        self.inner.commands.reset();
+        self.forget_alarms_mailed()?;
+        self.inner.state.send_replace(EngineState {
+            time_scale: self.inner.options.time_scale,
+            ..EngineState::default()
+        });
+        self.inner.view.send_replace(self.inner.settings.view()?);
+        self.inner.restart.notify_one();
+        Ok(())
+    }
+
+    /// The pending settings with their password, as a reset needs them.
+    pub fn settings_now(&self) -> Result<StoredSettings, StoreError> {
+        self.inner.settings.pending()
+    }
+
+    fn handled(&self, mail: &crate::mail::message::ReceivedMail, replied: bool) {
+        let _ = self.inner.handled.send(HandledMail {
+            from: mail.from.clone().unwrap_or_default(),
+            subject: mail.subject.clone(),
+            replied,
+        });
     }
 
     /// Polls the mailbox now.

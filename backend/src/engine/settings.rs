@@ -92,6 +92,20 @@ impl SettingsStore {
         Ok(pending)
     }
 
+    /// Puts these settings in place of the pending and applied ones (a training reset);
+    /// `applied: None` is a system never restarted.
+    pub fn replace(
+        &self,
+        pending: &StoredSettings,
+        applied: Option<&StoredSettings>,
+    ) -> Result<(), StoreError> {
+        self.store.save(PENDING, pending)?;
+        match applied {
+            Some(applied) => self.store.save(APPLIED, applied),
+            None => self.store.remove(APPLIED),
+        }
+    }
+
     /// What the browser may see: no password.
     pub fn view(&self) -> Result<SettingsView, StoreError> {
         Ok(SettingsView {

@@ -2,8 +2,9 @@
 //! [`Transcript`]. Secrets never reach it: [`mask_secrets`] is the one masking rule, applied to
 //! every command line a client sends, whoever the client and whoever logs it.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use shared::transcript::{DialogueLine, Direction, Notice, Party, Service, clip};
@@ -11,6 +12,8 @@ use tokio::sync::broadcast;
 
 /// How many recent lines a slow subscriber may fall behind before it skips ahead.
 const BACKLOG: usize = 1024;
+/// How many of the latest lines a page gets when it (re)connects, so a reload keeps the log.
+pub const KEPT: usize = 200;
 
 /// Where the dialogue of all sessions goes. Cheap to clone.
 #[derive(Clone)]
@@ -18,6 +21,7 @@ pub struct Dialogue {
     party: Party,
     lines: broadcast::Sender<DialogueLine>,
     sessions: Arc<AtomicU64>,
+    recent: Arc<Mutex<VecDeque<DialogueLine>>>,
 }
 
 impl Dialogue {
@@ -27,6 +31,24 @@ impl Dialogue {
             party,
             lines: broadcast::channel(BACKLOG).0,
             sessions: Arc::default(),
+            recent: Arc::default(),
+        }
+    }
+
+    /// The latest lines (at most [`KEPT`]), oldest first, as a page that was watching saw them.
+    pub fn recent(&self) -> Vec<DialogueLine> {
+        self.recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn keep(&self, line: &DialogueLine) {
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == KEPT {
+                recent.pop_front();
+            }
+            recent.push_back(line.clone());
         }
     }
 
@@ -84,8 +106,7 @@ impl Transcript {
         if self.dialogue.lines.receiver_count() == 0 {
             return;
         }
-        // A subscriber that left meanwhile is fine too.
-        let _ = self.dialogue.lines.send(DialogueLine {
+        let line = DialogueLine {
             at_unix_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
@@ -95,7 +116,10 @@ impl Transcript {
             direction,
             text: clip(text),
             text_ja: text_ja.map(clip),
-        });
+        };
+        self.dialogue.keep(&line);
+        // A subscriber that left meanwhile is fine too.
+        let _ = self.dialogue.lines.send(line);
     }
 }
 

@@ -73,6 +73,24 @@ impl PlantRuntime {
         self.publish();
     }
 
+    /// A training reset: every point back to its initial value and out of alarm, then
+    /// `values` set (outputs operated, inputs forced). Saved and published at once.
+    pub fn reset(&self, values: &[(String, Value)]) -> Result<(), PlantError> {
+        let mut plant = Plant::new(self.lock().config().clone());
+        for (id, value) in values {
+            let operable = plant.point(id).is_some_and(|p| p.kind.is_operable());
+            if operable {
+                plant.set(id, *value)?;
+            } else {
+                plant.simulate(id, *value)?;
+            }
+        }
+        *self.lock() = plant;
+        self.save();
+        self.publish();
+        Ok(())
+    }
+
     /// Operates a DO or AO from the UI.
     pub fn operate(&self, id: &str, value: Value) -> Result<(Value, Value), PlantError> {
         self.change(|plant| plant.set(id, value))

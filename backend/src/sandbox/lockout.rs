@@ -100,6 +100,11 @@ impl Lockout {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Forgets every failure and lock-out (a training reset).
+    pub fn clear(&self) {
+        self.records().clear();
+    }
+
     /// True while `ip` or the account `user` is locked out at `now`.
     pub fn is_locked(&self, ip: IpAddr, user: &str, now: Instant) -> bool {
         let records = self.records();

@@ -44,12 +44,22 @@ pub struct MessageInfo {
     pub size: u64,
 }
 
+/// A message stored in a mailbox, as those following deliveries see it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The mailbox (the owner's address).
+    pub mailbox: String,
+    /// The message as stored.
+    pub message: Arc<[u8]>,
+}
+
 /// The mailboxes. Cheap to clone; clones share the database and its writer.
 #[derive(Clone)]
 pub struct MailStore {
     db: Arc<Database>,
     locked: Arc<Mutex<HashSet<String>>>,
     writer: Arc<Writer>,
+    deliveries: tokio::sync::broadcast::Sender<Delivery>,
 }
 
 /// One message waiting to be stored in one or more mailboxes, and where its outcome goes.
@@ -249,7 +259,35 @@ impl MailStore {
             writer: Arc::new(Writer::start(Arc::clone(&db))?),
             db,
             locked: Arc::default(),
+            deliveries: tokio::sync::broadcast::channel(64).0,
         })
+    }
+
+    /// Follows the messages stored from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Delivery> {
+        self.deliveries.subscribe()
+    }
+
+    /// Tells the followers, if any, about a message stored in `mailboxes`.
+    fn announce(&self, mailboxes: &[String], message: Option<Arc<[u8]>>) {
+        let Some(message) = message else { return };
+        for mailbox in mailboxes {
+            let _ = self.deliveries.send(Delivery {
+                mailbox: mailbox.clone(),
+                message: Arc::clone(&message),
+            });
+        }
+    }
+
+    /// A copy of `message` for the followers, only when someone follows.
+    fn copy_for_followers(&self, message: &[u8]) -> Option<Arc<[u8]>> {
+        (self.deliveries.receiver_count() > 0).then(|| Arc::from(message))
+    }
+
+    /// Empties `mailbox` (a training reset); returns how many messages it held.
+    pub fn clear(&self, mailbox: &str) -> Result<usize, StoreError> {
+        let uids: Vec<String> = self.list(mailbox)?.into_iter().map(|m| m.uid).collect();
+        self.delete(mailbox, &uids)
     }
 
     /// Stores a message at the end of `mailbox`; durable when this returns. Blocks until then:
@@ -261,7 +299,9 @@ impl MailStore {
             message: message.to_vec(),
             done: Answer::Blocking(done),
         })?;
-        only_one(outcome.recv().unwrap_or_else(|_| Err(writer_stopped())))
+        let stored = only_one(outcome.recv().unwrap_or_else(|_| Err(writer_stopped())))?;
+        self.announce(&[mailbox.to_string()], self.copy_for_followers(message));
+        Ok(stored)
     }
 
     /// Stores `message` at the end of each of `mailboxes`, all or none, without blocking the
@@ -273,12 +313,16 @@ impl MailStore {
         message: Vec<u8>,
     ) -> Result<Vec<MessageInfo>, StoreError> {
         let (done, outcome) = oneshot::channel();
+        let copy = self.copy_for_followers(&message);
+        let names = copy.as_ref().map(|_| mailboxes.clone()).unwrap_or_default();
         self.writer.submit(Job {
             mailboxes,
             message,
             done: Answer::Async(done),
         })?;
-        outcome.await.unwrap_or_else(|_| Err(writer_stopped()))
+        let stored = outcome.await.unwrap_or_else(|_| Err(writer_stopped()))?;
+        self.announce(&names, copy);
+        Ok(stored)
     }
 
     /// The messages of `mailbox` in delivery order.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cross_protocol;
 pub mod lockout;
 pub mod mailstore;
+pub mod poll_guard;
 pub mod pop3;
 pub mod pop_before_smtp;
 pub mod provider;

@@ -25,6 +25,13 @@ impl PopBeforeSmtp {
         }
     }
 
+    /// Forgets every login (a training reset).
+    pub fn clear(&self) {
+        if let Ok(mut logins) = self.logins.lock() {
+            logins.clear();
+        }
+    }
+
     /// True if `ip` logged in to POP3 within `window` before `now`.
     pub fn allows(&self, ip: IpAddr, window: Duration, now: Instant) -> bool {
         self.logins

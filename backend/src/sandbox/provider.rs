@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::lockout::Lockout;
+use super::poll_guard::PollGuard;
 use super::pop3::{self, FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
 use super::smtp::{self, ReplyFault, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
 use super::{Accounts, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
@@ -39,6 +40,10 @@ struct Inner {
     pop_before_smtp: PopBeforeSmtp,
     /// Failed logins, one record for every POP3 and SMTP listener.
     lockout: Lockout,
+    /// Logins of the system too close together (the policy's minimum poll interval).
+    poll_guard: PollGuard,
+    /// Demo time scale: the minimum poll interval is in demo minutes.
+    time_scale: std::sync::atomic::AtomicU32,
     tls: SandboxTls,
     store: Store,
     policy: watch::Sender<SandboxPolicy>,
@@ -122,6 +127,8 @@ impl SandboxProvider {
                 dialogue: Dialogue::new(Party::Sandbox),
                 pop_before_smtp: PopBeforeSmtp::default(),
                 lockout: Lockout::default(),
+                poll_guard: PollGuard::default(),
+                time_scale: std::sync::atomic::AtomicU32::new(1),
                 tls,
                 store: store.clone(),
                 policy: watch::channel(policy.clone()).0,
@@ -133,6 +140,7 @@ impl SandboxProvider {
                     .collect(),
             }),
         };
+        provider.apply_poll_gap();
         for (service, listener) in listeners {
             provider.spawn_listener(service, listener, cancel.child_token());
         }
@@ -154,6 +162,7 @@ impl SandboxProvider {
                 ctx.implicit_tls = service.implicit_tls();
                 ctx.faults = inner.pop3_faults.clone();
                 ctx.lockout = inner.lockout.clone();
+                ctx.poll_guard = inner.poll_guard.clone();
                 ctx.shutdown = stop;
                 tokio::spawn(pop3::serve(listener, ctx))
             }
@@ -213,6 +222,55 @@ impl SandboxProvider {
             sender.send_replace(smtp_settings(&policy, service));
         }
         self.inner.policy.send_replace(policy);
+        self.apply_poll_gap();
+        Ok(())
+    }
+
+    /// Demo time: `scale` demo minutes pass in a real one, also for the minimum poll interval.
+    pub fn set_time_scale(&self, scale: u32) {
+        self.inner
+            .time_scale
+            .store(scale.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.apply_poll_gap();
+    }
+
+    fn apply_poll_gap(&self) {
+        let minutes = self.inner.policy.borrow().min_poll_minutes;
+        let scale = self
+            .inner
+            .time_scale
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let gap = Duration::from_secs(u64::from(minutes) * 60) / scale.max(1);
+        self.inner.poll_guard.set_min_gap(Some(gap));
+    }
+
+    /// A training reset: these policies, every mailbox emptied and then holding `mails`, and
+    /// the ISP's memory of clients (failed logins, PopBeforeSmtp logins) forgotten.
+    pub async fn reset(
+        &self,
+        policy: SandboxPolicy,
+        mails: &[shared::training::SeedMail],
+    ) -> Result<(), PolicyError> {
+        self.set_policy(policy)?;
+        self.inner.lockout.clear();
+        self.inner.pop_before_smtp.clear();
+        self.inner.poll_guard.clear();
+        for account in self.inner.accounts.all() {
+            self.inner.mail.clear(&account.address())?;
+        }
+        for seed in mails {
+            let mailbox = format!("{}@{}", seed.mailbox, accounts::DOMAIN);
+            let to = [mailbox.clone()];
+            let message = crate::mail::text::compose(&crate::mail::text::TextMail {
+                from: &seed.from,
+                to: &to,
+                subject: &seed.subject,
+                body: &seed.body,
+                charset: shared::phone::Charset::Utf8,
+                extra_headers: &[],
+            });
+            self.inner.mail.deliver_to(vec![mailbox], message).await?;
+        }
         Ok(())
     }
 

@@ -25,7 +25,7 @@ impl Cost {
     /// The kind of `msg`, or `None` when it costs next to nothing.
     pub(crate) fn of(msg: &ClientMsg) -> Option<Cost> {
         match msg {
-            ClientMsg::Hello { .. } | ClientMsg::Ping { .. } => None,
+            ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::GetRecord => None,
             // The connection test logs in at the POP and SMTP servers, as receiving does.
             ClientMsg::ReceiveNow | ClientMsg::TestConnection { .. } => Some(Cost::MailServer),
             ClientMsg::PhoneSend { .. } | ClientMsg::PhoneCheck => Some(Cost::Phone),
@@ -33,7 +33,12 @@ impl Cost {
             | ClientMsg::Restart
             | ClientMsg::SetSandboxPolicy { .. }
             | ClientMsg::OperatePoint { .. }
-            | ClientMsg::SimulatePoint { .. } => Some(Cost::Write),
+            | ClientMsg::SimulatePoint { .. }
+            | ClientMsg::SetInstructor { .. } => Some(Cost::Write),
+            // A reset rewrites every part: a durable write of its own kind, rarely needed.
+            ClientMsg::StartExercise { .. }
+            | ClientMsg::ResetExercise
+            | ClientMsg::ResetSimulation => Some(Cost::Write),
         }
     }
 

@@ -21,8 +21,11 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::limits::CommandLimits;
 use super::{AppState, Refusal};
-use crate::simulation::{Engine, PlantError, PlantRuntime, PolicyError, SaveError, Simulation};
+use crate::simulation::{
+    Engine, PlantError, PlantRuntime, PolicyError, ResetScope, SaveError, Simulation,
+};
 use shared::points::Value;
+use shared::training::Happening;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
@@ -85,6 +88,7 @@ where
     let mut settings = engine.as_ref().map(|e| e.subscribe_settings());
     let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
     let mut points = simulation.plant().map(|p| p.subscribe());
+    let mut training = simulation.trainer().map(|t| t.subscribe());
     let mut greeting = vec![
         ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -108,6 +112,22 @@ where
         greeting.push(ServerMsg::Points {
             points: points.borrow_and_update().clone(),
         });
+    }
+    // The protocol log's latest lines, so a reload keeps them.
+    let mut recent: Vec<DialogueLine> = sandbox
+        .iter()
+        .flat_map(|s| s.dialogue().recent())
+        .chain(engine.iter().flat_map(|e| e.dialogue().recent()))
+        .collect();
+    recent.sort_by_key(|l| l.at_unix_ms);
+    greeting.extend(recent.into_iter().map(ServerMsg::Dialogue));
+    if let (Some(trainer), Some(view)) = (simulation.trainer(), &mut training) {
+        greeting.push(ServerMsg::Exercises {
+            exercises: trainer.exercises().iter().map(|e| e.listed()).collect(),
+        });
+        greeting.push(ServerMsg::Training(Box::new(
+            view.borrow_and_update().clone(),
+        )));
     }
     for msg in greeting {
         if send(&mut sink, msg).await.is_err() {
@@ -135,6 +155,7 @@ where
             Some(view) = changed(&mut settings) => Some(ServerMsg::Settings(Box::new(view))),
             Some(answer) = answers.recv() => Some(answer),
             Some(points) = changed(&mut points) => Some(ServerMsg::Points { points }),
+            Some(view) = changed(&mut training) => Some(ServerMsg::Training(Box::new(view))),
             frame = stream.next() => match frame {
                 None => break,
                 Some(Err(err)) => {
@@ -182,11 +203,6 @@ impl Effect {
             }
             .boxed()
         }))
-    }
-
-    /// An answer if there is one, else nothing.
-    fn answer_if(msg: Option<ServerMsg>) -> Self {
-        msg.map_or(Effect::Nothing, Effect::Answer)
     }
 }
 
@@ -250,17 +266,43 @@ async fn send<W: Sink<Message> + Unpin>(sink: &mut W, msg: ServerMsg) -> Result<
 /// Changes a point; success shows as the Points message every browser receives.
 fn point_change(
     simulation: &Simulation,
+    id: &str,
+    value: Value,
     change: impl FnOnce(&PlantRuntime) -> Result<(Value, Value), PlantError>,
 ) -> Effect {
-    match simulation.plant() {
+    match simulation.plant().map(change) {
         None => Effect::error(ProtocolError::missing(Part::Plant)),
-        Some(plant) => Effect::answer_if(change(plant).err().map(|err| {
-            ServerMsg::Error(ProtocolError::invalid_in(
-                err.message(Lang::Ja),
-                err.message(Lang::En),
-            ))
-        })),
+        Some(Ok(_)) => {
+            simulation.point_set(id, value);
+            Effect::Nothing
+        }
+        Some(Err(err)) => Effect::error(ProtocolError::invalid_in(
+            err.message(Lang::Ja),
+            err.message(Lang::En),
+        )),
     }
+}
+
+/// True when the ISP panel may not be changed from a page (see `training`).
+fn isp_locked(simulation: &Simulation) -> bool {
+    simulation.trainer().is_some_and(|t| t.isp_locked())
+}
+
+/// Resets in the background; the asking page hears [`ServerMsg::ResetDone`] or why not.
+fn reset(simulation: &Simulation, scope: ResetScope) -> Effect {
+    if simulation.trainer().is_none() {
+        return Effect::error(ProtocolError::missing(Part::Training));
+    }
+    let simulation = simulation.clone();
+    Effect::later(async move {
+        match simulation.reset(scope).await {
+            Ok(()) => ServerMsg::ResetDone,
+            Err(err) => ServerMsg::Error(ProtocolError::invalid_in(
+                format!("リセットできませんでした: {err}"),
+                format!("The reset failed: {err}"),
+            )),
+        }
+    })
 }
 
 /// Runs a connection test, answering with its report after every step (the latest report
@@ -329,7 +371,7 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
         ClientMsg::Hello { protocol } => Err(ProtocolError::unsupported_protocol(protocol)),
         ClientMsg::Ping { nonce } => Ok(Effect::Answer(ServerMsg::Pong { nonce })),
         ClientMsg::SaveSettings { settings, password } => {
-            engine().map(|engine| match engine.save_settings(settings, password) {
+            engine().map(|_| match simulation.save_settings(settings, password) {
                 Ok(()) => Effect::Nothing,
                 Err(SaveError::Invalid(errors)) => {
                     Effect::Answer(ServerMsg::SettingsRejected { errors })
@@ -337,7 +379,7 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
                 Err(SaveError::Store(err)) => Effect::error(ProtocolError::failed(&err.notice())),
             })
         }
-        ClientMsg::Restart => engine().map(|engine| match engine.restart() {
+        ClientMsg::Restart => engine().map(|_| match simulation.restart() {
             Ok(()) => Effect::Nothing,
             Err(err) => Effect::error(ProtocolError::failed(&err.notice())),
         }),
@@ -347,9 +389,13 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
             body,
             charset,
         } => phone().map(|phone| {
+            let simulation = simulation.clone();
             Effect::later(async move {
                 match phone.send(&to, &subject, &body, charset).await {
-                    Ok(reply) => ServerMsg::PhoneSent { reply },
+                    Ok(reply) => {
+                        simulation.observe(Happening::PhoneSent { to, subject });
+                        ServerMsg::PhoneSent { reply }
+                    }
                     Err(err) => phone_failed(err),
                 }
             })
@@ -363,13 +409,13 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
             })
         }),
         ClientMsg::OperatePoint { id, value } => {
-            Ok(point_change(simulation, |p| p.operate(&id, value)))
+            Ok(point_change(simulation, &id, value, |p| p.operate(&id, value)))
         }
         ClientMsg::SimulatePoint { id, value } => {
-            Ok(point_change(simulation, |p| p.simulate(&id, value)))
+            Ok(point_change(simulation, &id, value, |p| p.simulate(&id, value)))
         }
-        ClientMsg::ReceiveNow => engine().map(|engine| {
-            engine.receive_now();
+        ClientMsg::ReceiveNow => engine().map(|_| {
+            simulation.receive_now();
             Effect::Nothing
         }),
         ClientMsg::TestConnection {
@@ -377,12 +423,21 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
             password,
             send_test_mail,
         } => connection_test(simulation, settings, password, send_test_mail),
+        ClientMsg::SetSandboxPolicy { .. } if isp_locked(simulation) => {
+            Err(ProtocolError::invalid_in(
+                "研修課題の実施中は、ISP の設定は講師のものです（変更できません）。講師スイッチが切れている間も変更できません。".into(),
+                "While an exercise is in progress the ISP is the instructor's (it cannot be changed); nor while the instructor switch is off.".into(),
+            ))
+        }
         // Success shows as the Sandbox message every browser receives.
         ClientMsg::SetSandboxPolicy { policy } => simulation
             .sandbox()
             .ok_or(ProtocolError::missing(Part::Sandbox))
             .map(|sandbox| match sandbox.set_policy(policy) {
-                Ok(()) => Effect::Nothing,
+                Ok(()) => {
+                    simulation.observe(Happening::PolicyChanged);
+                    Effect::Nothing
+                }
                 Err(PolicyError::Invalid(why)) => Effect::error(ProtocolError::invalid_in(
                     why.message(Lang::Ja),
                     why.message(Lang::En),
@@ -392,8 +447,33 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
                     Effect::error(ProtocolError::failed(&err.notice()))
                 }
             }),
+        ClientMsg::StartExercise { id } => Ok(reset(simulation, ResetScope::Exercise(id))),
+        ClientMsg::ResetExercise => Ok(reset(simulation, ResetScope::Current)),
+        ClientMsg::ResetSimulation => Ok(reset(simulation, ResetScope::Simulation)),
+        ClientMsg::SetInstructor { on } => training(simulation).and_then(|trainer| {
+            match trainer.set_instructor(on) {
+                Ok(()) => Ok(Effect::Nothing),
+                Err(_) => Err(ProtocolError::invalid_in(
+                    "研修課題の実施中は講師スイッチを操作できません。".into(),
+                    "The instructor switch is locked while an exercise is in progress.".into(),
+                )),
+            }
+        }),
+        ClientMsg::GetRecord => training(simulation).map(|trainer| {
+            match trainer.record_json_lines() {
+                Ok(json_lines) => Effect::Answer(ServerMsg::Record { json_lines }),
+                Err(err) => Effect::error(ProtocolError::failed(&err.notice())),
+            }
+        }),
     };
     effect.unwrap_or_else(Effect::error)
+}
+
+/// The trainer, or why there is none.
+fn training(simulation: &Simulation) -> Result<&crate::simulation::Trainer, ProtocolError> {
+    simulation
+        .trainer()
+        .ok_or(ProtocolError::missing(Part::Training))
 }
 
 /// The phone's failure as the browser reads it.
@@ -447,7 +527,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(CancellationToken::new(), None, None, None);
+        let simulation = Simulation::start(CancellationToken::new(), None, None, None, None);
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| perform(answer(frame, &simulation), &later);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
@@ -480,7 +560,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone(), None, None, None);
+        let simulation = Simulation::start(cancel.clone(), None, None, None, None);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

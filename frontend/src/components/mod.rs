@@ -10,6 +10,7 @@ pub mod link_banner;
 pub mod mail_lang;
 pub mod screen_bar;
 pub mod status_frame;
+pub mod training;
 pub mod window;
 
 pub use choice_select::ChoiceSelect;
@@ -21,4 +22,5 @@ pub use link_banner::LinkBanner;
 pub use mail_lang::MailLangRow;
 pub use screen_bar::{Back, ScreenBar};
 pub use status_frame::StatusFrame;
+pub use training::TrainingPanel;
 pub use window::Window;

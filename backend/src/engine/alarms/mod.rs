@@ -100,6 +100,18 @@ impl Engine {
         }
     }
 
+    /// A training reset: forget what the mails said, so the plant's alarms are news again.
+    pub(super) fn forget_alarms_mailed(&self) -> Result<(), crate::store::StoreError> {
+        let mut guard = self
+            .inner
+            .alarms
+            .coalescer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *guard = Some(Coalescer::default());
+        self.inner.store.remove(MAILED_KEY)
+    }
+
     fn alarm_window(&self) -> Duration {
         COALESCE_WINDOW / self.inner.options.time_scale.max(1)
     }

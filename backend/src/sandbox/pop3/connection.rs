@@ -100,6 +100,8 @@ pub struct Pop3Context {
     pub pop_before_smtp: PopBeforeSmtp,
     /// Failed logins by address.
     pub lockout: Lockout,
+    /// Logins of the system polling too often.
+    pub poll_guard: crate::sandbox::poll_guard::PollGuard,
     /// The certificate for STLS and implicit TLS; `None` means no TLS at all.
     pub tls: Option<TlsAcceptor>,
     /// TLS from the first octet (the "pop3s" port); needs `tls`.
@@ -126,6 +128,7 @@ impl Pop3Context {
             dialogue,
             pop_before_smtp,
             lockout: Lockout::default(),
+            poll_guard: Default::default(),
             tls: None,
             implicit_tls: false,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -411,6 +414,14 @@ impl Connection {
                 return LoginOutcome::Refused(refusal);
             }
         };
+        // Only the system is a customer that polls; the phone and mail programs are not watched.
+        if self.peer == std::net::IpAddr::V4(shared::sandbox::SYSTEM_CLIENT)
+            && self.ctx.poll_guard.login(&account.user, now).is_err()
+        {
+            self.transcript
+                .note(&format!("login refused: {} polls too often", account.user));
+            return LoginOutcome::Refused(Refusal::PollingTooOften);
+        }
         let mailbox = account.address();
         let Some(lock) = self.ctx.store.try_lock(&mailbox) else {
             return LoginOutcome::Refused(Refusal::InUse);

@@ -161,6 +161,8 @@ pub enum Refusal {
     Idle,
     /// The client made [`crate::sandbox::pop3::session::MAX_ERRORS`] errors.
     TooManyErrors,
+    /// The account polls too often and is suspended for a while.
+    PollingTooOften,
 }
 
 impl Refusal {
@@ -194,6 +196,10 @@ impl Refusal {
             Refusal::UpdateFailed => (Some(RespCode::SysTemp), "some deleted messages not removed"),
             Refusal::Idle => (None, "idle for too long, closing"),
             Refusal::TooManyErrors => (None, "too many errors, closing"),
+            Refusal::PollingTooOften => (
+                Some(RespCode::SysTemp),
+                "account suspended for a while: the mailbox is polled too often",
+            ),
         };
         Response::err(code, text)
     }

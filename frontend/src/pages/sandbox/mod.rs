@@ -96,6 +96,12 @@ pub fn SandboxPage() -> impl IntoView {
                     )}</div>
                 }
             >
+            <Show when=move || ui.model.with(|m| m.isp_locked())>
+                <div class="notice" role="status" data-testid="isp-locked">{move || lang.get().pick(
+                    "この ISP の設定は講師のものです。研修課題の実施中は変更できません（講師モードを切っているときも同じです）。",
+                    "These ISP settings are the instructor's: they cannot be changed during an exercise (nor with the instructor switch off).",
+                )}</div>
+            </Show>
             <div class="frames">
                 <info::IspInfo info />
                 <policy::PolicyForm draft apply message=Signal::derive(message) />

@@ -109,7 +109,7 @@ pub fn PolicyForm(
             </div>
             <div class="save-bar">
                 <button type="submit" class="btn btn-primary" data-testid="apply-policy"
-                    disabled=move || !ui.model.with(|m| m.is_live())>
+                    disabled=move || ui.model.with(|m| !m.is_live() || m.isp_locked())>
                     {move || lang.get().pick("適用", "Apply")}
                 </button>
                 <span data-testid="policy-outcome" role="status"

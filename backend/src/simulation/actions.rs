@@ -1,0 +1,108 @@
+//! The trainee's actions, carried out on the parts and told to the trainer with what they
+//! changed: saves (which fields, never a value), RST, receive now, the phone's mails, points
+//! operated, the ISP changed.
+
+use shared::points::Value;
+use shared::settings::{Field, MailSettings, PasswordChange};
+use shared::training::{Happening, field_text};
+
+use super::{SaveError, Simulation};
+use crate::engine::StoreError;
+
+impl Simulation {
+    /// Tells the trainer, if there is one.
+    pub fn observe(&self, happening: Happening) {
+        if let Some(trainer) = self.trainer() {
+            trainer.observe(happening);
+        }
+    }
+
+    /// 登録 through the engine; a save that happened is recorded with the fields it changed.
+    pub fn save_settings(
+        &self,
+        settings: MailSettings,
+        password: PasswordChange,
+    ) -> Result<(), SaveError> {
+        let Some(engine) = self.engine() else {
+            return Ok(());
+        };
+        let before = engine.settings_now()?;
+        let mut changed = changed_fields(&before.settings, &settings);
+        if let PasswordChange::Set(new) = &password
+            && *new != before.password
+        {
+            changed.push(Field::Password);
+            changed.sort_by_key(|f| f.number());
+        }
+        engine.save_settings(settings, password)?;
+        self.observe(Happening::Saved { changed });
+        Ok(())
+    }
+
+    /// RST: recorded, and the settings it applied told at once (before the first cycle's
+    /// state), so a check "applied, then received" sees them in that order.
+    pub fn restart(&self) -> Result<(), StoreError> {
+        let Some(engine) = self.engine() else {
+            return Ok(());
+        };
+        engine.restart()?;
+        self.observe(Happening::Restarted);
+        if let Some(applied) = engine.subscribe_settings().borrow().applied.clone() {
+            self.observe(Happening::Applied {
+                settings: Box::new(applied),
+            });
+        }
+        Ok(())
+    }
+
+    /// 今すぐ受信.
+    pub fn receive_now(&self) {
+        if let Some(engine) = self.engine() {
+            engine.receive_now();
+            self.observe(Happening::ReceiveNow);
+        }
+    }
+
+    /// A point operated or forced from the points screen (after it was).
+    pub fn point_set(&self, id: &str, value: Value) {
+        self.observe(Happening::PointSet {
+            id: id.to_ascii_uppercase(),
+            value,
+        });
+    }
+}
+
+/// The fields (other than the password) whose value differs.
+fn changed_fields(before: &MailSettings, after: &MailSettings) -> Vec<Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| *f != Field::Password)
+        .filter(|f| {
+            field_text(before, *f) != field_text(after, *f) || pin_changed(before, after, *f)
+        })
+        .collect()
+}
+
+/// `field_text` says only whether a PIN is set; a new PIN is a change too.
+fn pin_changed(before: &MailSettings, after: &MailSettings, field: Field) -> bool {
+    field == Field::CommandPin && before.command_pin != after.command_pin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_fields_are_named_in_screen_order() {
+        let before = MailSettings::sandbox_demo();
+        let mut after = before.clone();
+        after.smtp_auth_login = true;
+        after.smtp_service = "submission".into();
+        after.command_pin = "2468".into();
+        assert_eq!(
+            changed_fields(&before, &after),
+            [Field::CommandPin, Field::SmtpService, Field::SmtpAuthLogin]
+        );
+        assert!(changed_fields(&before, &before).is_empty());
+    }
+}
