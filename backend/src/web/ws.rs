@@ -446,6 +446,16 @@ fn answer(
                     ))
                 }),
             },
+            Ok(ClientMsg::SetTimeScale { scale }) => {
+                if !(1..=shared::protocol::MAX_TIME_SCALE).contains(&scale) {
+                    return error(ProtocolError::invalid_in(
+                        format!("時間倍率は 1〜{} です（{scale} は指定できません）。", shared::protocol::MAX_TIME_SCALE),
+                        format!("the time scale must be 1 to {}, not {scale}", shared::protocol::MAX_TIME_SCALE),
+                    ));
+                }
+                simulation.set_time_scale(scale);
+                None
+            }
             Ok(ClientMsg::GetRecord) => match simulation.trainer().map(|t| t.record_json_lines()) {
                 None => error(ProtocolError::missing(Part::Training)),
                 Some(Ok(json_lines)) => Some(ServerMsg::Record { json_lines }),
