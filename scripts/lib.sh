@@ -76,7 +76,7 @@ ensure_mail_servers() {
 
 # Fuzzing needs the nightly toolchain (libFuzzer and the sanitizers) and cargo-fuzz; the fuzz
 # crate in fuzz/ is outside the workspace, so the stable builds never see it.
-FUZZ_TARGETS=(command_mail smtp_session pop3_session pop3_client points_file ws_decode)
+FUZZ_TARGETS=(command_mail smtp_session pop3_session pop3_client points_file ws_decode exercise_file)
 ensure_fuzz_tools() {
   if ! rustup toolchain list | grep '^nightly' >/dev/null; then
     step "installing the nightly toolchain (for fuzzing)"

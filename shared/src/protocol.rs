@@ -108,7 +108,15 @@ pub enum ClientMsg {
     },
     /// Asks for the trainee's record ([`ServerMsg::Record`]).
     GetRecord,
+    /// Changes the demo time scale while running (1 to [`MAX_TIME_SCALE`]).
+    SetTimeScale {
+        /// Demo minutes per real minute.
+        scale: u32,
+    },
 }
+
+/// The largest demo time scale (an hour of interval in a second).
+pub const MAX_TIME_SCALE: u32 = 3600;
 
 /// What the back end sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -116,6 +116,8 @@ struct Inner {
     alarms: alarms::AlarmMailer,
     store: Store,
     handled: broadcast::Sender<HandledMail>,
+    /// Demo time scale now (the options give the one at start; the console changes it).
+    time_scale: std::sync::atomic::AtomicU32,
 }
 
 impl Engine {
@@ -137,6 +139,7 @@ impl Engine {
             time_scale: options.time_scale,
             ..EngineState::default()
         };
+        let state_scale = options.time_scale.max(1);
         let engine = Engine {
             inner: Arc::new(Inner {
                 view: watch::channel(settings.view()?).0,
@@ -154,6 +157,7 @@ impl Engine {
                 alarms: Default::default(),
                 store: store.clone(),
                 handled: broadcast::channel(64).0,
+                time_scale: std::sync::atomic::AtomicU32::new(state_scale),
             }),
         };
         tokio::spawn(engine.clone().mail_held_alarms(cancel.clone()));
@@ -213,12 +217,32 @@ impl Engine {
         self.inner.commands.reset();
         self.forget_alarms_mailed()?;
         self.inner.state.send_replace(EngineState {
-            time_scale: self.inner.options.time_scale,
+            time_scale: self.time_scale(),
             ..EngineState::default()
         });
         self.inner.view.send_replace(self.inner.settings.view()?);
         self.inner.restart.notify_one();
         Ok(())
+    }
+
+    /// Demo time scale now.
+    pub fn time_scale(&self) -> u32 {
+        self.inner
+            .time_scale
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(1)
+    }
+
+    /// Changes the demo time scale while running: the engine restarts its schedule (with the
+    /// same applied settings) so the interval is measured on the new scale at once.
+    pub fn set_time_scale(&self, scale: u32) {
+        self.inner
+            .time_scale
+            .store(scale.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.inner
+            .state
+            .send_modify(|s| s.time_scale = scale.max(1));
+        self.inner.restart.notify_one();
     }
 
     /// The pending settings with their password, as a reset needs them.
@@ -393,7 +417,7 @@ impl Engine {
 
     /// `real` shortened by the demo time scale, fractions kept (at 40, a minute is 1.5 s).
     fn scaled(&self, real: Duration) -> Duration {
-        real / self.inner.options.time_scale.max(1)
+        real / self.time_scale()
     }
 
     /// A cycle stopped half way: mails executed on the plant copy but not recorded are

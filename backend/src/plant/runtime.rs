@@ -26,6 +26,7 @@ pub struct PlantRuntime {
     plant: Arc<Mutex<Plant>>,
     points: watch::Sender<Vec<PointSnapshot>>,
     store: Store,
+    time_scale: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl PlantRuntime {
@@ -52,8 +53,9 @@ impl PlantRuntime {
             points: watch::channel(plant.points()).0,
             plant: Arc::new(Mutex::new(plant)),
             store,
+            time_scale: Arc::new(std::sync::atomic::AtomicU32::new(time_scale.max(1))),
         };
-        tokio::spawn(runtime.clone().tick(time_scale, alarms, cancel));
+        tokio::spawn(runtime.clone().tick(alarms, cancel));
         runtime
     }
 
@@ -136,7 +138,13 @@ impl PlantRuntime {
         }
     }
 
-    async fn tick(self, time_scale: u32, alarms: AlarmSink, cancel: CancellationToken) {
+    /// Changes the demo time scale while running.
+    pub fn set_time_scale(&self, scale: u32) {
+        self.time_scale
+            .store(scale.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    async fn tick(self, alarms: AlarmSink, cancel: CancellationToken) {
         let mut interval = tokio::time::interval(TICK);
         let mut ticks = 0u32;
         loop {
@@ -145,9 +153,10 @@ impl PlantRuntime {
                 _ = interval.tick() => {}
             }
             let now_ms = crate::mail::clock::now_unix() * 1000;
+            let scale = self.time_scale.load(std::sync::atomic::Ordering::Relaxed);
             let events = self
                 .lock()
-                .tick(TICK.as_secs_f64() * f64::from(time_scale), now_ms);
+                .tick(TICK.as_secs_f64() * f64::from(scale), now_ms);
             ticks += 1;
             if !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
                 self.save();

@@ -63,6 +63,20 @@ impl Simulation {
         }
     }
 
+    /// Changes the demo time scale of the engine, the plant and the ISP while running.
+    pub fn set_time_scale(&self, scale: u32) {
+        if let Some(engine) = self.engine() {
+            engine.set_time_scale(scale);
+        }
+        if let Some(plant) = self.plant() {
+            plant.set_time_scale(scale);
+        }
+        if let Some(sandbox) = self.sandbox() {
+            sandbox.set_time_scale(scale);
+        }
+        self.observe(Happening::TimeScale { scale });
+    }
+
     /// A point operated or forced from the points screen (after it was).
     pub fn point_set(&self, id: &str, value: Value) {
         self.observe(Happening::PointSet {

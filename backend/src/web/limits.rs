@@ -34,7 +34,8 @@ impl Cost {
             | ClientMsg::SetSandboxPolicy { .. }
             | ClientMsg::OperatePoint { .. }
             | ClientMsg::SimulatePoint { .. }
-            | ClientMsg::SetInstructor { .. } => Some(Cost::Write),
+            | ClientMsg::SetInstructor { .. }
+            | ClientMsg::SetTimeScale { .. } => Some(Cost::Write),
             // A reset rewrites every part: a durable write of its own kind, rarely needed.
             ClientMsg::StartExercise { .. }
             | ClientMsg::ResetExercise

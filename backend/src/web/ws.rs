@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use shared::protocol::{ClientMsg, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, Part, ProtocolError};
+use shared::protocol::{
+    ClientMsg, MAX_CLIENT_FRAME_BYTES, MAX_TIME_SCALE, PROTOCOL_VERSION, Part, ProtocolError,
+};
 use shared::transcript::DialogueLine;
 use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -459,6 +461,16 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
                 )),
             }
         }),
+        ClientMsg::SetTimeScale { scale } if !(1..=MAX_TIME_SCALE).contains(&scale) => {
+            Err(ProtocolError::invalid_in(
+                format!("時間倍率は 1〜{MAX_TIME_SCALE} です（{scale} は指定できません）。"),
+                format!("the time scale must be 1 to {MAX_TIME_SCALE}, not {scale}"),
+            ))
+        }
+        ClientMsg::SetTimeScale { scale } => {
+            simulation.set_time_scale(scale);
+            Ok(Effect::Nothing)
+        }
         ClientMsg::GetRecord => training(simulation).map(|trainer| {
             match trainer.record_json_lines() {
                 Ok(json_lines) => Effect::Answer(ServerMsg::Record { json_lines }),

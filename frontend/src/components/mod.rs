@@ -10,6 +10,7 @@ pub mod link_banner;
 pub mod mail_lang;
 pub mod screen_bar;
 pub mod status_frame;
+pub mod time_scale;
 pub mod training;
 pub mod window;
 
@@ -22,5 +23,6 @@ pub use link_banner::LinkBanner;
 pub use mail_lang::MailLangRow;
 pub use screen_bar::{Back, ScreenBar};
 pub use status_frame::StatusFrame;
+pub use time_scale::TimeScaleControl;
 pub use training::TrainingPanel;
 pub use window::Window;

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::settings::Field;
 
-use crate::components::{Back, OursTag, ScreenBar, StatusFrame, Window};
+use crate::components::{Back, OursTag, ScreenBar, StatusFrame, TimeScaleControl, Window};
 use crate::form::display_value;
 use crate::use_ui;
 
@@ -111,6 +111,7 @@ pub fn ConsolePage() -> impl IntoView {
                             lang.get().pick("実行中の設定は登録済みの設定と同じです。", "The running settings are the saved ones.")
                         }}
                     </p>
+                    <TimeScaleControl />
                 </Window>
                 <Window id="console-status" ja="(3) 接続状態" en="(3) Connection state" help="status">
                     <StatusFrame />

@@ -37,6 +37,11 @@ pub enum Happening {
     },
     /// 今すぐ受信.
     ReceiveNow,
+    /// The demo time scale was changed from the console.
+    TimeScale {
+        /// Demo minutes per real minute.
+        scale: u32,
+    },
     /// The phone sent a mail to the system.
     PhoneSent {
         /// The recipient.

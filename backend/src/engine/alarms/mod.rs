@@ -113,7 +113,7 @@ impl Engine {
     }
 
     fn alarm_window(&self) -> Duration {
-        COALESCE_WINDOW / self.inner.options.time_scale.max(1)
+        COALESCE_WINDOW / self.time_scale()
     }
 
     /// The applied settings when alarm mail can go out: after the first RST, with recipients.

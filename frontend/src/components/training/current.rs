@@ -78,7 +78,7 @@ fn Steps(exercise: Exercise, progress: Progress) -> impl IntoView {
             let missing = (next == Some(i)).then(|| check.missing.clone());
             view! {
                 <li class="step" class:met=met data-testid=format!("step-{i}") data-met=met.to_string()>
-                    <span class="step-mark" aria-hidden="true">{if met { "✓" } else { "・" }}</span>
+                    <span class="step-mark" aria-hidden="true">{if met { "✓" } else { "•" }}</span>
                     <span>{move || step.get(lang.get()).to_string()}</span>
                     {missing.map(|m| view! {
                         <p class="step-missing" data-testid="step-missing" role="status">

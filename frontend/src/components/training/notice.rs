@@ -71,7 +71,7 @@ pub fn Notice(notice: AccountNotice) -> impl IntoView {
     let auth_en = auth.1;
     let remark = notice.remark.clone();
     view! {
-        <table class="notice" data-testid="account-notice">
+        <table class="account-notice" data-testid="account-notice">
             <caption>{move || lang.get().pick("ご契約内容のお知らせ", "Account notice")}</caption>
             <thead>
                 <tr>
