@@ -223,7 +223,8 @@ async fn a_commit(client: &mut Client) {
         .wait_for("a commit", |m| match m {
             ServerMsg::Engine(state) => {
                 let first = *first.get_or_insert(state.executed);
-                (state.executed > first).then_some(())
+                // On a fast run every mail may already be done: then no commit is left to wait for.
+                (state.executed > first || state.executed >= MAILS as u64).then_some(())
             }
             _ => None,
         })
