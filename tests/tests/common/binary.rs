@@ -73,11 +73,25 @@ impl Instance {
 
     /// Asks the process to stop as a service manager does (SIGTERM) and waits for its exit;
     /// fails after [`WAIT`].
-    pub async fn terminate(mut self) -> Exit {
+    pub async fn terminate(self) -> Exit {
+        self.stop_by("TERM").await
+    }
+
+    /// Stops the process as Ctrl-C in its terminal does (SIGINT); see [`Instance::terminate`].
+    pub async fn interrupt(self) -> Exit {
+        self.stop_by("INT").await
+    }
+
+    async fn stop_by(mut self, signal_name: &str) -> Exit {
         let mut child = self.child.take().expect("still running");
         let pid = child.id().to_string();
-        let signal = |name: &str| Command::new("kill").args([name, &pid]).status().unwrap();
-        assert!(signal("-TERM").success(), "kill -TERM failed");
+        let signal = |name: &str| {
+            Command::new("kill")
+                .args([&format!("-{name}"), &pid])
+                .status()
+                .unwrap()
+        };
+        assert!(signal(signal_name).success(), "kill -{signal_name} failed");
         let log = self.log.take().expect("the log is read once");
         let exit = tokio::task::spawn_blocking(move || {
             let status = child.wait().unwrap();
@@ -89,8 +103,8 @@ impl Instance {
         match timeout(WAIT, exit).await {
             Ok(joined) => joined.unwrap(),
             Err(_) => {
-                signal("-KILL");
-                panic!("the back end did not exit within {WAIT:?} of SIGTERM")
+                signal("KILL");
+                panic!("the back end did not exit within {WAIT:?} of SIG{signal_name}")
             }
         }
     }
