@@ -61,6 +61,7 @@ async fn main() {
         1,
         Arc::new(|_| {}),
         cancel.clone(),
+        &tokio_util::task::TaskTracker::new(),
     );
     let engine = Engine::start(
         store,
@@ -72,6 +73,7 @@ async fn main() {
             ..EngineOptions::default()
         },
         cancel.clone(),
+        &tokio_util::task::TaskTracker::new(),
     )
     .unwrap();
     let mut settings = MailSettings::sandbox_demo();

@@ -16,10 +16,12 @@ pub mod training;
 pub mod web;
 
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use config::Config;
 pub use simulation::Simulation;
@@ -53,7 +55,14 @@ fn load_exercises(
     Ok(exercises)
 }
 
-/// Serves the web UI and `/ws` on `listener` until `shutdown` completes.
+/// How long shutdown waits for every task to end (the plant's last save, the web server's
+/// connections) before it gives up on them and lets the process exit.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves the web UI and `/ws` on `listener` until `shutdown` completes. Every long-lived task
+/// runs on one tracker and stops through one cancellation token (a child token per part);
+/// `serve` returns once they have all ended — the plant saved and the last commit done — or
+/// once [`SHUTDOWN_GRACE`] has passed.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
@@ -64,6 +73,9 @@ pub async fn serve(
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let tls = web::tls::acceptor(&config).context("cannot set up HTTPS for the web UI")?;
     let cancel = CancellationToken::new();
+    // A part that fails to start returns early: the parts started before it stop too.
+    let _stop_on_return = cancel.clone().drop_guard();
+    let tasks = TaskTracker::new();
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
     let sandbox = if config.sandbox.disabled {
@@ -76,6 +88,7 @@ pub async fn serve(
                 &store,
                 &tls_dir,
                 cancel.child_token(),
+                &tasks,
             )
             .await?,
         )
@@ -95,6 +108,7 @@ pub async fn serve(
             let _ = alarm_tx.send(events);
         }),
         cancel.child_token(),
+        &tasks,
     );
     let engine = engine::Engine::start(
         &store,
@@ -102,17 +116,21 @@ pub async fn serve(
         std::sync::Arc::new(engine::executor::PlantCommands::new(plant.clone())),
         config.engine_options(),
         cancel.child_token(),
+        &tasks,
     )
     .context("cannot start the engine")?;
     engine.attach_plant(plant.subscribe());
     let alarm_engine = engine.clone();
-    tokio::spawn(async move {
+    // Ends when the plant's tick has ended and dropped its sender, after queueing the alarms of
+    // the very last tick.
+    tasks.spawn(async move {
         while let Some(events) = alarm_rx.recv().await {
             alarm_engine.alarms(events);
         }
     });
     let simulation = Simulation::start(
         cancel.clone(),
+        &tasks,
         sandbox,
         Some(engine),
         Some(plant),
@@ -121,14 +139,34 @@ pub async fn serve(
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
-    let stop = cancel.clone();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-        })
-        .await
-        .context("web server failed");
-    cancel.cancel();
+    let web_stop = cancel.child_token();
+    let mut web = tasks.spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(web_stop.cancelled_owned())
+            .await
+    });
+    let result = tokio::select! {
+        () = shutdown => Ok(()),
+        ended = &mut web => match ended {
+            Ok(served) => served.context("web server failed"),
+            Err(panicked) => Err(panicked).context("web server panicked"),
+        },
+    };
+    stop(cancel, tasks).await;
     result
+}
+
+/// Cancels every part and waits for their tasks, at most [`SHUTDOWN_GRACE`].
+async fn stop(cancel: CancellationToken, tasks: TaskTracker) {
+    let started = Instant::now();
+    cancel.cancel();
+    tasks.close();
+    match tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await {
+        Ok(()) => tracing::info!(took = ?started.elapsed(), "every task stopped"),
+        Err(_) => tracing::warn!(
+            grace = ?SHUTDOWN_GRACE,
+            left = tasks.len(),
+            "tasks still running after the grace period: exiting without them"
+        ),
+    }
 }

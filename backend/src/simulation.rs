@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use shared::protocol::{BackendStatus, ServerInfo};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use crate::engine::Engine;
 pub use crate::engine::settings::SaveError;
@@ -41,6 +42,7 @@ struct Inner {
     clients: AtomicU32,
     status: watch::Sender<BackendStatus>,
     cancel: CancellationToken,
+    tasks: TaskTracker,
     sandbox: Option<SandboxProvider>,
     engine: Option<Engine>,
     phone: Option<Phone>,
@@ -49,11 +51,12 @@ struct Inner {
 }
 
 impl Simulation {
-    /// Starts a simulation whose background tasks run until `cancel` is cancelled, around a
-    /// running sandbox ISP (or none, when it is turned off), the engine, the plant and the
-    /// trainer (none in unit tests).
+    /// Starts a simulation whose background tasks run on `tasks` until `cancel` is cancelled,
+    /// around a running sandbox ISP (or none, when it is turned off), the engine, the plant and
+    /// the trainer (none in unit tests).
     pub fn start(
         cancel: CancellationToken,
+        tasks: &TaskTracker,
         sandbox: Option<SandboxProvider>,
         engine: Option<Engine>,
         plant: Option<PlantRuntime>,
@@ -80,6 +83,7 @@ impl Simulation {
                 clients: AtomicU32::new(0),
                 status,
                 cancel,
+                tasks: tasks.clone(),
                 phone: sandbox.as_ref().and_then(|s| {
                     let password = s.accounts().by_user(crate::phone::USER)?.password.clone();
                     Phone::new(s.addresses(), password, Duration::from_secs(30))
@@ -92,9 +96,9 @@ impl Simulation {
                 trainer,
             }),
         };
-        tokio::spawn(simulation.clone().tick_uptime());
+        tasks.spawn(simulation.clone().tick_uptime());
         if let Some(trainer) = simulation.trainer().cloned() {
-            tokio::spawn(simulation.clone().feed(trainer));
+            tasks.spawn(simulation.clone().feed(trainer));
         }
         simulation
     }
@@ -137,6 +141,18 @@ impl Simulation {
     /// Completes when the simulation is shut down.
     pub fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
         self.inner.cancel.cancelled()
+    }
+
+    /// Runs `work` (a browser's request that waits on the network) beside the simulation: it
+    /// is dropped at shutdown, which therefore never waits for a mail server's timeout.
+    pub fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let cancel = self.inner.cancel.clone();
+        self.inner.tasks.spawn(async move {
+            tokio::select! {
+                () = cancel.cancelled() => {}
+                () = work => {}
+            }
+        });
     }
 
     /// Counts a connected browser until the returned guard is dropped.
@@ -190,7 +206,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(cancel.clone(), None, None, None, None);
+        let sim = Simulation::start(
+            cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
+            None,
+            None,
+            None,
+            None,
+        );
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -204,8 +227,22 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(CancellationToken::new(), None, None, None, None);
-        let b = Simulation::start(CancellationToken::new(), None, None, None, None);
+        let a = Simulation::start(
+            CancellationToken::new(),
+            &tokio_util::task::TaskTracker::new(),
+            None,
+            None,
+            None,
+            None,
+        );
+        let b = Simulation::start(
+            CancellationToken::new(),
+            &tokio_util::task::TaskTracker::new(),
+            None,
+            None,
+            None,
+            None,
+        );
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

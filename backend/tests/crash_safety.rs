@@ -12,14 +12,13 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use backend::engine::ledger::{Ledger, message_id_key};
 use backend::plant::{PlantState, STORE_KEY};
 use backend::store::Store;
+use common::binary::Instance;
 use common::{Client, Env, sandbox_env, sandbox_python};
 use shared::ServerMsg;
 use shared::points::Value;
@@ -153,55 +152,17 @@ fn check_replies(out: &str) {
 }
 
 /// The real binary, every port picked by the system.
-struct Instance {
-    child: Child,
-    url: String,
-}
-
-impl Instance {
-    fn start(data: &Path) -> Instance {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_karacrix-mail"));
-        command
-            .args(["--listen", "127.0.0.1:0", "--static-dir", "/nonexistent"])
-            .arg("--data-dir")
-            .arg(data)
-            .args(["--time-scale", "60", "--mail-timeout-secs", "5"])
-            // A load test: the one phone sends hundreds of command mails within the hour.
-            .args(["--replies-per-hour", "10000"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for service in ["smtp", "submission", "smtps", "pop3", "pop3s"] {
-            command.arg(format!("--sandbox-{service}-port")).arg("0");
-        }
-        let mut child = command.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = loop {
-            let line = lines.next().expect("the back end printed its URL").unwrap();
-            if let Some(url) = line.split("simulator: ").nth(1) {
-                break url.trim().to_string();
-            }
-        };
-        Instance { child, url }
-    }
-
-    async fn client(&self) -> Client {
-        let ws = self.url.replace("http://", "ws://") + "ws";
-        Client::connect(ws).await.expect("the back end's socket")
-    }
-
-    /// Pulls the plug: SIGKILL, no chance to finish anything.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Instance {
-    /// A failing test leaves no back end running behind it.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start(data: &Path) -> Instance {
+    let args = [
+        "--time-scale",
+        "60",
+        "--mail-timeout-secs",
+        "5",
+        // A load test: the one phone sends hundreds of command mails within the hour.
+        "--replies-per-hour",
+        "10000",
+    ];
+    Instance::start(env!("CARGO_BIN_EXE_karacrix-mail"), data, &args)
 }
 
 /// A tiny deterministic generator for kill moments (xorshift).
@@ -247,7 +208,7 @@ async fn dialogue_lines(client: &mut Client, lines: u64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_the_engine_anywhere_loses_nothing_and_repeats_nothing() {
     let data = tempfile::tempdir().unwrap();
-    let mut instance = Instance::start(data.path());
+    let mut instance = start(data.path());
     let mut client = instance.client().await;
     let mut env: Env = sandbox_env(&client.sandbox().await, data.path());
     env.insert("MAILS".into(), MAILS.to_string());
@@ -273,7 +234,7 @@ async fn killing_the_engine_anywhere_loses_nothing_and_repeats_nothing() {
         instance.kill();
         let done = check_on_disk(data.path());
         eprintln!("killed with {done} of {MAILS} mails executed");
-        instance = Instance::start(data.path());
+        instance = start(data.path());
         client = instance.client().await;
     }
 

@@ -197,6 +197,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
         Arc::new(NoCommands),
         options,
         isp.cancel.child_token(),
+        &tokio_util::task::TaskTracker::new(),
     )
     .unwrap();
     let mut state = engine.subscribe();

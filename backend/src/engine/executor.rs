@@ -482,8 +482,14 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let cancel = CancellationToken::new();
         let plant = Plant::default_plant();
-        let runtime =
-            PlantRuntime::start(plant, store.clone(), 1, Arc::new(|_| {}), cancel.clone());
+        let runtime = PlantRuntime::start(
+            plant,
+            store.clone(),
+            1,
+            Arc::new(|_| {}),
+            cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
+        );
         let commands = PlantCommands::new(runtime.clone());
         let settings = MailSettings::sandbox_demo();
 
@@ -524,6 +530,7 @@ mod tests {
             1,
             Arc::new(|_| {}),
             cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
         );
         (PlantCommands::new(runtime), cancel, dir)
     }

@@ -31,6 +31,7 @@ use shared::transcript::{Notice, Party};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::mail::clock::{now_unix, now_unix_ms};
 use crate::mail::{AddressMap, Dialogue};
@@ -121,14 +122,16 @@ struct Inner {
 }
 
 impl Engine {
-    /// Starts the engine on `store`; it runs until `cancel`. Every mail reaches `commands`
-    /// through the [`guard`]: automatic mail is never answered, replies per sender are limited.
+    /// Starts the engine on `store`; it runs on `tasks` until `cancel`, which also interrupts
+    /// a cycle in progress. Every mail reaches `commands` through the [`guard`]: automatic mail
+    /// is never answered, replies per sender are limited.
     pub fn start(
         store: &Store,
         sandbox: Option<AddressMap>,
         commands: Arc<dyn CommandLayer>,
         options: EngineOptions,
         cancel: CancellationToken,
+        tasks: &TaskTracker,
     ) -> Result<Self, StoreError> {
         let settings = SettingsStore::new(store.clone());
         let ledger = Ledger::new(store.database())?;
@@ -160,8 +163,8 @@ impl Engine {
                 time_scale: std::sync::atomic::AtomicU32::new(state_scale),
             }),
         };
-        tokio::spawn(engine.clone().mail_held_alarms(cancel.clone()));
-        tokio::spawn(engine.clone().run(cancel));
+        tasks.spawn(engine.clone().mail_held_alarms(cancel.clone()));
+        tasks.spawn(engine.clone().run(cancel));
         Ok(engine)
     }
 
@@ -476,8 +479,15 @@ mod tests {
     fn engine(dir: &std::path::Path, options: EngineOptions) -> (Engine, CancellationToken) {
         let store = Store::open(dir).unwrap();
         let cancel = CancellationToken::new();
-        let engine =
-            Engine::start(&store, None, Arc::new(EchoLayer), options, cancel.clone()).unwrap();
+        let engine = Engine::start(
+            &store,
+            None,
+            Arc::new(EchoLayer),
+            options,
+            cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
+        )
+        .unwrap();
         (engine, cancel)
     }
 

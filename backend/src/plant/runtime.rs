@@ -8,6 +8,7 @@ use std::time::Duration;
 use shared::points::{AlarmEvent, PointSnapshot, Value};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::{Plant, PlantError, PlantState, STORE_KEY};
 use crate::store::Store;
@@ -31,13 +32,15 @@ pub struct PlantRuntime {
 
 impl PlantRuntime {
     /// Restores `plant`'s state from the store and starts ticking `time_scale` times faster
-    /// than real time until `cancel`.
+    /// than real time until `cancel`, on `tasks`; the tick's task saves the plant once more
+    /// before it ends, so waiting for `tasks` waits for that save.
     pub fn start(
         mut plant: Plant,
         store: Store,
         time_scale: u32,
         alarms: AlarmSink,
         cancel: CancellationToken,
+        tasks: &TaskTracker,
     ) -> Self {
         match store.load::<PlantState>(STORE_KEY) {
             Ok(Some(state)) => {
@@ -55,7 +58,7 @@ impl PlantRuntime {
             store,
             time_scale: Arc::new(std::sync::atomic::AtomicU32::new(time_scale.max(1))),
         };
-        tokio::spawn(runtime.clone().tick(alarms, cancel));
+        tasks.spawn(runtime.clone().tick(alarms, cancel));
         runtime
     }
 

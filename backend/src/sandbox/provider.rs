@@ -14,6 +14,7 @@ use shared::transcript::Party;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::lockout::Lockout;
 use super::poll_guard::PollGuard;
@@ -90,13 +91,14 @@ impl Listen {
 }
 
 impl SandboxProvider {
-    /// Binds every listener of `listen` and starts serving until `cancel`. The CA and certificate
-    /// live in `tls_dir`; policies and mailboxes in `store`.
+    /// Binds every listener of `listen` and starts serving on `tasks` until `cancel`. The CA and
+    /// certificate live in `tls_dir`; policies and mailboxes in `store`.
     pub async fn start(
         listen: &Listen,
         store: &Store,
         tls_dir: &Path,
         cancel: CancellationToken,
+        tasks: &TaskTracker,
     ) -> anyhow::Result<Self> {
         let policy: SandboxPolicy = store.load(POLICY_KEY)?.unwrap_or_default();
         let tls = SandboxTls::load_or_create(tls_dir)?;
@@ -142,13 +144,19 @@ impl SandboxProvider {
         };
         provider.apply_poll_gap();
         for (service, listener) in listeners {
-            provider.spawn_listener(service, listener, cancel.child_token());
+            provider.spawn_listener(service, listener, cancel.child_token(), tasks);
         }
         tracing::info!(endpoints = ?provider.inner.endpoints, "sandbox ISP listening");
         Ok(provider)
     }
 
-    fn spawn_listener(&self, service: MailService, listener: TcpListener, stop: CancellationToken) {
+    fn spawn_listener(
+        &self,
+        service: MailService,
+        listener: TcpListener,
+        stop: CancellationToken,
+        tasks: &TaskTracker,
+    ) {
         let inner = &self.inner;
         let task = match service {
             MailService::Pop3 | MailService::Pop3s => {
@@ -164,7 +172,7 @@ impl SandboxProvider {
                 ctx.lockout = inner.lockout.clone();
                 ctx.poll_guard = inner.poll_guard.clone();
                 ctx.shutdown = stop;
-                tokio::spawn(pop3::serve(listener, ctx))
+                tasks.spawn(pop3::serve(listener, ctx))
             }
             MailService::Smtp | MailService::Submission | MailService::Smtps => {
                 let index = SMTP_SERVICES
@@ -180,7 +188,7 @@ impl SandboxProvider {
                 ctx.tls = Some(inner.tls.acceptor());
                 ctx.implicit_tls = service.implicit_tls();
                 ctx.lockout = inner.lockout.clone();
-                tokio::spawn(async move {
+                tasks.spawn(async move {
                     // Dropping the server's future closes its connections.
                     tokio::select! {
                         () = stop.cancelled() => {}
@@ -190,7 +198,7 @@ impl SandboxProvider {
                 })
             }
         };
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             match task.await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => {

@@ -165,7 +165,7 @@ where
                     break;
                 }
                 Some(Ok(frame)) => match admit(&frame, &mut limits) {
-                    Ok(()) => perform(answer(frame, &simulation), &later),
+                    Ok(()) => perform(answer(frame, &simulation), &later, &simulation),
                     Err(refused) => Some(ServerMsg::Error(refused)),
                 },
             },
@@ -208,14 +208,14 @@ impl Effect {
     }
 }
 
-/// Performs an effect: the one place where background work is spawned; returns what to write
-/// now.
-fn perform(effect: Effect, answers: &Answers) -> Option<ServerMsg> {
+/// Performs an effect: the one place where background work is spawned (beside the simulation,
+/// which stops it at shutdown); returns what to write now.
+fn perform(effect: Effect, answers: &Answers, simulation: &Simulation) -> Option<ServerMsg> {
     match effect {
         Effect::Nothing => None,
         Effect::Answer(msg) => Some(msg),
         Effect::Background(work) => {
-            tokio::spawn(work(answers.clone()));
+            simulation.spawn(work(answers.clone()));
             None
         }
     }
@@ -539,9 +539,16 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(CancellationToken::new(), None, None, None, None);
+        let simulation = Simulation::start(
+            CancellationToken::new(),
+            &tokio_util::task::TaskTracker::new(),
+            None,
+            None,
+            None,
+            None,
+        );
         let (later, _answers) = tokio::sync::mpsc::channel(1);
-        let answer = |frame| perform(answer(frame, &simulation), &later);
+        let answer = |frame| perform(answer(frame, &simulation), &later, &simulation);
         assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
         assert_eq!(
             answer(text(r#"{"type":"ping","nonce":5}"#)),
@@ -572,7 +579,14 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(cancel.clone(), None, None, None, None);
+        let simulation = Simulation::start(
+            cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
+            None,
+            None,
+            None,
+            None,
+        );
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));

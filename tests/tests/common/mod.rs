@@ -4,12 +4,14 @@
 //!   for pushed state;
 //! - [`sandbox`]: one sandbox mail server (SMTP or POP3) or the whole sandbox ISP, built for a test
 //!   on free ports with its own data directory;
-//! - [`process`]: outside programs as independent clients (Python's mail libraries, curl).
+//! - [`process`]: outside programs as independent clients (Python's mail libraries, curl);
+//! - [`binary`]: the back end's real binary as a child process, to kill or to signal.
 //!
 //! Every wait is bounded by [`WAIT`] and waits for an event or a condition, never for time.
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod binary;
 pub mod process;
 pub mod sandbox;
 pub mod server;

@@ -151,6 +151,7 @@ impl Builder {
             &store,
             &dir.path().join("tls"),
             cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
         )
         .await
         .unwrap();

@@ -239,6 +239,7 @@ mod tests {
             Arc::new(EchoLayer),
             EngineOptions::default(),
             cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
         )
         .unwrap()
     }
@@ -252,8 +253,14 @@ mod tests {
         let mut plant = Plant::default_plant();
         plant.simulate("DOOR1", Value::Digital(true)).unwrap();
         assert_eq!(plant.evaluate_alarms(0).len(), 1);
-        let runtime =
-            PlantRuntime::start(plant, store.clone(), 1, Arc::new(|_| {}), cancel.clone());
+        let runtime = PlantRuntime::start(
+            plant,
+            store.clone(),
+            1,
+            Arc::new(|_| {}),
+            cancel.clone(),
+            &tokio_util::task::TaskTracker::new(),
+        );
         let engine = engine_on(&store, &cancel);
         engine.attach_plant(runtime.subscribe());
         assert!(
