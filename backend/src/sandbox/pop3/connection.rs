@@ -17,8 +17,9 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, DotStuffer, Input, LineBuffer, ParseError, Refusal, Response};
+use super::protocol::{self, DotStuffer, ParseError, Refusal, Response};
 use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, authorize};
+use crate::mail::line::{LineBuffer, LineEvent};
 use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::{Accounts, DOMAIN};
 use crate::sandbox::lockout::Lockout;
@@ -244,7 +245,7 @@ impl Connection {
         self.send(&mut stream, &session.greeting()).await?;
         stream.flush().await?;
 
-        let mut lines = LineBuffer::default();
+        let mut lines = LineBuffer::new(protocol::MAX_LINE);
         let mut masker = crate::mail::SecretMasker::default();
         let mut inputs = Vec::new();
         let mut buf = vec![0u8; READ_SIZE];
@@ -276,11 +277,11 @@ impl Connection {
             let mut upgrade = false;
             for input in inputs.drain(..) {
                 let reply = match input {
-                    Input::TooLong => {
+                    LineEvent::TooLong => {
                         self.transcript.client("(over-long line discarded)");
                         session.unparsable(ParseError::TooLong)
                     }
-                    Input::Line(line) => {
+                    LineEvent::Line(line) => {
                         self.transcript.client(&masker.mask(&line));
                         match protocol::parse(&line) {
                             Ok(command) => session.handle(command),

@@ -1,6 +1,6 @@
 //! The SMTP wire format, without state or I/O: command lines in, replies out.
 //!
-//! - [`LineBuffer`] frames command lines incrementally and never holds more than one line of
+//! - Command lines are framed by the shared [`crate::mail::line::LineBuffer`], bounded by
 //!   [`MAX_COMMAND_LINE`] octets (RFC 5321 4.5.3.1.4); longer lines are discarded and reported.
 //! - [`parse_command`] turns one line into a [`Command`]; the grammar work (addresses, ESMTP
 //!   parameters, AUTH mechanisms) is done by the `smtp-proto` crate, this module narrows its
@@ -25,63 +25,6 @@ use crate::mail::clock;
 pub const MAX_COMMAND_LINE: usize = 512;
 /// Longest text line of a message, CRLF included (RFC 5321 4.5.3.1.6).
 pub const MAX_TEXT_LINE: usize = 1000;
-
-// ---------------------------------------------------------------------------------------------
-// Command lines
-
-/// What [`LineBuffer::push`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineEvent {
-    /// A complete line, without its line ending.
-    Line(Vec<u8>),
-    /// A line longer than [`MAX_COMMAND_LINE`] ended; its octets were discarded.
-    TooLong,
-}
-
-/// Collects one command line at a time from arbitrary chunks of input.
-#[derive(Debug, Default)]
-pub struct LineBuffer {
-    line: Vec<u8>,
-    overflowed: bool,
-}
-
-impl LineBuffer {
-    /// Takes octets from `input` up to and including the first LF. Returns how many were taken
-    /// and, if a line ended, the line. Octets after that LF are left for the next call.
-    pub fn push(&mut self, input: &[u8]) -> (usize, Option<LineEvent>) {
-        let (taken, complete) = match input.iter().position(|&b| b == b'\n') {
-            Some(lf) => (&input[..lf], true),
-            None => (input, false),
-        };
-        // The content may use MAX_COMMAND_LINE minus the CRLF.
-        if !self.overflowed && self.line.len() + taken.len() <= MAX_COMMAND_LINE - 2 + 1 {
-            self.line.extend_from_slice(taken);
-        } else {
-            self.overflowed = true;
-            self.line.clear();
-        }
-        if !complete {
-            return (taken.len(), None);
-        }
-        if self.line.last() == Some(&b'\r') {
-            self.line.pop();
-        }
-        let event =
-            if std::mem::take(&mut self.overflowed) || self.line.len() > MAX_COMMAND_LINE - 2 {
-                self.line.clear();
-                LineEvent::TooLong
-            } else {
-                LineEvent::Line(std::mem::take(&mut self.line))
-            };
-        (taken.len() + 1, Some(event))
-    }
-
-    /// Forgets a partial line (after STARTTLS nothing sent in plaintext may be used).
-    pub fn clear(&mut self) {
-        self.line.clear();
-        self.overflowed = false;
-    }
-}
 
 /// An AUTH mechanism named by the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -884,40 +827,6 @@ mod tests {
         for (line, expected) in cases {
             assert_eq!(parse(line), expected, "{line:?}");
         }
-    }
-
-    #[test]
-    fn lines_are_framed_across_chunks_and_bounded() {
-        let mut buffer = LineBuffer::default();
-        assert_eq!(buffer.push(b"NO"), (2, None));
-        assert_eq!(
-            buffer.push(b"OP\r\nQUIT\r\n"),
-            (4, Some(LineEvent::Line(b"NOOP".to_vec())))
-        );
-        assert_eq!(
-            buffer.push(b"QUIT\n"),
-            (5, Some(LineEvent::Line(b"QUIT".to_vec())))
-        );
-
-        // 510 octets of content plus CRLF is the longest allowed line.
-        let longest = [b"NOOP ".as_slice(), &[b'x'; 505], b"\r\n"].concat();
-        assert_eq!(longest.len(), MAX_COMMAND_LINE);
-        let (_, event) = buffer.push(&longest);
-        assert!(matches!(event, Some(LineEvent::Line(l)) if l.len() == 510));
-
-        let too_long = [b"NOOP ".as_slice(), &[b'x'; 506], b"\r\n"].concat();
-        assert_eq!(buffer.push(&too_long).1, Some(LineEvent::TooLong));
-
-        // A huge line in many chunks never grows the buffer past one line.
-        for _ in 0..100 {
-            assert_eq!(buffer.push(&[b'y'; 100]), (100, None));
-            assert!(buffer.line.capacity() <= 2 * MAX_COMMAND_LINE);
-        }
-        assert_eq!(buffer.push(b"\r\nNOOP\r\n"), (2, Some(LineEvent::TooLong)));
-        assert_eq!(
-            buffer.push(b"NOOP\r\n").1,
-            Some(LineEvent::Line(b"NOOP".to_vec()))
-        );
     }
 
     fn read_all(input: &[u8], limit: usize) -> (usize, Option<Received>) {
