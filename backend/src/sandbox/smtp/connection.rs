@@ -119,15 +119,26 @@ impl SmtpContext {
     }
 
     /// Why `settings` cannot be served by this listener, if they cannot.
-    pub fn check(&self, settings: &SmtpSettings) -> Result<(), String> {
+    pub fn check(&self, settings: &SmtpSettings) -> Result<(), Misconfigured> {
         if self.tls.is_none() && self.implicit_tls {
-            return Err("implicit TLS needs a certificate".into());
+            return Err(Misconfigured::ImplicitTlsWithoutCertificate);
         }
         if self.tls.is_none() && settings.policy.starttls == StartTls::Required {
-            return Err("STARTTLS is required but there is no certificate".into());
+            return Err(Misconfigured::StartTlsWithoutCertificate);
         }
         Ok(())
     }
+}
+
+/// Why a listener cannot serve its settings; every client is then told 421.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Misconfigured {
+    /// The `smtps` port without a server certificate.
+    #[error("implicit TLS needs a certificate")]
+    ImplicitTlsWithoutCertificate,
+    /// A policy requiring STARTTLS without a server certificate.
+    #[error("STARTTLS is required but there is no certificate")]
+    StartTlsWithoutCertificate,
 }
 
 /// Serves SMTP on `listener` until the task is dropped; open connections end with it.
