@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +21,7 @@ use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, author
 use crate::mail::line::{LineBuffer, LineEvent};
 use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::{Accounts, DOMAIN};
+use crate::sandbox::listener::accept_loop;
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::{MailStore, MailboxLock};
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
@@ -148,27 +148,15 @@ pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
             "implicit TLS needs a certificate (tls is None)",
         ));
     }
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = ctx.shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Replies are written in pieces; Nagle plus the client's delayed ACK
-                    // would add ~40 ms to each.
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(handle_connection(stream, peer, ctx.clone()));
-                }
-                Err(error) => {
-                    // Out of descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "pop3 accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    connections.shutdown().await;
+    let busy = Refusal::TooManyConnections.response().to_wire();
+    accept_loop(
+        listener,
+        &ctx.shutdown.clone(),
+        "POP3",
+        busy,
+        |stream, peer| handle_connection(stream, peer, ctx.clone()),
+    )
+    .await;
     Ok(())
 }
 

@@ -162,6 +162,8 @@ pub enum Refusal {
     Idle,
     /// The client made [`crate::sandbox::pop3::session::MAX_ERRORS`] errors.
     TooManyErrors,
+    /// The server is serving as many connections as it will; sent before closing.
+    TooManyConnections,
     /// The account polls too often and is suspended for a while.
     PollingTooOften,
 }
@@ -197,6 +199,10 @@ impl Refusal {
             Refusal::UpdateFailed => (Some(RespCode::SysTemp), "some deleted messages not removed"),
             Refusal::Idle => (None, "idle for too long, closing"),
             Refusal::TooManyErrors => (None, "too many errors, closing"),
+            Refusal::TooManyConnections => (
+                Some(RespCode::SysTemp),
+                "too many connections, try again later",
+            ),
             Refusal::PollingTooOften => (
                 Some(RespCode::SysTemp),
                 "account suspended for a while: the mailbox is polled too often",

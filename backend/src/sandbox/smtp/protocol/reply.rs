@@ -180,6 +180,15 @@ pub fn misconfigured(host: &str) -> Reply {
     )
 }
 
+/// The server turns a client away: it serves as many connections as it will.
+pub fn too_many_connections(host: &str) -> Reply {
+    Reply::new(
+        421,
+        Some("4.7.0"),
+        format!("{host} Error: too many connections"),
+    )
+}
+
 /// The server closes an idle session.
 pub fn idle_timeout(host: &str) -> Reply {
     Reply::new(
