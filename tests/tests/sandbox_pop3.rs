@@ -827,6 +827,26 @@ async fn an_idle_client_is_logged_out_without_deleting() {
 }
 
 #[tokio::test]
+async fn a_client_that_never_reads_its_replies_is_cut_off() {
+    let server = Sandbox::builder()
+        .idle_timeout(Duration::from_millis(500))
+        .pop3()
+        .await;
+    let mut log = server.dialogue.subscribe();
+    let line = [&[b'x'; 998][..], b"\r\n"].concat();
+    let message = [&b"Subject: big\r\n\r\n"[..], &line.repeat(1024)].concat();
+    let uid = server.deliver(KARACRIX, &message);
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
+    // About 64 MB of replies, far more than the socket buffers between the two ends hold.
+    raw.send(&b"RETR 1\r\n".repeat(64)).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
+    assert_eq!(server.uids(KARACRIX), vec![uid]);
+    drop(raw);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn the_connection_over_the_limit_is_told_so_and_closed() {
     let server = Sandbox::builder().pop3().await;
     let mut served = Vec::new();

@@ -187,6 +187,14 @@ type Socket = crate::tls::stream::MaybeTls<TlsStream<TcpStream>>;
 /// The socket with its reply buffer; flushed once the commands read so far are answered.
 type Stream = BufWriter<Socket>;
 
+/// How answering the commands read so far ended.
+enum Answered {
+    Continue,
+    StartTls,
+    /// The connection is over; the note says how.
+    Ended(&'static str),
+}
+
 /// What the read loop does after a reply.
 enum Flow {
     Continue,
@@ -262,41 +270,22 @@ impl Connection {
             if !inputs.is_empty() {
                 deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
             }
-            let mut upgrade = false;
-            for input in inputs.drain(..) {
-                let reply = match input {
-                    LineEvent::TooLong => {
-                        self.transcript.client("(over-long line discarded)");
-                        session.unparsable(ParseError::TooLong)
-                    }
-                    LineEvent::Line(line) => {
-                        self.transcript.client(&masker.mask(&line));
-                        match protocol::parse(&line) {
-                            Ok(command) => session.handle(command),
-                            Err(error) => session.unparsable(error),
-                        }
-                    }
-                };
-                match self.perform(&mut stream, &mut session, reply).await? {
-                    Flow::Continue => {}
-                    Flow::StartTls => {
-                        // Anything pipelined behind STLS was sent in clear: drop it.
-                        upgrade = true;
-                        break;
-                    }
-                    Flow::Close => {
-                        self.close(&mut stream).await;
-                        return Ok(if session.state_name() == "CLOSED" {
-                            "closed after QUIT"
-                        } else {
-                            "closed"
-                        });
-                    }
-                    Flow::Drop => return Ok("connection dropped mid-transfer (fault)"),
-                }
-            }
+            // A client that sends commands but never reads the replies cannot hold the
+            // connection: the replies must be taken within the idle timeout too.
+            let answered = tokio::time::timeout(
+                self.ctx.idle_timeout,
+                self.answer(&mut stream, &mut session, &mut masker, &mut inputs),
+            )
+            .await;
+            let upgrade = match answered {
+                Err(_elapsed) => return Ok("closed: the client does not take its replies"),
+                Ok(answered) => match answered? {
+                    Answered::Continue => false,
+                    Answered::StartTls => true,
+                    Answered::Ended(note) => return Ok(note),
+                },
+            };
             inputs.clear();
-            stream.flush().await?;
             if upgrade {
                 lines.clear();
                 let Socket::Plain(tcp) = stream.into_inner() else {
@@ -312,6 +301,53 @@ impl Connection {
                 deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
             }
         }
+    }
+
+    /// Answers the commands read so far and sends the replies.
+    async fn answer(
+        &mut self,
+        stream: &mut Stream,
+        session: &mut Session,
+        masker: &mut crate::mail::SecretMasker,
+        inputs: &mut Vec<LineEvent>,
+    ) -> io::Result<Answered> {
+        let mut answered = Answered::Continue;
+        for input in inputs.drain(..) {
+            let reply = match input {
+                LineEvent::TooLong => {
+                    self.transcript.client("(over-long line discarded)");
+                    session.unparsable(ParseError::TooLong)
+                }
+                LineEvent::Line(line) => {
+                    self.transcript.client(&masker.mask(&line));
+                    match protocol::parse(&line) {
+                        Ok(command) => session.handle(command),
+                        Err(error) => session.unparsable(error),
+                    }
+                }
+            };
+            match self.perform(stream, session, reply).await? {
+                Flow::Continue => {}
+                // Anything pipelined behind STLS was sent in clear: it is dropped with `inputs`.
+                Flow::StartTls => {
+                    answered = Answered::StartTls;
+                    break;
+                }
+                Flow::Close => {
+                    self.close(stream).await;
+                    return Ok(Answered::Ended(if session.state_name() == "CLOSED" {
+                        "closed after QUIT"
+                    } else {
+                        "closed"
+                    }));
+                }
+                Flow::Drop => {
+                    return Ok(Answered::Ended("connection dropped mid-transfer (fault)"));
+                }
+            }
+        }
+        stream.flush().await?;
+        Ok(answered)
     }
 
     async fn handshake(
@@ -497,9 +533,12 @@ impl Connection {
     }
 
     async fn close(&self, stream: &mut Stream) {
-        // The client may already be gone; there is nothing left to tell it.
-        let _ = stream.flush().await;
-        let _ = stream.shutdown().await;
+        // The client may already be gone, or not reading; there is nothing left to tell it.
+        let _ = tokio::time::timeout(self.ctx.idle_timeout, async {
+            stream.flush().await?;
+            stream.shutdown().await
+        })
+        .await;
     }
 }
 
