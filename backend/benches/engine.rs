@@ -13,10 +13,10 @@ use backend::engine::executor::PlantCommands;
 use backend::engine::{Engine, EngineOptions};
 use backend::plant::Plant;
 use backend::plant::runtime::PlantRuntime;
-use common::Sandbox;
+use common::{Sandbox, submission_settings};
 use shared::engine::EngineState;
 use shared::sandbox::Op25b;
-use shared::settings::{MailSettings, PasswordChange};
+use shared::settings::PasswordChange;
 use tokio::sync::watch;
 
 const SYSTEM: &str = "karacrix@sandbox.test";
@@ -76,11 +76,8 @@ async fn main() {
         &tokio_util::task::TaskTracker::new(),
     )
     .unwrap();
-    let mut settings = MailSettings::sandbox_demo();
+    let mut settings = submission_settings();
     settings.receive_interval_min = 1440; // only "receive now" polls
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
     engine
         .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
         .unwrap();

@@ -19,10 +19,10 @@ use backend::engine::ledger::{Ledger, message_id_key};
 use backend::plant::{PlantState, STORE_KEY};
 use backend::store::Store;
 use common::binary::Instance;
-use common::{Client, Env, sandbox_env, sandbox_python};
+use common::{Client, Env, sandbox_env, sandbox_python, submission_settings};
 use shared::ServerMsg;
 use shared::points::Value;
-use shared::settings::{MailSettings, PasswordChange};
+use shared::settings::PasswordChange;
 
 // Enough that every kill lands while the engine still has mail to work through: half the
 // kills come after a commit of up to 100 mails (a batch).
@@ -215,10 +215,7 @@ async fn killing_the_engine_anywhere_loses_nothing_and_repeats_nothing() {
 
     // The mailbox fills before the engine is configured, so every kill hits real work.
     sandbox_python(QUEUE_MAILS, &env).await;
-    let mut settings = MailSettings::sandbox_demo();
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
+    let settings = submission_settings();
     client
         .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .await;

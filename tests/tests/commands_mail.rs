@@ -6,9 +6,11 @@
 
 mod common;
 
-use common::{Backend, Client, Env, sandbox_env, sandbox_python};
+use common::{
+    Backend, Client, Env, read_mailbox, sandbox_env, sandbox_python, submission_settings,
+};
 use shared::points::{PointSnapshot, Value};
-use shared::settings::{MailSettings, PasswordChange};
+use shared::settings::PasswordChange;
 use shared::status::MailStatus;
 use shared::{ClientMsg, ServerMsg};
 
@@ -59,50 +61,6 @@ s.quit()
 print("sent")
 "#;
 
-const READ: &str = r#"
-import json
-from email import policy
-from email.parser import BytesParser
-p = pop3("operator")
-count, _ = p.stat()
-for i in range(1, count + 1):
-    _, lines, _ = p.retr(i)
-    msg = BytesParser(policy=policy.default).parsebytes(b"\r\n".join(lines))
-    part = msg.get_body(preferencelist=("plain",))
-    print(json.dumps({
-        "subject": str(msg["Subject"]),
-        "charset": part.get_content_charset(),
-        "in_reply_to": str(msg["In-Reply-To"] or ""),
-        "body": part.get_content(),
-    }, ensure_ascii=False))
-p.quit()
-"#;
-
-#[derive(Debug)]
-struct Reply {
-    subject: String,
-    charset: String,
-    in_reply_to: String,
-    body: String,
-}
-
-async fn phone_inbox(env: &Env) -> Vec<Reply> {
-    sandbox_python(READ, env)
-        .await
-        .lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-            Reply {
-                subject: s("subject"),
-                charset: s("charset"),
-                in_reply_to: s("in_reply_to"),
-                body: s("body"),
-            }
-        })
-        .collect()
-}
-
 async fn setup(time_scale: u32, pin: &str) -> (Backend, Client, Env) {
     let backend = Backend::start(|c| {
         c.time_scale = time_scale;
@@ -111,11 +69,8 @@ async fn setup(time_scale: u32, pin: &str) -> (Backend, Client, Env) {
     .await;
     let mut client = backend.client().await;
     let env = sandbox_env(&client.sandbox().await, backend.data.path());
-    let mut settings = MailSettings::sandbox_demo();
+    let mut settings = submission_settings();
     settings.receive_interval_min = 60;
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
     settings.command_pin = pin.into();
     client
         .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
@@ -153,7 +108,7 @@ async fn every_encoding_is_understood_and_answered_in_kind() {
         })
         .await;
 
-    let replies = phone_inbox(&env).await;
+    let replies = read_mailbox(&env, "operator").await;
     assert_eq!(replies.len(), 7, "no reply to the stranger: {replies:#?}");
     let reply = |n: u32| {
         replies
@@ -222,7 +177,7 @@ async fn a_wrong_or_missing_pin_executes_nothing_and_answers_nothing() {
             s.executed == 1 && !s.status.is_error()
         })
         .await;
-    assert!(phone_inbox(&env).await.is_empty());
+    assert!(read_mailbox(&env, "operator").await.is_empty());
     point(&mut client, "PUMP1", |p| p.value == Value::Digital(false)).await;
 
     let with_pin = r#"
@@ -237,7 +192,7 @@ s.quit()
     client
         .engine_until("the reply sent", |s| s.executed == 2 && s.outbox == 0)
         .await;
-    let replies = phone_inbox(&env).await;
+    let replies = read_mailbox(&env, "operator").await;
     assert_eq!(replies.len(), 1);
     assert!(!replies[0].body.contains("2468"), "the PIN is never quoted");
     point(&mut client, "PUMP1", |p| p.value == Value::Digital(true)).await;
@@ -269,7 +224,7 @@ async fn alarms_are_mailed_once_per_transition_not_per_wobble() {
         client
             .engine_until("the outbox empty", |s| s.outbox == 0)
             .await;
-        let inbox = phone_inbox(&env).await;
+        let inbox = read_mailbox(&env, "operator").await;
         if inbox.iter().any(|r| r.subject.contains("DOOR1")) {
             door_mail = Some(inbox);
             break;

@@ -4,39 +4,18 @@
 
 mod common;
 
-use common::{Backend, Env, Sandbox, sandbox_env, sandbox_python};
+use common::{
+    Backend, Sandbox, phone_sends, read_mailbox, sandbox_env, sandbox_python, submission_settings,
+};
 use shared::engine::EngineState;
 use shared::sandbox::Op25b;
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::{MailError, MailStatus};
 use shared::{ClientMsg, ServerMsg};
 
-const PHONE_SENDS: &str = r#"
-s = submission("operator")
-s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"],
-           b"From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\n"
-           b"Subject: LIST\r\nMessage-ID: <cmd-1@phone.sandbox.test>\r\n\r\nLIST\r\n")
-s.quit()
-print("sent")
-"#;
-
-const PHONE_READS: &str = r#"
-p = pop3(os.environ["USER"])
-count, _ = p.stat()
-print("count:", count)
-for i in range(1, count + 1):
-    _, lines, _ = p.retr(i)
-    for l in lines:
-        if l.split(b":")[0] in (b"Subject", b"In-Reply-To", b"From"):
-            print(l.decode())
-p.quit()
-"#;
-
-async fn mailbox(env: &Env, user: &str) -> String {
-    let mut env = env.clone();
-    env.insert("USER".into(), user.into());
-    sandbox_python(PHONE_READS, &env).await
-}
+/// The phone's command mail.
+const COMMAND: &str = "From: operator@sandbox.test\r\nTo: karacrix@sandbox.test\r\n\
+    Subject: LIST\r\nMessage-ID: <cmd-1@phone.sandbox.test>\r\n\r\nLIST\r\n";
 
 fn is_error(state: &EngineState, error: MailError) -> bool {
     matches!(&state.status, MailStatus::Error { error: e, .. } if *e == error)
@@ -57,7 +36,7 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
             PasswordChange::Set("karacrix-pass".into()),
         )
         .await;
-    assert!(sandbox_python(PHONE_SENDS, &env).await.contains("sent"));
+    phone_sends(&env, &[COMMAND.into()]).await;
     client.send(ClientMsg::ReceiveNow).await;
     let state = client
         .engine_until("the OP25B timeout", |s| is_error(s, MailError::Timeout))
@@ -73,7 +52,7 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
         .expect("the error stands during the retry");
     assert_eq!(standing.error, MailError::Timeout);
     assert!(
-        mailbox(&env, "karacrix").await.contains("count: 0"),
+        read_mailbox(&env, "karacrix").await.is_empty(),
         "read mail is deleted"
     );
 
@@ -90,14 +69,12 @@ async fn op25b_times_out_on_smtp_and_submission_with_auth_login_recovers() {
         })
         .await;
     assert_eq!(state.executed, 1, "nothing ran twice");
-    let phone = mailbox(&env, "operator").await;
+    let phone = read_mailbox(&env, "operator").await;
     // One reply; an alarm the plant drifted into before the first RST may arrive beside it.
-    assert_eq!(phone.matches("Subject: Re: LIST").count(), 1, "{phone}");
-    assert_eq!(phone.matches("In-Reply-To:").count(), 1, "{phone}");
-    assert!(
-        phone.contains("In-Reply-To: <cmd-1@phone.sandbox.test>"),
-        "{phone}"
-    );
+    let replies: Vec<_> = phone.iter().filter(|m| !m.in_reply_to.is_empty()).collect();
+    assert_eq!(replies.len(), 1, "{phone:?}");
+    assert!(replies[0].subject.starts_with("Re: LIST"), "{phone:?}");
+    assert_eq!(replies[0].in_reply_to, "<cmd-1@phone.sandbox.test>");
     backend.stop().await;
 }
 
@@ -257,10 +234,7 @@ async fn the_connection_test_tries_unsaved_settings_step_by_step_and_applies_not
     let backend = Backend::fast().await;
     let mut client = backend.client().await;
     client.sandbox().await;
-    let mut settings = MailSettings::sandbox_demo();
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
+    let settings = submission_settings();
     let outcome = |report: &TestReport, step: Step| {
         report
             .steps
@@ -372,11 +346,8 @@ s.quit()
         &env,
     )
     .await;
-    let mut settings = MailSettings::sandbox_demo();
+    let mut settings = submission_settings();
     settings.receive_interval_min = 1440;
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
     client
         .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .await;

@@ -7,50 +7,15 @@
 
 mod common;
 
-use common::{Backend, Client, Env, sandbox_env, sandbox_python};
+use common::{
+    Backend, Client, Env, Mail, phone_sends, read_mailbox, sandbox_env, submission_settings,
+};
 use shared::engine::{EngineState, Hold};
 use shared::points::Value;
 use shared::settings::{MailSettings, PasswordChange};
 use shared::status::MailStatus;
 use shared::transcript::{Direction, Party, Service};
 use shared::{ClientMsg, ServerMsg};
-
-/// Sends the raw mails of `MAILS` (a JSON list of strings) through submission as the operator.
-const SEND: &str = r#"
-import json, os
-s = submission("operator")
-for raw in json.loads(os.environ["MAILS"]):
-    s.sendmail("operator@sandbox.test", ["karacrix@sandbox.test"], raw.encode("utf-8"))
-s.quit()
-print("sent")
-"#;
-
-/// The mails in `USER`'s mailbox (left there), one JSON object a line.
-const READ: &str = r#"
-import json, os
-from email import policy
-from email.parser import BytesParser
-p = pop3(os.environ["USER"])
-count, _ = p.stat()
-for i in range(1, count + 1):
-    _, lines, _ = p.retr(i)
-    msg = BytesParser(policy=policy.default).parsebytes(b"\r\n".join(lines))
-    print(json.dumps({
-        "subject": str(msg["Subject"]),
-        "to": str(msg["To"]),
-        "auto_submitted": str(msg["Auto-Submitted"] or ""),
-        "body": msg.get_body(preferencelist=("plain",)).get_content(),
-    }, ensure_ascii=False))
-p.quit()
-"#;
-
-#[derive(Debug)]
-struct Mail {
-    subject: String,
-    to: String,
-    auto_submitted: String,
-    body: String,
-}
 
 const OWN: &str = "karacrix@sandbox.test";
 const PHONE: &str = "operator@sandbox.test";
@@ -81,11 +46,8 @@ async fn rig(replies_per_hour: u32, edit: impl FnOnce(&mut MailSettings)) -> Rig
     .await;
     let mut client = backend.client().await;
     let env = sandbox_env(&client.sandbox().await, backend.data.path());
-    let mut settings = MailSettings::sandbox_demo();
+    let mut settings = submission_settings();
     settings.receive_interval_min = 60;
-    settings.smtp_service = "submission".into();
-    settings.smtp_auth_login = true;
-    settings.pop_before_smtp = false;
     // A whole domain allowed, as sites do: the system's own address and MAILER-DAEMON included.
     settings.allowed_senders = vec!["@sandbox.test".into()];
     edit(&mut settings);
@@ -114,28 +76,11 @@ fn cycles(state: &EngineState) -> Option<u64> {
 
 impl Rig {
     async fn send(&self, mails: &[String]) {
-        let mut env = self.env.clone();
-        env.insert("MAILS".into(), serde_json::to_string(mails).unwrap());
-        assert!(sandbox_python(SEND, &env).await.contains("sent"));
+        phone_sends(&self.env, mails).await;
     }
 
     async fn mailbox(&self, user: &str) -> Vec<Mail> {
-        let mut env = self.env.clone();
-        env.insert("USER".into(), user.into());
-        sandbox_python(READ, &env)
-            .await
-            .lines()
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-                Mail {
-                    subject: s("subject"),
-                    to: s("to"),
-                    auto_submitted: s("auto_submitted"),
-                    body: s("body"),
-                }
-            })
-            .collect()
+        read_mailbox(&self.env, user).await
     }
 
     /// Runs one receive cycle to its end with the outbox empty; returns the state and the

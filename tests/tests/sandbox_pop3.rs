@@ -7,6 +7,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use backend::sandbox::listener::MAX_CONNECTIONS;
 use backend::sandbox::pop3::{FaultStage, Pop3Faults};
 use common::sandbox::wait_for_session_end;
 use common::{Env, Sandbox, WAIT, curl, python_args};
@@ -822,6 +823,46 @@ async fn an_idle_client_is_logged_out_without_deleting() {
     assert_eq!(raw.rest().await, b"-ERR idle for too long, closing\r\n");
     wait_for_session_end(&mut log, KARACRIX).await;
     assert_eq!(server.uids(KARACRIX), vec![uid]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_replies_is_cut_off() {
+    let server = Sandbox::builder()
+        .idle_timeout(Duration::from_millis(500))
+        .pop3()
+        .await;
+    let mut log = server.dialogue.subscribe();
+    let line = [&[b'x'; 998][..], b"\r\n"].concat();
+    let message = [&b"Subject: big\r\n\r\n"[..], &line.repeat(1024)].concat();
+    let uid = server.deliver(KARACRIX, &message);
+    let mut raw = Raw::connect(&server).await;
+    raw.logged_in("karacrix").await;
+    // About 64 MB of replies, far more than the socket buffers between the two ends hold.
+    raw.send(&b"RETR 1\r\n".repeat(64)).await;
+    wait_for_session_end(&mut log, KARACRIX).await;
+    assert_eq!(server.uids(KARACRIX), vec![uid]);
+    drop(raw);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_connection_over_the_limit_is_told_so_and_closed() {
+    let server = Sandbox::builder().pop3().await;
+    let mut served = Vec::new();
+    for _ in 0..MAX_CONNECTIONS {
+        let mut raw = Raw::connect(&server).await;
+        assert!(raw.line().await.starts_with("+OK "));
+        served.push(raw);
+    }
+    let mut extra = Raw::connect(&server).await;
+    assert_eq!(
+        extra.line().await,
+        "-ERR [SYS/TEMP] too many connections, try again later\r\n"
+    );
+    assert!(extra.rest().await.is_empty(), "closed after the reply");
+    // The connections served go on.
+    assert!(served[0].cmd("CAPA").await.starts_with("+OK"));
     server.stop().await;
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Backend, sandbox_env, sandbox_python};
+use common::{Backend, sandbox_env, sandbox_python, submission_settings};
 use shared::points::Value;
 use shared::sandbox::{Op25b, SandboxPolicy};
 use shared::settings::{MailSettings, PasswordChange};
@@ -146,10 +146,7 @@ async fn starting_an_exercise_returns_every_part_to_its_start() {
     let env = sandbox_env(&client.sandbox().await, backend.data.path());
 
     // A trainee has been busy: settings running, the ISP opened, the pump on, mail answered.
-    let mut settings = MailSettings::sandbox_demo();
-    settings.smtp_service = "submission".into();
-    settings.pop_before_smtp = false;
-    settings.smtp_auth_login = true;
+    let settings = submission_settings();
     client
         .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .await;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cross_protocol;
+pub mod listener;
 pub mod lockout;
 pub mod mailstore;
 pub mod poll_guard;

@@ -188,12 +188,9 @@ impl SandboxProvider {
                 ctx.tls = Some(inner.tls.acceptor());
                 ctx.implicit_tls = service.implicit_tls();
                 ctx.lockout = inner.lockout.clone();
+                ctx.shutdown = stop;
                 tasks.spawn(async move {
-                    // Dropping the server's future closes its connections.
-                    tokio::select! {
-                        () = stop.cancelled() => {}
-                        () = smtp::serve(listener, ctx) => {}
-                    }
+                    smtp::serve(listener, ctx).await;
                     Ok(())
                 })
             }

@@ -42,6 +42,37 @@ impl fmt::Display for ExerciseFileError {
 
 impl std::error::Error for ExerciseFileError {}
 
+/// What is wrong at one place of an exercise file; its text becomes the
+/// [`ExerciseFileError::message`].
+#[derive(Debug, thiserror::Error)]
+enum Problem {
+    /// The start settings fail the form's own validation (its English message).
+    #[error("{0}")]
+    Settings(String),
+    /// The ISP policy fails its own validation (its English message).
+    #[error("{0}")]
+    Policy(String),
+    #[error("point {0:?} is not in the plant")]
+    UnknownPoint(String),
+    #[error("point {id}: value {value} is not ON, OFF or a number")]
+    PointValue { id: String, value: toml::Value },
+    #[error("notice: {service} is port {port}, not {given}")]
+    NoticePort {
+        service: &'static str,
+        port: u16,
+        given: u16,
+    },
+    #[error("notice: smtp_service {0:?} is not smtp, submission or smtps")]
+    NoticeService(String),
+    #[error("check: point {0:?} is not in the plant")]
+    CheckPoint(String),
+    #[error("check: {0:?} is not an address")]
+    CheckAddress(String),
+    /// An id (`id`, `help`) that is not a slug.
+    #[error("{field} {slug:?} must be 1 to {MAX_ID_CHARS} of a-z, 0-9 and -")]
+    NotASlug { field: &'static str, slug: String },
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawExercise {
@@ -117,11 +148,11 @@ pub fn parse(text: &str, is_point: &dyn Fn(&str) -> bool) -> Result<Exercise, Ex
         line: e.span().map(|span| line_of(text, span.start)),
         message: e.message().trim().to_string(),
     })?;
-    let at = |span: std::ops::Range<usize>, message: String| ExerciseFileError {
+    let at = |span: std::ops::Range<usize>, why: Problem| ExerciseFileError {
         line: Some(line_of(text, span.start)),
-        message,
+        message: why.to_string(),
     };
-    check_id(raw.id.get_ref()).map_err(|why| at(raw.id.span(), why))?;
+    check_slug("id", raw.id.get_ref()).map_err(|why| at(raw.id.span(), why))?;
     check_notice(raw.notice.get_ref()).map_err(|why| at(raw.notice.span(), why))?;
     if raw.check.is_empty() || raw.check.len() > MAX_CHECKS {
         return Err(ExerciseFileError {
@@ -131,7 +162,7 @@ pub fn parse(text: &str, is_point: &dyn Fn(&str) -> bool) -> Result<Exercise, Ex
     }
     for hint in &raw.hint {
         if let Some(help) = &hint.get_ref().help {
-            check_slug(help).map_err(|why| at(hint.span(), format!("help {why}")))?;
+            check_slug("help", help).map_err(|why| at(hint.span(), why))?;
         }
     }
     for check in &raw.check {
@@ -159,17 +190,18 @@ fn start(
         line: Some(line_of(text, span.start)),
         message,
     };
+    let at_problem = |span, why: Problem| at(span, why.to_string());
     let (settings, password) = match &raw.settings {
-        Some(s) => settings(raw.form, s.get_ref()).map_err(|why| at(s.span(), why))?,
+        Some(s) => settings(raw.form, s.get_ref()).map_err(|why| at_problem(s.span(), why))?,
         None => settings(raw.form, &RawSettings::default()).expect("the demo settings are valid"),
     };
     let isp = match &raw.isp {
-        Some(isp) => policy(isp.get_ref()).map_err(|why| at(isp.span(), why))?,
+        Some(isp) => policy(isp.get_ref()).map_err(|why| at_problem(isp.span(), why))?,
         None => SandboxPolicy::default(),
     };
     let mut points = Vec::new();
     for p in &raw.point {
-        let point = start_point(p.get_ref(), is_point).map_err(|why| at(p.span(), why))?;
+        let point = start_point(p.get_ref(), is_point).map_err(|why| at_problem(p.span(), why))?;
         points.push(point);
     }
     for mail in &raw.mail {
@@ -199,7 +231,7 @@ fn start(
 }
 
 /// The start settings: the demo account (or a blank frame (1) and (2)) with the file's values.
-fn settings(form: SettingsStart, raw: &RawSettings) -> Result<(MailSettings, String), String> {
+fn settings(form: SettingsStart, raw: &RawSettings) -> Result<(MailSettings, String), Problem> {
     let mut s = MailSettings::sandbox_demo();
     let mut password = "karacrix-pass".to_string();
     if form == SettingsStart::Blank {
@@ -240,12 +272,12 @@ fn settings(form: SettingsStart, raw: &RawSettings) -> Result<(MailSettings, Str
     if form == SettingsStart::Given
         && let Some(error) = s.validate().first()
     {
-        return Err(error.message(Lang::En));
+        return Err(Problem::Settings(error.message(Lang::En)));
     }
     Ok((s, password))
 }
 
-fn policy(raw: &RawIsp) -> Result<SandboxPolicy, String> {
+fn policy(raw: &RawIsp) -> Result<SandboxPolicy, Problem> {
     let mut p = SandboxPolicy::default();
     macro_rules! take {
         ($($f:ident),*) => {$( if let Some(v) = raw.$f { p.$f = v; } )*};
@@ -259,13 +291,14 @@ fn policy(raw: &RawIsp) -> Result<SandboxPolicy, String> {
         starttls,
         min_poll_minutes
     );
-    p.validate().map_err(|why| why.message(Lang::En))?;
+    p.validate()
+        .map_err(|why| Problem::Policy(why.message(Lang::En)))?;
     Ok(p)
 }
 
-fn start_point(raw: &RawPoint, is_point: &dyn Fn(&str) -> bool) -> Result<StartPoint, String> {
+fn start_point(raw: &RawPoint, is_point: &dyn Fn(&str) -> bool) -> Result<StartPoint, Problem> {
     if !is_point(&raw.id) {
-        return Err(format!("point {:?} is not in the plant", raw.id));
+        return Err(Problem::UnknownPoint(raw.id.clone()));
     }
     let value = match &raw.value {
         toml::Value::Boolean(b) => Value::Digital(*b),
@@ -274,10 +307,10 @@ fn start_point(raw: &RawPoint, is_point: &dyn Fn(&str) -> bool) -> Result<StartP
         toml::Value::String(s) if s.eq_ignore_ascii_case("ON") => Value::Digital(true),
         toml::Value::String(s) if s.eq_ignore_ascii_case("OFF") => Value::Digital(false),
         other => {
-            return Err(format!(
-                "point {}: value {other} is not ON, OFF or a number",
-                raw.id
-            ));
+            return Err(Problem::PointValue {
+                id: raw.id.clone(),
+                value: other.clone(),
+            });
         }
     };
     Ok(StartPoint {
@@ -286,41 +319,32 @@ fn start_point(raw: &RawPoint, is_point: &dyn Fn(&str) -> bool) -> Result<StartP
     })
 }
 
-fn check_notice(n: &AccountNotice) -> Result<(), String> {
+fn check_notice(n: &AccountNotice) -> Result<(), Problem> {
     match MailService::from_name(&n.smtp_service) {
         Some(service) if service.is_smtp() && service.well_known_port() == n.smtp_port => Ok(()),
-        Some(service) if service.is_smtp() => Err(format!(
-            "notice: {} is port {}, not {}",
-            service.name(),
-            service.well_known_port(),
-            n.smtp_port
-        )),
-        _ => Err(format!(
-            "notice: smtp_service {:?} is not smtp, submission or smtps",
-            n.smtp_service
-        )),
+        Some(service) if service.is_smtp() => Err(Problem::NoticePort {
+            service: service.name(),
+            port: service.well_known_port(),
+            given: n.smtp_port,
+        }),
+        _ => Err(Problem::NoticeService(n.smtp_service.clone())),
     }
 }
 
-fn check_condition(when: &Condition, is_point: &dyn Fn(&str) -> bool) -> Result<(), String> {
+fn check_condition(when: &Condition, is_point: &dyn Fn(&str) -> bool) -> Result<(), Problem> {
     match when {
-        Condition::Point { id, .. } if !is_point(id) => {
-            Err(format!("check: point {id:?} is not in the plant"))
-        }
+        Condition::Point { id, .. } if !is_point(id) => Err(Problem::CheckPoint(id.clone())),
         Condition::Delivered { to, .. } | Condition::Handled { from: to, .. }
             if !to.contains('@') =>
         {
-            Err(format!("check: {to:?} is not an address"))
+            Err(Problem::CheckAddress(to.clone()))
         }
         _ => Ok(()),
     }
 }
 
-fn check_id(id: &str) -> Result<(), String> {
-    check_slug(id).map_err(|why| format!("id {why}"))
-}
-
-fn check_slug(id: &str) -> Result<(), String> {
+/// `field` names the id in the message.
+fn check_slug(field: &'static str, id: &str) -> Result<(), Problem> {
     let ok = !id.is_empty()
         && id.chars().count() <= MAX_ID_CHARS
         && id
@@ -329,9 +353,10 @@ fn check_slug(id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{id:?} must be 1 to {MAX_ID_CHARS} of a-z, 0-9 and -"
-        ))
+        Err(Problem::NotASlug {
+            field,
+            slug: id.to_string(),
+        })
     }
 }
 

@@ -6,12 +6,14 @@
 //!   on free ports with its own data directory;
 //! - [`process`]: outside programs as independent clients (Python's mail libraries, curl);
 //! - [`binary`]: the back end's real binary as a child process, to kill or to signal.
+//! - [`phone`]: the phone and its mailbox, played by Python.
 //!
 //! Every wait is bounded by [`WAIT`] and waits for an event or a condition, never for time.
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod binary;
+pub mod phone;
 pub mod process;
 pub mod sandbox;
 pub mod server;
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use shared::sandbox::SandboxInfo;
 
+pub use phone::{Mail, phone_sends, read_mailbox, submission_settings};
 pub use process::{Env, Ran, curl, python, python_args, run, sandbox_python};
 pub use sandbox::{Isp, Sandbox};
 pub use server::{Backend, Client};

@@ -100,17 +100,10 @@ impl Builder {
         if let Some(idle) = self.idle_timeout {
             ctx.idle_timeout = idle;
         }
-        let shutdown = CancellationToken::new();
+        let shutdown = ctx.shutdown.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let stop = shutdown.clone();
-        let task = tokio::spawn(async move {
-            // Dropping the server's future closes its connections.
-            tokio::select! {
-                () = stop.cancelled() => {}
-                () = smtp::serve(listener, ctx) => {}
-            }
-        });
+        let task = tokio::spawn(smtp::serve(listener, ctx));
         parts.into_sandbox(addr, shutdown, task, Some(settings), None)
     }
 

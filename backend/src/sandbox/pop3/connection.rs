@@ -12,15 +12,16 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, DotStuffer, Input, LineBuffer, ParseError, Refusal, Response};
+use super::protocol::{self, DotStuffer, ParseError, Refusal, Response};
 use super::session::{Credentials, LoginOutcome, Reply, Session, TlsState, authorize};
+use crate::mail::line::{LineBuffer, LineEvent};
 use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::{Accounts, DOMAIN};
+use crate::sandbox::listener::accept_loop;
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::{MailStore, MailboxLock};
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
@@ -147,27 +148,15 @@ pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
             "implicit TLS needs a certificate (tls is None)",
         ));
     }
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = ctx.shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Replies are written in pieces; Nagle plus the client's delayed ACK
-                    // would add ~40 ms to each.
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(handle_connection(stream, peer, ctx.clone()));
-                }
-                Err(error) => {
-                    // Out of descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "pop3 accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    connections.shutdown().await;
+    let busy = Refusal::TooManyConnections.response().to_wire();
+    accept_loop(
+        listener,
+        &ctx.shutdown.clone(),
+        "POP3",
+        busy,
+        |stream, peer| handle_connection(stream, peer, ctx.clone()),
+    )
+    .await;
     Ok(())
 }
 
@@ -197,6 +186,14 @@ pub async fn handle_connection(stream: TcpStream, peer: SocketAddr, ctx: Pop3Con
 type Socket = crate::tls::stream::MaybeTls<TlsStream<TcpStream>>;
 /// The socket with its reply buffer; flushed once the commands read so far are answered.
 type Stream = BufWriter<Socket>;
+
+/// How answering the commands read so far ended.
+enum Answered {
+    Continue,
+    StartTls,
+    /// The connection is over; the note says how.
+    Ended(&'static str),
+}
 
 /// What the read loop does after a reply.
 enum Flow {
@@ -244,7 +241,7 @@ impl Connection {
         self.send(&mut stream, &session.greeting()).await?;
         stream.flush().await?;
 
-        let mut lines = LineBuffer::default();
+        let mut lines = LineBuffer::new(protocol::MAX_LINE);
         let mut masker = crate::mail::SecretMasker::default();
         let mut inputs = Vec::new();
         let mut buf = vec![0u8; READ_SIZE];
@@ -273,41 +270,22 @@ impl Connection {
             if !inputs.is_empty() {
                 deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
             }
-            let mut upgrade = false;
-            for input in inputs.drain(..) {
-                let reply = match input {
-                    Input::TooLong => {
-                        self.transcript.client("(over-long line discarded)");
-                        session.unparsable(ParseError::TooLong)
-                    }
-                    Input::Line(line) => {
-                        self.transcript.client(&masker.mask(&line));
-                        match protocol::parse(&line) {
-                            Ok(command) => session.handle(command),
-                            Err(error) => session.unparsable(error),
-                        }
-                    }
-                };
-                match self.perform(&mut stream, &mut session, reply).await? {
-                    Flow::Continue => {}
-                    Flow::StartTls => {
-                        // Anything pipelined behind STLS was sent in clear: drop it.
-                        upgrade = true;
-                        break;
-                    }
-                    Flow::Close => {
-                        self.close(&mut stream).await;
-                        return Ok(if session.state_name() == "CLOSED" {
-                            "closed after QUIT"
-                        } else {
-                            "closed"
-                        });
-                    }
-                    Flow::Drop => return Ok("connection dropped mid-transfer (fault)"),
-                }
-            }
+            // A client that sends commands but never reads the replies cannot hold the
+            // connection: the replies must be taken within the idle timeout too.
+            let answered = tokio::time::timeout(
+                self.ctx.idle_timeout,
+                self.answer(&mut stream, &mut session, &mut masker, &mut inputs),
+            )
+            .await;
+            let upgrade = match answered {
+                Err(_elapsed) => return Ok("closed: the client does not take its replies"),
+                Ok(answered) => match answered? {
+                    Answered::Continue => false,
+                    Answered::StartTls => true,
+                    Answered::Ended(note) => return Ok(note),
+                },
+            };
             inputs.clear();
-            stream.flush().await?;
             if upgrade {
                 lines.clear();
                 let Socket::Plain(tcp) = stream.into_inner() else {
@@ -323,6 +301,53 @@ impl Connection {
                 deadline = tokio::time::Instant::now() + self.ctx.idle_timeout;
             }
         }
+    }
+
+    /// Answers the commands read so far and sends the replies.
+    async fn answer(
+        &mut self,
+        stream: &mut Stream,
+        session: &mut Session,
+        masker: &mut crate::mail::SecretMasker,
+        inputs: &mut Vec<LineEvent>,
+    ) -> io::Result<Answered> {
+        let mut answered = Answered::Continue;
+        for input in inputs.drain(..) {
+            let reply = match input {
+                LineEvent::TooLong => {
+                    self.transcript.client("(over-long line discarded)");
+                    session.unparsable(ParseError::TooLong)
+                }
+                LineEvent::Line(line) => {
+                    self.transcript.client(&masker.mask(&line));
+                    match protocol::parse(&line) {
+                        Ok(command) => session.handle(command),
+                        Err(error) => session.unparsable(error),
+                    }
+                }
+            };
+            match self.perform(stream, session, reply).await? {
+                Flow::Continue => {}
+                // Anything pipelined behind STLS was sent in clear: it is dropped with `inputs`.
+                Flow::StartTls => {
+                    answered = Answered::StartTls;
+                    break;
+                }
+                Flow::Close => {
+                    self.close(stream).await;
+                    return Ok(Answered::Ended(if session.state_name() == "CLOSED" {
+                        "closed after QUIT"
+                    } else {
+                        "closed"
+                    }));
+                }
+                Flow::Drop => {
+                    return Ok(Answered::Ended("connection dropped mid-transfer (fault)"));
+                }
+            }
+        }
+        stream.flush().await?;
+        Ok(answered)
     }
 
     async fn handshake(
@@ -508,9 +533,12 @@ impl Connection {
     }
 
     async fn close(&self, stream: &mut Stream) {
-        // The client may already be gone; there is nothing left to tell it.
-        let _ = stream.flush().await;
-        let _ = stream.shutdown().await;
+        // The client may already be gone, or not reading; there is nothing left to tell it.
+        let _ = tokio::time::timeout(self.ctx.idle_timeout, async {
+            stream.flush().await?;
+            stream.shutdown().await
+        })
+        .await;
     }
 }
 

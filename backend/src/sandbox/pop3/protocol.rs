@@ -1,5 +1,6 @@
-//! POP3 wire format, without I/O: splitting input into bounded lines, parsing a line into a
-//! [`Command`], the catalogue of replies, serializing replies and dot-stuffing message bodies.
+//! POP3 wire format, without I/O: parsing a line into a [`Command`], the catalogue of replies,
+//! serializing replies and dot-stuffing message bodies. Lines are framed by the shared
+//! [`crate::mail::line::LineBuffer`], bounded by [`MAX_LINE`].
 //!
 //! RFC 1939 (commands), RFC 2449 (line and argument limits, CAPA, RESP-CODES), RFC 2595 (STLS),
 //! RFC 3206 (`[AUTH]`, `[SYS/TEMP]`, `[SYS/PERM]`). What a command means in which state is
@@ -161,6 +162,8 @@ pub enum Refusal {
     Idle,
     /// The client made [`crate::sandbox::pop3::session::MAX_ERRORS`] errors.
     TooManyErrors,
+    /// The server is serving as many connections as it will; sent before closing.
+    TooManyConnections,
     /// The account polls too often and is suspended for a while.
     PollingTooOften,
 }
@@ -196,77 +199,16 @@ impl Refusal {
             Refusal::UpdateFailed => (Some(RespCode::SysTemp), "some deleted messages not removed"),
             Refusal::Idle => (None, "idle for too long, closing"),
             Refusal::TooManyErrors => (None, "too many errors, closing"),
+            Refusal::TooManyConnections => (
+                Some(RespCode::SysTemp),
+                "too many connections, try again later",
+            ),
             Refusal::PollingTooOften => (
                 Some(RespCode::SysTemp),
                 "account suspended for a while: the mailbox is polled too often",
             ),
         };
         Response::err(code, text)
-    }
-}
-
-/// One unit of client input after line splitting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// A line, its CRLF (or bare LF) removed.
-    Line(Vec<u8>),
-    /// A line over [`MAX_LINE`] octets, discarded up to its end.
-    TooLong,
-}
-
-/// Splits the byte stream into lines, holding at most [`MAX_LINE`] octets of a partial line.
-#[derive(Debug, Default)]
-pub struct LineBuffer {
-    partial: Vec<u8>,
-    discarding: bool,
-}
-
-impl LineBuffer {
-    /// Feeds bytes; every line completed by them is appended to `out`, in order.
-    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<Input>) {
-        while !input.is_empty() {
-            match input.iter().position(|&b| b == b'\n') {
-                Some(end) => {
-                    let (part, rest) = input.split_at(end + 1);
-                    input = rest;
-                    if self.discarding || self.partial.len() + part.len() > MAX_LINE {
-                        self.discarding = false;
-                        self.partial.clear();
-                        out.push(Input::TooLong);
-                        continue;
-                    }
-                    self.partial.extend_from_slice(part);
-                    let mut line = std::mem::take(&mut self.partial);
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    out.push(Input::Line(line));
-                }
-                None => {
-                    if !self.discarding {
-                        if self.partial.len() + input.len() > MAX_LINE {
-                            self.discarding = true;
-                            self.partial = Vec::new();
-                        } else {
-                            self.partial.extend_from_slice(input);
-                        }
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    /// True if a partial line is waiting for its end.
-    pub fn has_partial(&self) -> bool {
-        self.discarding || !self.partial.is_empty()
-    }
-
-    /// Forgets buffered input (after STLS, plaintext sent ahead must not be obeyed).
-    pub fn clear(&mut self) {
-        self.partial.clear();
-        self.discarding = false;
     }
 }
 
@@ -582,40 +524,6 @@ mod tests {
                 .starts_with("-ERR [SYS/TEMP] ")
         );
         assert_eq!(Response::ok("").to_string(), "+OK");
-    }
-
-    #[test]
-    fn lines_are_split_and_bounded_in_any_chunking() {
-        let mut script = b"USER a\r\nPASS b\nNOOP\r\n".to_vec();
-        script.extend(vec![b'x'; 10_000]);
-        script.extend_from_slice(b"\r\nSTAT\r\n");
-        let exact = format!("{}\r\n", "y".repeat(MAX_LINE - 2));
-        script.extend_from_slice(exact.as_bytes());
-        let over = format!("{}\r\n", "z".repeat(MAX_LINE - 1));
-        script.extend_from_slice(over.as_bytes());
-        script.extend_from_slice(b"QUIT\r\nPART");
-        let expected = vec![
-            Input::Line(b"USER a".to_vec()),
-            Input::Line(b"PASS b".to_vec()),
-            Input::Line(b"NOOP".to_vec()),
-            Input::TooLong,
-            Input::Line(b"STAT".to_vec()),
-            Input::Line(vec![b'y'; MAX_LINE - 2]),
-            Input::TooLong,
-            Input::Line(b"QUIT".to_vec()),
-        ];
-        for size in 1..=64 {
-            let mut buffer = LineBuffer::default();
-            let mut out = Vec::new();
-            for chunk in script.chunks(size) {
-                buffer.feed(chunk, &mut out);
-                assert!(buffer.partial.len() <= MAX_LINE);
-            }
-            assert_eq!(out, expected, "chunk size {size}");
-            assert!(buffer.has_partial());
-            buffer.clear();
-            assert!(!buffer.has_partial());
-        }
     }
 
     fn stuffed(body: &[u8], chunk: usize) -> Vec<u8> {

@@ -476,8 +476,9 @@ mod tests {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use super::super::protocol::{self, DotStuffer, Input, LineBuffer};
+    use super::super::protocol::{self, DotStuffer};
     use super::*;
+    use crate::mail::line::{LineBuffer, LineEvent};
     use crate::mail::pop3::RespCode;
     use crate::sandbox::lockout::LockoutPolicy;
 
@@ -522,7 +523,7 @@ mod tests {
             let out = session.greeting().to_wire();
             Harness {
                 session,
-                lines: LineBuffer::default(),
+                lines: LineBuffer::new(protocol::MAX_LINE),
                 accounts: Accounts::training(),
                 lockout: Lockout::default(),
                 ip: "127.0.0.1".parse().unwrap(),
@@ -552,8 +553,8 @@ mod tests {
                     return;
                 }
                 let reply = match input {
-                    Input::TooLong => self.session.unparsable(protocol::ParseError::TooLong),
-                    Input::Line(line) => match protocol::parse(&line) {
+                    LineEvent::TooLong => self.session.unparsable(protocol::ParseError::TooLong),
+                    LineEvent::Line(line) => match protocol::parse(&line) {
                         Ok(command) => self.session.handle(command),
                         Err(error) => self.session.unparsable(error),
                     },

@@ -21,29 +21,26 @@ use shared::transcript::Service;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
 
 use super::protocol::{self, Reply};
 use super::session::{Action, Clock, Delivery, Log, ReplyFault, Session, SessionConfig, Step};
 use super::session::{SmtpPolicy, StartTls};
 use crate::mail::transcript::{Dialogue, Transcript};
 use crate::sandbox::accounts::Accounts;
+use crate::sandbox::listener::accept_loop;
 use crate::sandbox::lockout::Lockout;
 use crate::sandbox::mailstore::MailStore;
 use crate::sandbox::pop_before_smtp::PopBeforeSmtp;
 
 /// How long a client may stay silent, as RFC 5321 4.5.3.2.7 suggests for the server.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-/// Connections served at once by one listener; more are told 421 and closed.
-pub const MAX_CONNECTIONS: usize = 64;
 /// The server's default host name.
 pub const DEFAULT_HOSTNAME: &str = "mail.sandbox.test";
 
 const READ_BUFFER: usize = 16 * 1024;
-/// After a failed accept (e.g. out of file descriptors), so the loop does not spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Faults a listener simulates, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,6 +91,8 @@ pub struct SmtpContext {
     pub settings: watch::Receiver<SmtpSettings>,
     /// Failed AUTH attempts by address and account (shared with POP3 by the provider).
     pub lockout: Lockout,
+    /// Cancelled when the listener and its connections are to end.
+    pub shutdown: CancellationToken,
 }
 
 impl SmtpContext {
@@ -115,53 +114,42 @@ impl SmtpContext {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             settings,
             lockout: Lockout::default(),
+            shutdown: CancellationToken::new(),
         }
     }
 
     /// Why `settings` cannot be served by this listener, if they cannot.
-    pub fn check(&self, settings: &SmtpSettings) -> Result<(), String> {
+    pub fn check(&self, settings: &SmtpSettings) -> Result<(), Misconfigured> {
         if self.tls.is_none() && self.implicit_tls {
-            return Err("implicit TLS needs a certificate".into());
+            return Err(Misconfigured::ImplicitTlsWithoutCertificate);
         }
         if self.tls.is_none() && settings.policy.starttls == StartTls::Required {
-            return Err("STARTTLS is required but there is no certificate".into());
+            return Err(Misconfigured::StartTlsWithoutCertificate);
         }
         Ok(())
     }
 }
 
-/// Serves SMTP on `listener` until the task is dropped; open connections end with it.
-pub async fn serve(listener: TcpListener, ctx: SmtpContext) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) if connections.len() < MAX_CONNECTIONS => {
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, peer.ip(), ctx.clone()));
-                }
-                Ok((stream, _)) => {
-                    connections.spawn(turn_away(stream, ctx.hostname.clone()));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "sandbox SMTP accept failed");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
+/// Why a listener cannot serve its settings; every client is then told 421.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Misconfigured {
+    /// The `smtps` port without a server certificate.
+    #[error("implicit TLS needs a certificate")]
+    ImplicitTlsWithoutCertificate,
+    /// A policy requiring STARTTLS without a server certificate.
+    #[error("STARTTLS is required but there is no certificate")]
+    StartTlsWithoutCertificate,
 }
 
-async fn turn_away(mut stream: TcpStream, hostname: String) {
-    let reply = Reply::new(
-        421,
-        Some("4.7.0"),
-        format!("{hostname} Error: too many connections"),
-    );
-    let _ = timeout(
-        Duration::from_secs(5),
-        stream.write_all(reply.to_wire().as_bytes()),
+/// Serves SMTP on `listener` until `ctx.shutdown` is cancelled; open connections end with it.
+pub async fn serve(listener: TcpListener, ctx: SmtpContext) {
+    let busy = protocol::too_many_connections(&ctx.hostname).to_wire();
+    accept_loop(
+        listener,
+        &ctx.shutdown.clone(),
+        "SMTP",
+        busy.into_bytes(),
+        |stream, peer| serve_connection(stream, peer.ip(), ctx.clone()),
     )
     .await;
 }

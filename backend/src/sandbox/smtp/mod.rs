@@ -32,8 +32,8 @@ pub mod protocol;
 pub mod session;
 
 pub use connection::{
-    DEFAULT_HOSTNAME, DEFAULT_IDLE_TIMEOUT, Op25b, Op25bClients, SmtpContext, SmtpFaults,
-    SmtpSettings, serve, serve_connection,
+    DEFAULT_HOSTNAME, DEFAULT_IDLE_TIMEOUT, Misconfigured, Op25b, Op25bClients, SmtpContext,
+    SmtpFaults, SmtpSettings, serve, serve_connection,
 };
 pub use session::{
     BadFaultCode, DEFAULT_MAX_SIZE, ReplyFault, Requirement, SmtpPolicy, Stage, StartTls,

@@ -24,13 +24,12 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::protocol::{
-    self, Body, Command, DataReader, LineBuffer, LineEvent, Mechanism, Reply, Trace,
-};
+use super::protocol::{self, Body, Command, DataReader, Mechanism, Reply, Trace};
 // The policy enums are the wire types the trainer switches; one definition for both sides.
 pub use shared::sandbox::{SmtpStage as Stage, StartTls};
 
 use crate::mail::SecretMasker;
+use crate::mail::line::{LineBuffer, LineEvent};
 use crate::sandbox::accounts::{self, Accounts};
 use crate::sandbox::cross_protocol;
 use crate::sandbox::lockout::Lockout;
@@ -290,7 +289,7 @@ impl Session {
             tls_active: config.implicit_tls,
             config,
             state: State::Fresh,
-            lines: LineBuffer::default(),
+            lines: LineBuffer::new(protocol::MAX_COMMAND_LINE),
             user: None,
             errors: 0,
             messages: 0,

@@ -4,11 +4,54 @@
 
 use leptos::prelude::*;
 use shared::ClientMsg;
-use shared::points::{PointSnapshot, Value};
+use shared::points::{PointKind, PointSnapshot, Value};
 
 use super::Request;
 use crate::point_form::{analog_value, range_text};
-use crate::use_ui;
+use crate::{Ui, use_ui};
+
+/// The controls `kind` allows for point `id`: operations for a DO and an AO, training inputs
+/// for a DI and an AI, a dash otherwise.
+pub fn point_controls(
+    id: String,
+    kind: Option<PointKind>,
+    snapshot: Memo<Option<PointSnapshot>>,
+    last: RwSignal<Option<Request>>,
+) -> AnyView {
+    let target = |simulate| Target {
+        id,
+        snapshot,
+        last,
+        simulate,
+        ui: use_ui(),
+    };
+    match kind {
+        Some(PointKind::Do) => digital_controls(target(false)).into_any(),
+        Some(PointKind::Di) => digital_controls(target(true)).into_any(),
+        Some(PointKind::Ao) => analog_controls(target(false)).into_any(),
+        Some(PointKind::Ai) => analog_controls(target(true)).into_any(),
+        _ => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+/// What both kinds of controls work on.
+struct Target {
+    id: String,
+    snapshot: Memo<Option<PointSnapshot>>,
+    /// The request the report line shows.
+    last: RwSignal<Option<Request>>,
+    /// Training inputs (DI, AI) rather than operations (DO, AO).
+    simulate: bool,
+    ui: Ui,
+}
+
+impl Target {
+    /// Whether the back end is connected, so that the controls can be used.
+    fn live(&self) -> impl Fn() -> bool + Copy + use<> {
+        let model = self.ui.model;
+        move || model.with(|m| m.is_live())
+    }
+}
 
 /// Sends an operation (DO, AO) or a training input (DI, AI), remembering it for the report line.
 fn send(last: RwSignal<Option<Request>>, id: &str, value: Value, simulate: bool, text: String) {
@@ -28,15 +71,16 @@ fn send(last: RwSignal<Option<Request>>, id: &str, value: Value, simulate: bool,
 }
 
 /// ON and OFF buttons; for a DI they are training inputs.
-pub fn digital_controls(
-    id: String,
-    snapshot: Memo<Option<PointSnapshot>>,
-    last: RwSignal<Option<Request>>,
-    simulate: bool,
-) -> impl IntoView {
-    let ui = use_ui();
+fn digital_controls(target: Target) -> impl IntoView {
+    let live = target.live();
+    let Target {
+        id,
+        snapshot,
+        last,
+        simulate,
+        ui,
+    } = target;
     let lang = ui.lang;
-    let live = move || ui.model.with(|m| m.is_live());
     let is_on = move || {
         snapshot.with(|p| matches!(p.as_ref().map(|p| p.value), Some(Value::Digital(true))))
     };
@@ -96,15 +140,16 @@ fn hint_view(id: &str, text: String) -> impl IntoView + use<> {
 }
 
 /// A number input and its button; for an AI it is a training input.
-pub fn analog_controls(
-    id: String,
-    snapshot: Memo<Option<PointSnapshot>>,
-    last: RwSignal<Option<Request>>,
-    simulate: bool,
-) -> impl IntoView {
-    let ui = use_ui();
+fn analog_controls(target: Target) -> impl IntoView {
+    let live = target.live();
+    let Target {
+        id,
+        snapshot,
+        last,
+        simulate,
+        ui,
+    } = target;
     let lang = ui.lang;
-    let live = move || ui.model.with(|m| m.is_live());
     let draft = RwSignal::new(String::new());
     let prefix = if simulate { "sim" } else { "ao" };
     let input_id = format!("{prefix}-input-{id}");

@@ -2,10 +2,10 @@
 //! type, live value, alarm, and the controls its kind allows.
 
 use leptos::prelude::*;
-use shared::points::{PointKind, PointSnapshot};
+use shared::points::PointSnapshot;
 
 use super::Request;
-use super::controls::{analog_controls, digital_controls};
+use super::controls::point_controls;
 use crate::use_ui;
 
 /// One point's row: its live snapshot and the controls its kind allows.
@@ -30,13 +30,7 @@ pub fn PointRow(id: String, last: RwSignal<Option<Request>>) -> impl IntoView {
     let kind = snapshot.with_untracked(|p| p.as_ref().map(|p| p.kind));
     let cell = move |ja: &'static str, en: &'static str| move || lang.get().pick(ja, en);
 
-    let controls = match kind {
-        Some(PointKind::Do) => digital_controls(id.clone(), snapshot, last, false).into_any(),
-        Some(PointKind::Di) => digital_controls(id.clone(), snapshot, last, true).into_any(),
-        Some(PointKind::Ao) => analog_controls(id.clone(), snapshot, last, false).into_any(),
-        Some(PointKind::Ai) => analog_controls(id.clone(), snapshot, last, true).into_any(),
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
+    let controls = point_controls(id.clone(), kind, snapshot, last);
 
     view! {
         <tr
