@@ -36,6 +36,8 @@ for i in range(1, count + 1):
     _, lines, _ = p.retr(i)
     msg = BytesParser(policy=policy.default).parsebytes(b"\r\n".join(lines))
     print(json.dumps({
+        "longest_line": max(len(line) for line in lines),
+        "references": len(str(msg["References"] or "").split()),
         "subject": str(msg["Subject"]),
         "to": str(msg["To"]),
         "auto_submitted": str(msg["Auto-Submitted"] or ""),
@@ -46,6 +48,10 @@ p.quit()
 
 #[derive(Debug)]
 struct Mail {
+    /// Octets of its longest line.
+    longest_line: u64,
+    /// Message-IDs in its References.
+    references: u64,
     subject: String,
     to: String,
     auto_submitted: String,
@@ -129,6 +135,8 @@ impl Rig {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
                 Mail {
+                    longest_line: v["longest_line"].as_u64().unwrap(),
+                    references: v["references"].as_u64().unwrap(),
                     subject: s("subject"),
                     to: s("to"),
                     auto_submitted: s("auto_submitted"),
@@ -375,5 +383,29 @@ async fn a_stranger_cannot_have_a_phone_s_command_taken_for_done() {
     };
     assert_eq!(reply.to, PHONE);
     assert!(reply.body.contains("OFF → ON"), "{}", reply.body);
+    rig.backend.stop().await;
+}
+
+#[tokio::test]
+async fn a_hostile_mail_gets_a_reply_whose_headers_fit() {
+    let mut rig = rig(20, |_| {}).await;
+    // Folded as a mail program would send them: 5,000 characters of Subject, 200 References.
+    let subject = vec!["LIST"; 1000].join("\r\n ");
+    let references: Vec<String> = (0..200)
+        .map(|n| format!("<thread-{n}@phone.sandbox.test>"))
+        .collect();
+    let extra = format!("References: {}\r\n", references.join("\r\n "));
+    rig.send(&[command(PHONE, "hostile", &extra, &subject, "LIST")])
+        .await;
+    let (state, notices) = rig.receive().await;
+    assert_eq!(state.executed, 1, "{notices:?}");
+    let inbox = rig.mailbox("operator").await;
+    let [reply] = inbox.as_slice() else {
+        panic!("one reply: {inbox:#?} {notices:?}");
+    };
+    assert!(reply.longest_line <= 998, "{reply:?}");
+    assert_eq!(reply.references, 10, "the first and the latest");
+    assert!(reply.subject.starts_with("Re: LIST LIST"), "{reply:?}");
+    assert!(reply.subject.chars().count() < 300, "{reply:?}");
     rig.backend.stop().await;
 }

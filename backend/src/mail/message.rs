@@ -161,6 +161,59 @@ pub fn reply_subject(subject: &str, lang: shared::Lang) -> String {
     format!("Re: {rest}")
 }
 
+/// Characters of the received Subject a reply repeats at most. A hostile or broken mail may
+/// carry thousands; a reply quoting them all would be refused by some servers. Dovecot's
+/// vacation cuts the subject it quotes at the same length.
+pub const MAX_SUBJECT_CHARS: usize = 256;
+/// Message-IDs a reply's References keep at most: the first of the thread and the latest
+/// ones, as RFC 5322 §3.6.4 allows and Thunderbird does when the list grows long.
+pub const MAX_REFERENCES: usize = 10;
+/// A Message-ID longer than this is not repeated: no mail program writes one, and one word
+/// must fit a header line (998 octets) with room to spare.
+pub const MAX_ID_OCTETS: usize = 250;
+
+/// `subject` cut to [`MAX_SUBJECT_CHARS`] characters, with `…` when something was cut.
+pub fn bounded_subject(subject: &str) -> String {
+    match subject.char_indices().nth(MAX_SUBJECT_CHARS) {
+        Some((cut, _)) => format!("{}…", &subject[..cut]),
+        None => subject.to_string(),
+    }
+}
+
+/// The threading headers of a reply to `mail`: `In-Reply-To` and `References` (RFC 5322
+/// §3.6.4), the latter the mail's References and its own Message-ID trimmed to the first and
+/// the latest [`MAX_REFERENCES`] in all. Ids that could break a header (spaces, brackets,
+/// control or 8-bit characters, over [`MAX_ID_OCTETS`]) are left out; a mail without a usable
+/// Message-ID gets neither header.
+pub fn thread_headers(mail: &ReceivedMail) -> Vec<(&'static str, String)> {
+    let Some(parent) = mail.message_id.as_deref().filter(|id| usable_id(id)) else {
+        return Vec::new();
+    };
+    let mut thread: Vec<&str> = mail
+        .references
+        .iter()
+        .map(String::as_str)
+        .filter(|id| usable_id(id))
+        .collect();
+    thread.push(parent);
+    if thread.len() > MAX_REFERENCES {
+        thread.drain(1..thread.len() - (MAX_REFERENCES - 1));
+    }
+    let references: Vec<String> = thread.iter().map(|id| format!("<{id}>")).collect();
+    vec![
+        ("In-Reply-To", format!("<{parent}>")),
+        ("References", references.join(" ")),
+    ]
+}
+
+fn usable_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_OCTETS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +293,51 @@ Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n
         assert_eq!(reply_subject("", Ja), "KaracrixBuilder からの返信");
         assert_eq!(reply_subject("  Re: ", En), "Reply from KaracrixBuilder");
         assert!(parse(b"").is_none());
+    }
+
+    fn mail_with(message_id: &str, references: Vec<String>) -> ReceivedMail {
+        let mut mail = parse(b"From: operator@sandbox.test\r\nSubject: x\r\n\r\nLIST\r\n").unwrap();
+        mail.message_id = Some(message_id.into());
+        mail.references = references;
+        mail
+    }
+
+    #[test]
+    fn a_long_thread_keeps_its_first_and_latest_references() {
+        let references: Vec<String> = (0..200).map(|n| format!("m{n}@phone.test")).collect();
+        let headers = thread_headers(&mail_with("m200@phone.test", references));
+        assert_eq!(headers[0], ("In-Reply-To", "<m200@phone.test>".to_string()));
+        let kept: Vec<&str> = headers[1].1.split(' ').collect();
+        assert_eq!(kept.len(), MAX_REFERENCES);
+        assert_eq!(kept[0], "<m0@phone.test>", "the thread's first");
+        assert_eq!(kept[1], "<m192@phone.test>");
+        assert_eq!(
+            kept[MAX_REFERENCES - 1],
+            "<m200@phone.test>",
+            "the parent last"
+        );
+    }
+
+    #[test]
+    fn ids_that_could_break_a_header_are_left_out() {
+        let long = format!("{}@phone.test", "x".repeat(MAX_ID_OCTETS));
+        let references = vec![
+            "a b@phone.test".to_string(),
+            "evil>\r\nBcc: x@y".to_string(),
+            long.clone(),
+            "ok@phone.test".to_string(),
+        ];
+        let headers = thread_headers(&mail_with("m1@phone.test", references));
+        assert_eq!(headers[1].1, "<ok@phone.test> <m1@phone.test>");
+        assert!(thread_headers(&mail_with(&long, Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn a_long_subject_is_cut_between_characters() {
+        let subject = "ポンプ".repeat(1000);
+        let bounded = bounded_subject(&subject);
+        assert_eq!(bounded.chars().count(), MAX_SUBJECT_CHARS + 1);
+        assert!(bounded.ends_with('…'));
+        assert_eq!(bounded_subject("LIST"), "LIST");
     }
 }
