@@ -151,7 +151,7 @@ impl CommandLayer for PlantCommands {
         }
         let body = reply_body(&parsed, plant, sets, settings);
         Handling {
-            replies: vec![reply(mail, sender, settings, &body)],
+            replies: vec![reply(mail, settings, &body)],
             notice: None,
         }
     }
@@ -300,16 +300,19 @@ fn reply_body(
     body
 }
 
-/// The reply to `mail`: to its sender, threaded under it, marked as automatic (RFC 3834), in
-/// its charset when that is ISO-2022-JP or Shift_JIS.
-pub fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &str) -> NewMail {
+/// The reply to `mail`: to its sender as the From header writes it (the allow-list compares
+/// without case, the reply keeps the spelling), threaded under it, marked as automatic (RFC
+/// 3834), in its charset when that is ISO-2022-JP or Shift_JIS. Reply-To is not followed: the
+/// allow-list judged the From address, and a forged From must not redirect the plant's answer.
+pub fn reply(mail: &ReceivedMail, settings: &MailSettings, body: &str) -> NewMail {
     let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
         Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
         _ => Charset::Utf8,
     };
     let mut headers = vec![(AUTO_SUBMITTED, AUTO_REPLIED.to_string())];
     headers.extend(thread_headers(mail));
-    let to = vec![sender.to_string()];
+    let sender = mail.from_as_written.as_ref().or(mail.from.as_ref());
+    let to: Vec<String> = sender.cloned().into_iter().collect();
     let subject = masked_reply_subject(&mail.subject, &settings.command_pin, settings.mail_lang);
     let message = mailtext::compose(&TextMail {
         from: &settings.address,
@@ -450,6 +453,7 @@ mod tests {
     fn command_mail(text: &str) -> ReceivedMail {
         ReceivedMail {
             from: Some("operator@sandbox.test".into()),
+            from_as_written: Some("operator@sandbox.test".into()),
             subject: "cmd".into(),
             text: text.into(),
             message_id: None,
@@ -592,7 +596,7 @@ mod tests {
 Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r\nLIST\r\n";
         let mail = crate::mail::message::parse(raw).unwrap();
         let settings = MailSettings::sandbox_demo();
-        let reply = reply(&mail, "operator@sandbox.test", &settings, "OK");
+        let reply = reply(&mail, &settings, "OK");
         assert_eq!(reply.to, ["operator@sandbox.test"]);
         assert_eq!(
             header(&reply.message, "In-Reply-To").as_deref(),
@@ -621,7 +625,7 @@ Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r
         let mail = crate::mail::message::parse(raw.as_bytes()).unwrap();
         assert_eq!(mail.references.len(), 200);
         let settings = MailSettings::sandbox_demo();
-        let reply = reply(&mail, "operator@sandbox.test", &settings, "OK");
+        let reply = reply(&mail, &settings, "OK");
         let text = String::from_utf8(reply.message.clone()).unwrap();
         assert!(text.split("\r\n").all(|l| l.len() <= 998), "{text:.2000}");
         let parsed = mail_parser::MessageParser::default()
@@ -637,6 +641,28 @@ Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r
         let subject = parsed.subject().unwrap();
         assert!(subject.starts_with("Re: LIST LIST"), "{subject}");
         assert!(subject.chars().count() <= crate::mail::message::MAX_SUBJECT_CHARS + 1);
+    }
+
+    /// 3.コマンド許可アドレス compares without case; the reply goes to the address as the
+    /// sender wrote it, whose part before `@` the sender's server may read with case.
+    #[tokio::test]
+    async fn the_reply_goes_to_the_sender_s_own_spelling() {
+        let (commands, cancel, _dir) = commands_on_a_plant();
+        let mut settings = MailSettings::sandbox_demo();
+        settings.allowed_senders = vec!["taro.yamada@example.jp".into()];
+        let raw = b"From: Taro Yamada <Taro.Yamada@Example.JP>\r\n\
+Reply-To: other@example.jp\r\nSubject: LIST\r\n\r\nLIST\r\n";
+        let mail = mail::parse(raw).unwrap();
+        let handling = commands.handle(&mail, &settings);
+        let [reply] = handling.replies.as_slice() else {
+            panic!("one reply: {:?}", handling.notice);
+        };
+        assert_eq!(reply.to, ["Taro.Yamada@Example.JP"]);
+        assert_eq!(
+            header(&reply.message, "To").as_deref(),
+            Some("Taro.Yamada@Example.JP")
+        );
+        cancel.cancel();
     }
 
     #[test]

@@ -29,8 +29,12 @@ pub struct AutoHeaders {
 /// A received mail as the command layer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMail {
-    /// The sender's address, if the From header has one.
+    /// The sender's address, if the From header has one, lowercase: what the allow-list, the
+    /// reply limit and the executed ids compare.
     pub from: Option<String>,
+    /// The same address as written: the reply goes there, since the part before `@` may be
+    /// case-sensitive at the sender's server (RFC 5321 §2.4), as Postfix and Thunderbird keep it.
+    pub from_as_written: Option<String>,
     /// The decoded Subject.
     pub subject: String,
     /// The decoded text (from the HTML part when there is no plain text), at most [`MAX_TEXT`].
@@ -48,11 +52,12 @@ pub struct ReceivedMail {
 /// Parses a message; `None` if it is not a mail at all.
 pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
     let message = MessageParser::default().parse(raw)?;
-    let from = message
+    let from_as_written = message
         .from()
         .and_then(|list| list.first())
         .and_then(|addr| addr.address())
-        .map(|a| a.trim().to_ascii_lowercase());
+        .map(|a| a.trim().to_string());
+    let from = from_as_written.as_ref().map(|a| a.to_ascii_lowercase());
     let charset = message
         .text_part(0)
         .or_else(|| message.html_part(0))
@@ -91,6 +96,7 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
     };
     Some(ReceivedMail {
         from,
+        from_as_written,
         subject: message.subject().unwrap_or_default().to_string(),
         text,
         message_id: message.message_id().map(String::from),
@@ -232,6 +238,10 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\
 \x1b$B%]%s%W\x1b(B ON\r\n";
         let mail = parse(raw).unwrap();
         assert_eq!(mail.from.as_deref(), Some("operator@sandbox.test"));
+        assert_eq!(
+            mail.from_as_written.as_deref(),
+            Some("Operator@Sandbox.Test")
+        );
         assert_eq!(mail.subject, "ポンプ");
         assert_eq!(mail.text.trim(), "ポンプ ON");
         assert_eq!(mail.charset.as_deref(), Some("iso-2022-jp"));
