@@ -124,11 +124,17 @@ pub async fn serve(
     let stop = cancel.clone();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown.await;
+            tokio::select! {
+                () = shutdown => {}
+                () = store::io_failure() => {}
+            }
             stop.cancel();
         })
         .await
         .context("web server failed");
     cancel.cancel();
+    if store::io_failed() {
+        anyhow::bail!(store::IO_FAILURE_EXIT);
+    }
     result
 }
