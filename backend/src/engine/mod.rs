@@ -636,8 +636,13 @@ mod tests {
         (port, seen)
     }
 
-    /// Settings that only send, in plaintext without AUTH, to the server on `port`.
-    fn sending_to(port: u16) -> MailSettings {
+    /// An engine started on settings already applied that only send, in plaintext without
+    /// AUTH, to the server on `port`: no RST races its start.
+    fn engine_sending_to(
+        dir: &std::path::Path,
+        options: EngineOptions,
+        port: u16,
+    ) -> (Engine, CancellationToken) {
         let mut settings = MailSettings::sandbox_demo();
         settings.receive_interval_min = 0;
         settings.pop_before_smtp = false;
@@ -645,7 +650,14 @@ mod tests {
         settings.smtp_server = "127.0.0.1".into();
         settings.smtp_service = port.to_string();
         settings.smtp_security = Security::None;
-        settings
+        {
+            let stored = SettingsStore::new(Store::open(dir).unwrap());
+            stored
+                .save(settings, PasswordChange::Set("unused".into()))
+                .unwrap();
+            stored.apply().unwrap();
+        }
+        engine(dir, options)
     }
 
     fn mail_to(to: &str) -> NewMail {
@@ -681,12 +693,8 @@ mod tests {
             time_scale: 60_000,
             ..EngineOptions::default()
         };
-        let (engine, cancel) = engine(dir.path(), options);
+        let (engine, cancel) = engine_sending_to(dir.path(), options, port);
         let mut log = engine.dialogue().subscribe();
-        engine
-            .save_settings(sending_to(port), PasswordChange::Set("unused".into()))
-            .unwrap();
-        engine.restart().unwrap();
         engine
             .queue(&[mail_to("bad@example.jp"), mail_to("operator@example.jp")])
             .unwrap();
@@ -719,11 +727,7 @@ mod tests {
     async fn an_outage_is_one_retry_schedule_for_the_server_not_one_per_mail() {
         let (port, mut seen) = smtp_server("421 4.3.2 try again later\r\n").await;
         let dir = tempfile::tempdir().unwrap();
-        let (engine, cancel) = engine(dir.path(), EngineOptions::default());
-        engine
-            .save_settings(sending_to(port), PasswordChange::Set("unused".into()))
-            .unwrap();
-        engine.restart().unwrap();
+        let (engine, cancel) = engine_sending_to(dir.path(), EngineOptions::default(), port);
         let mails: Vec<NewMail> = (0..5).map(|_| mail_to("operator@example.jp")).collect();
         let before = now_unix_ms();
         engine.queue(&mails).unwrap();

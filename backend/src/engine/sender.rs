@@ -364,10 +364,9 @@ impl Pool<'_> {
         while let Some((id, meta)) = self.next().await {
             if open.is_none() {
                 match self.open().await {
-                    // Stopped while waiting for the first connection: the mail stays due.
+                    Some(opened) => open = Some(opened),
+                    // The server failed (or failed another worker meanwhile): the mail stays due.
                     None => break,
-                    Some(Ok(opened)) => open = Some(opened),
-                    Some(Err(err)) => return self.failed(err),
                 }
             }
             let (session, transcript) = open.as_mut().expect("opened above");
@@ -388,19 +387,28 @@ impl Pool<'_> {
         }
     }
 
-    /// A new connection; None when the pool stopped while this one waited for the first.
-    async fn open(&self) -> Option<Result<(SmtpSession, Transcript), ClientError>> {
+    /// A new connection; None when it failed, which stops the pool, or when the pool stopped
+    /// while this one waited for the first.
+    async fn open(&self) -> Option<(SmtpSession, Transcript)> {
         let mut reached = self.reached.lock().await;
         if *reached {
             drop(reached);
-            return Some(self.connect().await);
+            return self.connect().await.map_err(|err| self.failed(err)).ok();
         }
         if self.stopped() {
             return None;
         }
-        let opened = self.connect().await;
-        *reached = opened.is_ok();
-        Some(opened)
+        match self.connect().await {
+            Ok(opened) => {
+                *reached = true;
+                Some(opened)
+            }
+            // Stopped before the next worker waiting here sees the lock.
+            Err(err) => {
+                self.failed(err);
+                None
+            }
+        }
     }
 
     async fn connect(&self) -> Result<(SmtpSession, Transcript), ClientError> {
@@ -458,13 +466,21 @@ impl Pool<'_> {
         self.engine.mark_sent(&due)
     }
 
-    /// The server failed: it waits out its backoff, and every mail stays due for then.
+    /// The server failed: it waits out its backoff, and every mail stays due for then. Only
+    /// the pool's first failure counts: connections failing together are one failure.
     fn failed(&self, err: ClientError) {
-        let server = self.target.route.target();
-        lock(&self.engine.inner.smtp_backoff).failed(&server, now_unix_ms(), |failures| {
-            self.engine.backoff(failures)
-        });
-        self.stop(err);
+        let first = {
+            let mut tally = lock(&self.tally);
+            let first = tally.error.is_none();
+            tally.error.get_or_insert(err);
+            first
+        };
+        if first {
+            let server = self.target.route.target();
+            lock(&self.engine.inner.smtp_backoff).failed(&server, now_unix_ms(), |failures| {
+                self.engine.backoff(failures)
+            });
+        }
     }
 
     /// Stops the pool with `err`; the first one stands.
