@@ -435,21 +435,18 @@ impl Engine {
     /// True when some mail may be sent now: one is due and the server is not waiting out its
     /// backoff.
     fn outbox_due(&self) -> bool {
-        let now = now_unix_ms();
-        self.smtp_held_until_ms().is_none_or(|until| until <= now)
+        self.smtp_held_until_ms().is_none()
             && self
                 .inner
                 .ledger
-                .due(now, 1)
+                .due(now_unix_ms(), 1)
                 .is_ok_and(|due| !due.is_empty())
     }
 
     /// True while mail fails to go out: the server waits out its backoff, or a mail it
     /// refused waits for another try.
     fn sending_fails(&self) -> bool {
-        self.smtp_held_until_ms()
-            .is_some_and(|until| until > now_unix_ms())
-            || self.inner.ledger.failing().unwrap_or(false)
+        self.smtp_held_until_ms().is_some() || self.inner.ledger.failing().unwrap_or(false)
     }
 
     /// How long until the server or a mail waiting out its backoff may be tried: exactly

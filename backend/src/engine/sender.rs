@@ -260,9 +260,12 @@ impl Engine {
             .is_some()
     }
 
-    /// When a held SMTP server may be tried again (Unix milliseconds), if one is held.
+    /// When the SMTP server may be tried again (Unix milliseconds), while it is held.
     pub(super) fn smtp_held_until_ms(&self) -> Option<u64> {
-        lock(&self.inner.smtp_backoff).until_ms()
+        let now = now_unix_ms();
+        lock(&self.inner.smtp_backoff)
+            .until_ms()
+            .filter(|&until| until > now)
     }
 
     /// Forgets the SMTP server's backoff (RST).
