@@ -56,7 +56,8 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
         .from()
         .and_then(|list| list.first())
         .and_then(|addr| addr.address())
-        .map(|a| a.trim().to_string());
+        .map(|a| a.trim().to_string())
+        .filter(|a| a.len() <= MAX_ADDRESS_OCTETS);
     let from = from_as_written.as_ref().map(|a| a.to_ascii_lowercase());
     let charset = message
         .text_part(0)
@@ -174,6 +175,9 @@ pub const MAX_SUBJECT_CHARS: usize = 256;
 /// Message-IDs a reply's References keep at most: the first of the thread and the latest
 /// ones, as RFC 5322 §3.6.4 allows and Thunderbird does when the list grows long.
 pub const MAX_REFERENCES: usize = 10;
+/// The longest address a reply is sent to: RFC 5321 §4.5.3.1.3 allows a path of 256 octets
+/// with its brackets. A longer From address is taken as none, as no server could deliver to it.
+pub const MAX_ADDRESS_OCTETS: usize = 254;
 /// A Message-ID longer than this is not repeated: no mail program writes one, and one word
 /// must fit a header line (998 octets) with room to spare.
 pub const MAX_ID_OCTETS: usize = 250;
@@ -340,6 +344,16 @@ Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n
         let headers = thread_headers(&mail_with("m1@phone.test", references));
         assert_eq!(headers[1].1, "<ok@phone.test> <m1@phone.test>");
         assert!(thread_headers(&mail_with(&long, Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn an_address_no_server_could_deliver_to_is_no_sender() {
+        let long = format!(
+            "From: {}@sandbox.test\r\nSubject: x\r\n\r\nLIST\r\n",
+            "a".repeat(300)
+        );
+        let mail = parse(long.as_bytes()).unwrap();
+        assert_eq!((mail.from, mail.from_as_written), (None, None));
     }
 
     #[test]
