@@ -147,12 +147,16 @@ pub async fn serve(
     });
     let result = tokio::select! {
         () = shutdown => Ok(()),
+        () = store::io_failure() => Ok(()),
         ended = &mut web => match ended {
             Ok(served) => served.context("web server failed"),
             Err(panicked) => Err(panicked).context("web server panicked"),
         },
     };
     stop(cancel, tasks).await;
+    if store::io_failed() {
+        anyhow::bail!(store::IO_FAILURE_EXIT);
+    }
     result
 }
 

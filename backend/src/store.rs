@@ -25,7 +25,7 @@ const DOCUMENTS: TableDefinition<&str, &str> = TableDefinition::new("documents")
 pub enum StoreError {
     /// The database itself failed.
     #[error("database: {0}")]
-    Database(#[from] redb::Error),
+    Database(#[source] redb::Error),
     /// The file or its directory could not be made private.
     #[error("cannot restrict access to {path}: {source}")]
     Permissions {
@@ -65,11 +65,63 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// True after an I/O failure of the database file (disk full, a failing disk): redb then
+    /// refuses every later transaction until the file is opened again.
+    pub fn needs_reopen(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(redb::Error::Io(_) | redb::Error::PreviousIo)
+        )
+    }
+}
+
+/// Set once the database met an I/O failure; the process has one database.
+static IO_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static IO_FAILED_NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        let err = StoreError::Database(e);
+        if err.needs_reopen() && !IO_FAILED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tracing::error!(%err, "database I/O failure");
+            IO_FAILED_NOTIFY.notify_waiters();
+        }
+        err
+    }
+}
+
+/// True once the database has met an I/O failure.
+pub fn io_failed() -> bool {
+    IO_FAILED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Completes once the database has met an I/O failure. Every later write would fail until the
+/// file is opened again, and every module holds the open database, so the back end stops
+/// (see `serve`) rather than run on with a store that can no longer record anything: a service
+/// manager starts it again, redb recovers the file on opening, and the ledger's crash safety
+/// covers the stop as it covers a crash.
+pub async fn io_failure() {
+    let notified = IO_FAILED_NOTIFY.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    if io_failed() {
+        return;
+    }
+    notified.await;
+}
+
+/// What the back end says when it stops after an I/O failure of the database.
+pub const IO_FAILURE_EXIT: &str = "データベースへの書き込みに失敗しました（ディスクの空き不足など）。\
+     データベースを開き直すため終了します。空きを作ってから起動し直してください。 / \
+     The database could not be written (disk full?). Stopping so that it is opened again: free \
+     some space and start the back end again (a service manager restarts it by itself).";
+
 macro_rules! store_error_from {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Database(e.into())
+                StoreError::from(redb::Error::from(e))
             }
         }
     )*};
@@ -219,6 +271,19 @@ mod tests {
         Store::open(&dir).unwrap();
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&file), 0o600);
+    }
+
+    #[tokio::test]
+    async fn an_io_failure_of_the_database_is_signalled_to_stop() {
+        let other = StoreError::Database(redb::Error::Corrupted("test".into()));
+        assert!(!other.needs_reopen());
+        let full = std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device");
+        let err = StoreError::from(redb::StorageError::Io(full));
+        assert!(err.needs_reopen(), "{err}");
+        tokio::time::timeout(std::time::Duration::from_secs(5), io_failure())
+            .await
+            .expect("the stop is signalled");
+        assert!(StoreError::from(redb::StorageError::PreviousIo).needs_reopen());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use backend::mail::message as mail;
 use backend::engine::executor::reply;
+use backend::mail::message as mail;
 use backend::plant::Plant;
 use libfuzzer_sys::fuzz_target;
 use shared::command::parse_mail;
@@ -33,6 +33,14 @@ fuzz_target!(|data: &[u8]| {
         let _ = mail::reply_subject(&received.subject, lang);
     }
     let settings = settings();
-    let reply = reply(&received, "operator@sandbox.test", settings, "OK");
+    let reply = reply(&received, settings, "OK");
     assert!(reply.message.ends_with(b"\r\n"));
+    // However hostile the mail, no line of the reply's header is over RFC 5322's 998 octets.
+    let head = reply
+        .message
+        .split(|&b| b == b'\n')
+        .take_while(|l| *l != b"\r");
+    for line in head {
+        assert!(line.len() <= 999, "{} octets", line.len());
+    }
 });

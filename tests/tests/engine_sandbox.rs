@@ -403,3 +403,76 @@ p.quit()
     assert_eq!(answered, expected, "exactly one reply per command mail");
     backend.stop().await;
 }
+
+/// A mail over the size limit is not left on the server to be met every cycle: it is deleted
+/// unread, the log says so, and its sender gets no reply; the mail beside it is executed.
+#[tokio::test]
+async fn an_oversized_mail_is_deleted_unread_with_a_notice() {
+    use backend::engine::commands::{CommandLayer, Handling};
+    use backend::engine::{Engine, EngineOptions};
+    use backend::mail::message::ReceivedMail;
+    use std::sync::Arc;
+
+    /// Counts the mails it is handed; answers none.
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl CommandLayer for Counting {
+        fn handle(&self, _: &ReceivedMail, _: &MailSettings) -> Handling {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Handling::default()
+        }
+    }
+
+    const OWN: &str = "karacrix@sandbox.test";
+    let isp = Sandbox::builder().op25b(Op25b::Off).isp().await;
+    let sandbox = &isp.provider;
+    let mut options = EngineOptions::default();
+    options.pop3.max_message = 4096;
+    let commands = Arc::new(Counting::default());
+    let engine = Engine::start(
+        &isp.store,
+        Some(sandbox.addresses()),
+        commands.clone(),
+        options,
+        isp.cancel.child_token(),
+        &tokio_util::task::TaskTracker::new(),
+    )
+    .unwrap();
+    let mut log = engine.dialogue().subscribe();
+    let big = format!(
+        "From: stranger@example.jp\r\nSubject: big\r\n\r\n{}\r\n",
+        "0123456789abcdef".repeat(512)
+    );
+    sandbox.mail().deliver(OWN, big.as_bytes()).unwrap();
+    let small = "From: operator@sandbox.test\r\nSubject: LIST\r\n\r\nLIST\r\n";
+    sandbox.mail().deliver(OWN, small.as_bytes()).unwrap();
+
+    let mut settings = MailSettings::sandbox_demo();
+    settings.receive_interval_min = 60;
+    engine
+        .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+        .unwrap();
+    let mut state = engine.subscribe();
+    engine.restart().unwrap();
+    tokio::time::timeout(
+        common::WAIT,
+        state.wait_for(|s| matches!(s.status, MailStatus::Run { cycles: 1 })),
+    )
+    .await
+    .expect("one cycle")
+    .unwrap();
+    assert!(sandbox.mail().list(OWN).unwrap().is_empty(), "nothing left");
+    // Only the small mail reached the command layer: the big one was never read, so its
+    // sender cannot be answered.
+    assert_eq!(commands.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+    let mut notices = Vec::new();
+    while let Ok(line) = log.try_recv() {
+        notices.push(line.text);
+    }
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("over the limit of 4096 octets: deleted unread")),
+        "{notices:?}"
+    );
+}

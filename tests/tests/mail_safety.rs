@@ -322,3 +322,27 @@ async fn a_stranger_cannot_have_a_phone_s_command_taken_for_done() {
     assert!(reply.body.contains("OFF → ON"), "{}", reply.body);
     rig.backend.stop().await;
 }
+
+#[tokio::test]
+async fn a_hostile_mail_gets_a_reply_whose_headers_fit() {
+    let mut rig = rig(20, |_| {}).await;
+    // Folded as a mail program would send them: 5,000 characters of Subject, 200 References.
+    let subject = vec!["LIST"; 1000].join("\r\n ");
+    let references: Vec<String> = (0..200)
+        .map(|n| format!("<thread-{n}@phone.sandbox.test>"))
+        .collect();
+    let extra = format!("References: {}\r\n", references.join("\r\n "));
+    rig.send(&[command(PHONE, "hostile", &extra, &subject, "LIST")])
+        .await;
+    let (state, notices) = rig.receive().await;
+    assert_eq!(state.executed, 1, "{notices:?}");
+    let inbox = rig.mailbox("operator").await;
+    let [reply] = inbox.as_slice() else {
+        panic!("one reply: {inbox:#?} {notices:?}");
+    };
+    assert!(reply.longest_line <= 998, "{reply:?}");
+    assert_eq!(reply.references, 10, "the first and the latest");
+    assert!(reply.subject.starts_with("Re: LIST LIST"), "{reply:?}");
+    assert!(reply.subject.chars().count() < 300, "{reply:?}");
+    rig.backend.stop().await;
+}

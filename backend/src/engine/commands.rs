@@ -63,7 +63,7 @@ pub struct EchoLayer;
 #[cfg(test)]
 impl CommandLayer for EchoLayer {
     fn handle(&self, mail: &ReceivedMail, settings: &MailSettings) -> Handling {
-        let Some(sender) = &mail.from else {
+        if mail.from.is_none() {
             return Handling {
                 notice: Some(Notice::new(
                     "送信元アドレスのないメール: 返信しません",
@@ -71,7 +71,7 @@ impl CommandLayer for EchoLayer {
                 )),
                 ..Handling::default()
             };
-        };
+        }
         let quoted: Vec<String> = mail
             .text
             .lines()
@@ -80,7 +80,7 @@ impl CommandLayer for EchoLayer {
             .collect();
         let body = format!("受信しました / Received:\n{}\n", quoted.join("\n"));
         Handling {
-            replies: vec![super::executor::reply(mail, sender, settings, &body)],
+            replies: vec![super::executor::reply(mail, settings, &body)],
             ..Handling::default()
         }
     }

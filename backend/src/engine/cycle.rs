@@ -148,8 +148,11 @@ impl Engine {
         self.settle(reading).await
     }
 
-    /// Message `number` if it is to be retrieved: not when it was executed before (then it
-    /// goes to `stale`, to be deleted) or is too large (then it stays on the server).
+    /// Message `number` if it is to be retrieved: not when it was executed before or is over
+    /// the size limit (then it goes to `stale`, to be deleted). Read mail is not left on the
+    /// server, as the manual says, and one left there would be met again every cycle; an
+    /// oversized mail is no command a phone writes, so it is deleted unread with a notice in
+    /// the log, and no reply goes to a sender nobody has checked.
     fn wanted(
         &self,
         settings: &MailSettings,
@@ -166,11 +169,18 @@ impl Engine {
             stale.push(number);
             return Ok(None);
         }
-        if size > self.inner.options.pop3.max_message as u64 {
+        let max = self.inner.options.pop3.max_message;
+        if size > max as u64 {
+            tracing::warn!(uid, size, max, "oversized mail deleted unread");
             self.notice(Notice::new(
-                format!("メール {uid}（{size} オクテット）は大きすぎるため、サーバに残しました"),
-                format!("message {uid} ({size} octets) is over the size limit: left on the server"),
+                format!(
+                    "メール {uid}（{size} オクテット）は上限 {max} オクテットを超えるため、読まずに削除しました（返信はしません）"
+                ),
+                format!(
+                    "message {uid} ({size} octets) is over the limit of {max} octets: deleted unread, no reply"
+                ),
             ));
+            stale.push(number);
             return Ok(None);
         }
         Ok(Some(Wanted { number, uid, ids }))

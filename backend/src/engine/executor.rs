@@ -21,7 +21,8 @@ use super::commands::{CommandLayer, Handling, unix_at};
 use super::ledger::NewMail;
 use super::pinlock::{self, Locked, PinLock, Scope};
 use crate::mail::message::{
-    AUTO_GENERATED, AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, reply_subject,
+    AUTO_GENERATED, AUTO_REPLIED, AUTO_SUBMITTED, ReceivedMail, bounded_subject, reply_subject,
+    thread_headers,
 };
 use crate::mail::text::{self as mailtext, TextMail};
 use crate::plant::runtime::PlantRuntime;
@@ -150,7 +151,7 @@ impl CommandLayer for PlantCommands {
         }
         let body = reply_body(&parsed, plant, sets, settings);
         Handling {
-            replies: vec![reply(mail, sender, settings, &body)],
+            replies: vec![reply(mail, settings, &body)],
             notice: None,
         }
     }
@@ -299,21 +300,19 @@ fn reply_body(
     body
 }
 
-/// The reply to `mail`: to its sender, threaded under it, marked as automatic (RFC 3834), in
-/// its charset when that is ISO-2022-JP or Shift_JIS.
-pub fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &str) -> NewMail {
+/// The reply to `mail`: to its sender as the From header writes it (the allow-list compares
+/// without case, the reply keeps the spelling), threaded under it, marked as automatic (RFC
+/// 3834), in its charset when that is ISO-2022-JP or Shift_JIS. Reply-To is not followed: the
+/// allow-list judged the From address, and a forged From must not redirect the plant's answer.
+pub fn reply(mail: &ReceivedMail, settings: &MailSettings, body: &str) -> NewMail {
     let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
         Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
         _ => Charset::Utf8,
     };
     let mut headers = vec![(AUTO_SUBMITTED, AUTO_REPLIED.to_string())];
-    if let Some(id) = &mail.message_id {
-        let mut thread: Vec<String> = mail.references.iter().map(|r| format!("<{r}>")).collect();
-        thread.push(format!("<{id}>"));
-        headers.push(("In-Reply-To", format!("<{id}>")));
-        headers.push(("References", thread.join(" ")));
-    }
-    let to = vec![sender.to_string()];
+    headers.extend(thread_headers(mail));
+    let sender = mail.from_as_written.as_ref().or(mail.from.as_ref());
+    let to: Vec<String> = sender.cloned().into_iter().collect();
     let subject = masked_reply_subject(&mail.subject, &settings.command_pin, settings.mail_lang);
     let message = mailtext::compose(&TextMail {
         from: &settings.address,
@@ -332,7 +331,8 @@ pub fn reply(mail: &ReceivedMail, sender: &str, settings: &MailSettings, body: &
 
 /// `Re: <subject>` without the PIN: a PIN line keeps only its keyword, and the PIN of
 /// 4.コマンド暗証番号 written as a word of its own is masked too. A reply can be forwarded or
-/// read over a shoulder; the PIN must not travel in it.
+/// read over a shoulder; the PIN must not travel in it. Cut to a bounded length after the
+/// masking, so a cut cannot leave part of a PIN unmasked.
 fn masked_reply_subject(subject: &str, pin: &str, lang: Lang) -> String {
     let reply = reply_subject(subject, lang);
     let Some(topic) = reply.strip_prefix("Re: ") else {
@@ -350,7 +350,7 @@ fn masked_reply_subject(subject: &str, pin: &str, lang: Lang) -> String {
             }
         })
         .collect();
-    format!("Re: {}", words.join(" "))
+    bounded_subject(&format!("Re: {}", words.join(" ")))
 }
 
 /// Runs one command on the plant copy and says what happened; a successful SET is noted in `sets`.
@@ -453,6 +453,7 @@ mod tests {
     fn command_mail(text: &str) -> ReceivedMail {
         ReceivedMail {
             from: Some("operator@sandbox.test".into()),
+            from_as_written: Some("operator@sandbox.test".into()),
             subject: "cmd".into(),
             text: text.into(),
             message_id: None,
@@ -602,7 +603,7 @@ mod tests {
 Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r\nLIST\r\n";
         let mail = crate::mail::message::parse(raw).unwrap();
         let settings = MailSettings::sandbox_demo();
-        let reply = reply(&mail, "operator@sandbox.test", &settings, "OK");
+        let reply = reply(&mail, &settings, "OK");
         assert_eq!(reply.to, ["operator@sandbox.test"]);
         assert_eq!(
             header(&reply.message, "In-Reply-To").as_deref(),
@@ -614,6 +615,61 @@ Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r
         );
         let parsed = crate::mail::message::parse(&reply.message).unwrap();
         assert_eq!(parsed.subject, "Re: LIST");
+    }
+
+    /// A hostile command mail — a 5,000-character Subject, 200 Message-IDs in References —
+    /// still gets a reply whose every header line fits (998 octets), threaded under it.
+    #[test]
+    fn a_reply_to_a_hostile_mail_has_bounded_headers() {
+        let references: String = (0..200)
+            .map(|n| format!("<m{n}@phone.sandbox.test>\r\n "))
+            .collect();
+        let subject = "LIST ".repeat(1000);
+        let raw = format!(
+            "From: operator@sandbox.test\r\nSubject: {subject}\r\n\
+             Message-ID: <m200@phone.sandbox.test>\r\nReferences: {references}\r\n\r\nLIST\r\n"
+        );
+        let mail = crate::mail::message::parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.references.len(), 200);
+        let settings = MailSettings::sandbox_demo();
+        let reply = reply(&mail, &settings, "OK");
+        let text = String::from_utf8(reply.message.clone()).unwrap();
+        assert!(text.split("\r\n").all(|l| l.len() <= 998), "{text:.2000}");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&reply.message)
+            .unwrap();
+        let kept = parsed.references().as_text_list().unwrap();
+        assert_eq!(kept.len(), crate::mail::message::MAX_REFERENCES);
+        assert_eq!(kept[0], "m0@phone.sandbox.test");
+        assert_eq!(
+            parsed.in_reply_to().as_text(),
+            Some("m200@phone.sandbox.test")
+        );
+        let subject = parsed.subject().unwrap();
+        assert!(subject.starts_with("Re: LIST LIST"), "{subject}");
+        assert!(subject.chars().count() <= crate::mail::message::MAX_SUBJECT_CHARS + 1);
+    }
+
+    /// 3.コマンド許可アドレス compares without case; the reply goes to the address as the
+    /// sender wrote it, whose part before `@` the sender's server may read with case.
+    #[tokio::test]
+    async fn the_reply_goes_to_the_sender_s_own_spelling() {
+        let (commands, cancel, _dir) = commands_on_a_plant();
+        let mut settings = MailSettings::sandbox_demo();
+        settings.allowed_senders = vec!["taro.yamada@example.jp".into()];
+        let raw = b"From: Taro Yamada <Taro.Yamada@Example.JP>\r\n\
+Reply-To: other@example.jp\r\nSubject: LIST\r\n\r\nLIST\r\n";
+        let mail = mail::parse(raw).unwrap();
+        let handling = commands.handle(&mail, &settings);
+        let [reply] = handling.replies.as_slice() else {
+            panic!("one reply: {:?}", handling.notice);
+        };
+        assert_eq!(reply.to, ["Taro.Yamada@Example.JP"]);
+        assert_eq!(
+            header(&reply.message, "To").as_deref(),
+            Some("Taro.Yamada@Example.JP")
+        );
+        cancel.cancel();
     }
 
     #[test]

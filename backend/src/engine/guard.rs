@@ -157,7 +157,7 @@ impl CommandLayer for Guarded {
             && handling
                 .replies
                 .iter()
-                .any(|r| r.to.iter().any(|to| to == sender))
+                .any(|r| r.to.iter().any(|to| to.eq_ignore_ascii_case(sender)))
         {
             self.limit().note(sender, now);
         }
@@ -256,5 +256,21 @@ mod tests {
         let handling = guard.handle(&phone_mail(""), &settings);
         assert!(handling.replies.is_empty(), "over the limit");
         assert!(handling.notice.unwrap().en.contains("--replies-per-hour"));
+    }
+
+    /// The reply keeps the sender's spelling; the limit counts it all the same.
+    #[test]
+    fn a_sender_spelled_in_capitals_is_limited_too() {
+        let guard = Guarded::new(Arc::new(EchoLayer), 1);
+        let settings = MailSettings::sandbox_demo();
+        let raw = b"From: Operator@Sandbox.Test\r\nSubject: LIST\r\n\r\nLIST\r\n";
+        let mail = mail::parse(raw).unwrap();
+        let handling = guard.handle(&mail, &settings);
+        assert_eq!(handling.replies[0].to, ["Operator@Sandbox.Test"]);
+        guard.committed();
+        assert!(
+            guard.handle(&mail, &settings).replies.is_empty(),
+            "over the limit"
+        );
     }
 }

@@ -235,6 +235,15 @@ impl Ledger {
 
     /// Removes sent mails.
     pub fn sent(&self, ids: &[u64]) -> Result<(), StoreError> {
+        self.remove(ids)
+    }
+
+    /// Removes a mail the server refused for good, after the caller has told the operator.
+    pub fn give_up(&self, id: u64) -> Result<(), StoreError> {
+        self.remove(&[id])
+    }
+
+    fn remove(&self, ids: &[u64]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         {
             let mut meta = txn.open_table(OUTBOX_META)?;

@@ -114,6 +114,8 @@ struct Inner {
     receive_now: Notify,
     restart: Notify,
     outbox_kick: Notify,
+    /// The SMTP server's retry schedule after failures that were not one mail's.
+    smtp_backoff: std::sync::Mutex<sender::ServerBackoff>,
     alarms: alarms::AlarmMailer,
     store: Store,
     handled: broadcast::Sender<HandledMail>,
@@ -157,6 +159,7 @@ impl Engine {
                 receive_now: Notify::new(),
                 restart: Notify::new(),
                 outbox_kick: Notify::new(),
+                smtp_backoff: Default::default(),
                 alarms: Default::default(),
                 store: store.clone(),
                 handled: broadcast::channel(64).0,
@@ -355,6 +358,7 @@ impl Engine {
             }
         };
         self.report_standing_alarms();
+        self.forget_smtp_backoff();
         let mut cycles = 0u64;
         // After RST the first poll comes at once, as a restarted system does.
         let mut next_poll = Instant::now();
@@ -400,12 +404,10 @@ impl Engine {
                     // last error stays on display, as "run" would claim all is well.
                     let failure = self.inner.state.borrow().last_failure.clone();
                     match failure {
-                        Some(f) if self.inner.ledger.failing().unwrap_or(false) => {
-                            self.set_status(MailStatus::Error {
-                                error: f.error,
-                                detail: f.detail,
-                            })
-                        }
+                        Some(f) if self.sending_fails() => self.set_status(MailStatus::Error {
+                            error: f.error,
+                            detail: f.detail,
+                        }),
                         _ => {
                             self.inner.state.send_modify(|s| s.standing_error = None);
                             self.set_status(idle(cycles));
@@ -433,20 +435,32 @@ impl Engine {
         ));
     }
 
+    /// True when some mail may be sent now: one is due and the server is not waiting out its
+    /// backoff.
     fn outbox_due(&self) -> bool {
-        self.inner
-            .ledger
-            .due(now_unix_ms(), 1)
-            .is_ok_and(|due| !due.is_empty())
+        self.smtp_held_until_ms().is_none()
+            && self
+                .inner
+                .ledger
+                .due(now_unix_ms(), 1)
+                .is_ok_and(|due| !due.is_empty())
     }
 
-    /// How long until a mail waiting out its backoff may be tried: exactly then, so a scaled
-    /// backoff of 1.5 s is 1.5 s; at most [`OUTBOX_CHECK`].
+    /// True while mail fails to go out: the server waits out its backoff, or a mail it
+    /// refused waits for another try.
+    fn sending_fails(&self) -> bool {
+        self.smtp_held_until_ms().is_some() || self.inner.ledger.failing().unwrap_or(false)
+    }
+
+    /// How long until the server or a mail waiting out its backoff may be tried: exactly
+    /// then, so a scaled backoff of 1.5 s is 1.5 s; at most [`OUTBOX_CHECK`].
     fn until_retry(&self) -> Duration {
-        match self.inner.ledger.next_retry_ms() {
-            Ok(Some(at)) => Duration::from_millis(at.saturating_sub(now_unix_ms()))
+        let mail = self.inner.ledger.next_retry_ms().ok().flatten();
+        let server = self.smtp_held_until_ms();
+        match mail.into_iter().chain(server).min() {
+            Some(at) => Duration::from_millis(at.saturating_sub(now_unix_ms()))
                 .clamp(RETRY_FLOOR, OUTBOX_CHECK),
-            _ => OUTBOX_CHECK,
+            None => OUTBOX_CHECK,
         }
     }
 
@@ -473,7 +487,9 @@ impl Engine {
 mod tests {
     use super::*;
     use commands::EchoLayer;
+    use shared::engine::EngineState;
     use shared::settings::Security;
+    use shared::status::MailError;
     use tokio::io::AsyncReadExt;
 
     fn engine(dir: &std::path::Path, options: EngineOptions) -> (Engine, CancellationToken) {
@@ -575,5 +591,173 @@ mod tests {
         within("connected", &mut seen).await;
         cancel.cancel();
         within("closed", &mut seen).await;
+    }
+
+    /// An SMTP server on loopback that writes its greeting with `greeting`, then answers RCPT
+    /// to an address starting with `bad` with 550 and everything else as a server that takes
+    /// the mail; tells each connection and each command it reads.
+    async fn smtp_server(
+        greeting: &'static str,
+    ) -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (events, seen) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let events = events.clone();
+                let _ = events.send("connected".to_string());
+                tokio::spawn(async move {
+                    let mut io = BufReader::new(stream);
+                    let _ = io.get_mut().write_all(greeting.as_bytes()).await;
+                    let (mut line, mut data) = (String::new(), false);
+                    while io.read_line(&mut line).await.unwrap_or(0) > 0 {
+                        let command = line.trim_end().to_string();
+                        line.clear();
+                        let answer: &[u8] = if data {
+                            if command != "." {
+                                continue;
+                            }
+                            data = false;
+                            b"250 queued\r\n"
+                        } else if command.starts_with("EHLO") {
+                            b"250-loopback\r\n250 8BITMIME\r\n"
+                        } else if command.starts_with("RCPT TO:<bad") {
+                            b"550 5.1.1 no such user\r\n"
+                        } else if command == "DATA" {
+                            data = true;
+                            b"354 go on\r\n"
+                        } else if command == "QUIT" {
+                            b"221 bye\r\n"
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        let _ = events.send(command);
+                        if io.get_mut().write_all(answer).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        (port, seen)
+    }
+
+    /// An engine started on settings already applied that only send, in plaintext without
+    /// AUTH, to the server on `port`: no RST races its start.
+    fn engine_sending_to(
+        dir: &std::path::Path,
+        options: EngineOptions,
+        port: u16,
+    ) -> (Engine, CancellationToken) {
+        let mut settings = MailSettings::sandbox_demo();
+        settings.receive_interval_min = 0;
+        settings.pop_before_smtp = false;
+        settings.smtp_auth_login = false;
+        settings.smtp_server = "127.0.0.1".into();
+        settings.smtp_service = port.to_string();
+        settings.smtp_security = Security::None;
+        {
+            let stored = SettingsStore::new(Store::open(dir).unwrap());
+            stored
+                .save(settings, PasswordChange::Set("unused".into()))
+                .unwrap();
+            stored.apply().unwrap();
+        }
+        engine(dir, options)
+    }
+
+    fn mail_to(to: &str) -> NewMail {
+        NewMail {
+            from: "karacrix@sandbox.test".into(),
+            to: vec![to.into()],
+            message: format!("To: {to}\r\nSubject: alarm\r\n\r\nalarm\r\n").into_bytes(),
+        }
+    }
+
+    async fn until_state(
+        engine: &Engine,
+        what: &str,
+        wanted: impl Fn(&EngineState) -> bool,
+    ) -> EngineState {
+        let mut state = engine.subscribe();
+        tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| wanted(s)))
+            .await
+            .unwrap_or_else(|_| panic!("waited in vain for {what}"))
+            .unwrap()
+            .clone()
+    }
+
+    /// A server refusing one recipient for good (550) does not keep that mail for ever: it is
+    /// tried [`sender::MAX_REFUSALS`] times, then given up, and the log and frame (3) say so;
+    /// the other mail goes out once all the same.
+    #[tokio::test]
+    async fn a_mail_refused_for_good_is_given_up_after_a_few_tries_and_said() {
+        let (port, mut seen) = smtp_server("220 loopback\r\n").await;
+        let dir = tempfile::tempdir().unwrap();
+        // A minute of backoff is a millisecond.
+        let options = EngineOptions {
+            time_scale: 60_000,
+            ..EngineOptions::default()
+        };
+        let (engine, cancel) = engine_sending_to(dir.path(), options, port);
+        let mut log = engine.dialogue().subscribe();
+        engine
+            .queue(&[mail_to("bad@example.jp"), mail_to("operator@example.jp")])
+            .unwrap();
+        let state = until_state(&engine, "the outbox emptied", |s| s.outbox == 0).await;
+        let failure = state.last_failure.expect("frame (3) shows it");
+        assert_eq!(failure.error, MailError::SmtpRejected);
+        assert!(failure.detail.en.contains("bad@example.jp"), "{failure:?}");
+        assert!(failure.detail.en.contains("refused 3 times"), "{failure:?}");
+        assert!(failure.detail.en.contains("no such user"), "{failure:?}");
+        assert!(failure.detail.ja.contains("3 回拒否"), "{failure:?}");
+        let mut commands = Vec::new();
+        while let Ok(event) = seen.try_recv() {
+            commands.push(event);
+        }
+        let count = |what: &str| commands.iter().filter(|c| c.starts_with(what)).count();
+        assert_eq!(count("RCPT TO:<bad@"), 3, "{commands:?}");
+        assert_eq!(count("DATA"), 1, "{commands:?}");
+        let mut said = false;
+        while let Ok(line) = log.try_recv() {
+            said |= line.text.contains("given up");
+        }
+        assert!(said, "the protocol log says it");
+        cancel.cancel();
+    }
+
+    /// An outage of the server is one retry schedule: after the first failure no mail is due
+    /// until the server's backoff has passed, however many wait, and none counts a failure of
+    /// its own. RST tries again at once (the operator may have fixed the settings).
+    #[tokio::test]
+    async fn an_outage_is_one_retry_schedule_for_the_server_not_one_per_mail() {
+        let (port, mut seen) = smtp_server("421 4.3.2 try again later\r\n").await;
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cancel) = engine_sending_to(dir.path(), EngineOptions::default(), port);
+        let mails: Vec<NewMail> = (0..5).map(|_| mail_to("operator@example.jp")).collect();
+        let before = now_unix_ms();
+        engine.queue(&mails).unwrap();
+        let state = until_state(&engine, "the failure", |s| {
+            matches!(s.status, MailStatus::Error { .. })
+        })
+        .await;
+        assert_eq!(state.outbox, 5);
+        assert_eq!(seen.try_recv().as_deref(), Ok("connected"));
+        assert!(seen.try_recv().is_err(), "one connection for five mails");
+        assert!(
+            !engine.outbox_due(),
+            "nothing is due while the server is held"
+        );
+        let due = engine.inner.ledger.due(now_unix_ms(), 10).unwrap();
+        assert!(due.iter().all(|(_, m)| m.attempts == 0), "{due:?}");
+        let until = engine.smtp_held_until_ms().expect("the server is held");
+        assert!(until >= before + 60_000, "a minute's backoff: {until}");
+
+        engine.restart().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), seen.recv())
+            .await
+            .expect("RST tries the server again");
+        cancel.cancel();
     }
 }

@@ -5,8 +5,13 @@
 //! one connection. With PopBeforeSmtp the pool waits for the cycle's POP login (see [`Feed`]).
 //!
 //! Sent mails leave the outbox together, at least every [`batch::MAX_WAIT`]; a crash before
-//! that sends them again (at least once). The first failure stops the pool: the failed mail
-//! waits out its backoff, the others stay due for the next cycle, and the error is the cycle's.
+//! that sends them again (at least once). Failures are of two kinds, as in Postfix:
+//! - the server refuses one mail for good (5xx to MAIL, RCPT or DATA): that mail waits out a
+//!   backoff of its own and is given up after [`MAX_REFUSALS`] tries, which the protocol log and
+//!   frame (3) say; the pool goes on with the other mails;
+//! - anything else (no connection, timeout, 4xx, refused AUTH) is the server's: the pool stops,
+//!   every mail stays due, and the server is not tried again before its backoff
+//!   ([`ServerBackoff`]) has passed; the error is the cycle's.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -15,7 +20,7 @@ use std::time::Instant;
 
 use futures_util::future::join_all;
 use shared::status::MailStatus;
-use shared::transcript::Service;
+use shared::transcript::{Notice, Service};
 use tokio::sync::mpsc;
 
 use super::Engine;
@@ -25,7 +30,7 @@ use super::ledger::OutboxMeta;
 use super::settings::StoredSettings;
 use crate::mail::Transcript;
 use crate::mail::clock::now_unix_ms;
-use crate::mailclient::smtp::{Outgoing, SmtpSession, SmtpTarget};
+use crate::mailclient::smtp::{Outgoing, SmtpSession, SmtpTarget, refuses_the_mail};
 use crate::mailclient::{ClientError, Trust};
 
 /// Outbox mails taken at the start of a cycle at most (their entries stay in memory until
@@ -33,6 +38,77 @@ use crate::mailclient::{ClientError, Trust};
 const FIRST_TAKE: usize = 10_000;
 /// Sent mails that leave the outbox in one transaction at most.
 const SENT_BATCH: usize = 100;
+/// Tries of a mail the server refuses for good before it is given up. Postfix returns a mail at
+/// the first 5xx; an alarm is worth a few tries more, spread over the backoff, for a server that
+/// answers 5xx to a passing trouble of its own (a full mailbox, a filter being fixed), while a
+/// mail that can never go still leaves the outbox instead of being tried for ever.
+pub(super) const MAX_REFUSALS: u32 = 3;
+
+/// When the SMTP server may be tried again after a failure that was not one mail's. One
+/// schedule for the server, whatever the number of mails waiting — as Postfix's queue manager
+/// holds back a dead destination rather than timing each mail — so an outage of the ISP sees
+/// one attempt per backoff, not one per mail.
+#[derive(Debug, Default)]
+pub(super) struct ServerBackoff {
+    held: Option<Held>,
+}
+
+#[derive(Debug)]
+struct Held {
+    /// `host:port` of the server.
+    server: String,
+    /// Failures in a row.
+    failures: u32,
+    /// Not before this time (Unix milliseconds).
+    until_ms: u64,
+}
+
+impl ServerBackoff {
+    /// Until when (Unix milliseconds) `server` is not to be tried, if it is held at `now_ms`.
+    pub(super) fn held_until(&self, server: &str, now_ms: u64) -> Option<u64> {
+        self.held
+            .as_ref()
+            .filter(|h| h.server == server && h.until_ms > now_ms)
+            .map(|h| h.until_ms)
+    }
+
+    /// When a held server may be tried again (Unix milliseconds), if one is held.
+    pub(super) fn until_ms(&self) -> Option<u64> {
+        self.held.as_ref().map(|h| h.until_ms)
+    }
+
+    /// `server` failed at `now_ms`; `wait` gives the pause after so many failures in a row
+    /// before this one.
+    pub(super) fn failed(
+        &mut self,
+        server: &str,
+        now_ms: u64,
+        wait: impl FnOnce(u32) -> std::time::Duration,
+    ) {
+        let failures = match &self.held {
+            Some(h) if h.server == server => h.failures,
+            _ => 0,
+        };
+        self.held = Some(Held {
+            server: server.to_string(),
+            failures: failures + 1,
+            until_ms: now_ms + wait(failures).as_millis() as u64,
+        });
+    }
+
+    /// `server` took mail: its schedule starts over.
+    pub(super) fn succeeded(&mut self, server: &str) {
+        if self.held.as_ref().is_some_and(|h| h.server == server) {
+            self.held = None;
+        }
+    }
+
+    /// Forgets the schedule: the settings were applied anew (RST), so the operator may just
+    /// have fixed what failed.
+    pub(super) fn clear(&mut self) {
+        self.held = None;
+    }
+}
 
 /// An outbox entry to send.
 pub(super) type Due = (u64, OutboxMeta);
@@ -91,6 +167,10 @@ struct Pool<'a> {
     progress: &'a Progress,
     work: tokio::sync::Mutex<mpsc::UnboundedReceiver<Due>>,
     tally: Mutex<Tally>,
+    /// True once a connection of this cycle has opened: until then connections open one at a
+    /// time, so a server that is down sees one attempt, not one per worker (Postfix, too,
+    /// probes a destination that failed with a single connection).
+    reached: tokio::sync::Mutex<bool>,
 }
 
 /// What the pool did so far.
@@ -127,13 +207,17 @@ impl Engine {
             .ledger
             .due(now_unix_ms(), FIRST_TAKE)
             .map_err(store_failed)?;
-        if feed.is_none() {
-            if first.is_empty() {
-                return Ok(());
-            }
-            self.pop_before_smtp(applied, trust).await?;
+        if feed.is_none() && first.is_empty() {
+            return Ok(());
         }
         let target = self.smtp_target(&applied.settings, &applied.password)?;
+        if self.smtp_held(&target) {
+            // The server waits out its backoff; what this cycle records stays in the outbox.
+            return Ok(());
+        }
+        if feed.is_none() {
+            self.pop_before_smtp(applied, trust).await?;
+        }
         let (work, queue) = mpsc::unbounded_channel();
         let pool = Pool {
             engine: self,
@@ -141,6 +225,7 @@ impl Engine {
             target,
             progress,
             work: tokio::sync::Mutex::new(queue),
+            reached: tokio::sync::Mutex::new(false),
             tally: Mutex::new(Tally {
                 sent: Vec::new(),
                 since: Instant::now(),
@@ -168,16 +253,63 @@ impl Engine {
         session.quit().await
     }
 
-    /// Records a failed attempt at mail `id`, which waits out its backoff before the next.
-    fn back_off(&self, id: u64, meta: OutboxMeta) -> Result<(), ClientError> {
-        let backoff = self.backoff(meta.attempts);
-        self.inner
-            .ledger
-            .failed(id, meta, backoff)
-            .map_err(store_failed)
+    /// True while the server of `target` waits out its backoff.
+    fn smtp_held(&self, target: &SmtpTarget) -> bool {
+        lock(&self.inner.smtp_backoff)
+            .held_until(&target.route.target(), now_unix_ms())
+            .is_some()
     }
 
-    /// The wait before the next attempt after `attempts` failures: 1, 2, 4 … 64 minutes,
+    /// When the SMTP server may be tried again (Unix milliseconds), while it is held.
+    pub(super) fn smtp_held_until_ms(&self) -> Option<u64> {
+        let now = now_unix_ms();
+        lock(&self.inner.smtp_backoff)
+            .until_ms()
+            .filter(|&until| until > now)
+    }
+
+    /// Forgets the SMTP server's backoff (RST).
+    pub(super) fn forget_smtp_backoff(&self) {
+        lock(&self.inner.smtp_backoff).clear();
+    }
+
+    /// The server refused mail `id` for good: it waits out its own backoff, or leaves the
+    /// outbox after [`MAX_REFUSALS`] tries — said in the protocol log and in frame (3), never
+    /// silently.
+    fn refused(
+        &self,
+        id: u64,
+        meta: OutboxMeta,
+        err: &ClientError,
+        transcript: &Transcript,
+    ) -> Result<(), ClientError> {
+        let tries = meta.attempts + 1;
+        if tries < MAX_REFUSALS {
+            let backoff = self.backoff(meta.attempts);
+            return self
+                .inner
+                .ledger
+                .failed(id, meta, backoff)
+                .map_err(store_failed);
+        }
+        self.inner.ledger.give_up(id).map_err(store_failed)?;
+        let notice = given_up_notice(&meta.to, tries, &err.detail);
+        tracing::error!(id, notice = %notice.en, "outbox mail given up");
+        transcript.notice(&notice);
+        let failure = shared::engine::Failure {
+            at_unix: crate::mail::clock::now_unix(),
+            error: err.kind,
+            detail: notice,
+        };
+        self.inner
+            .state
+            .send_modify(|s| s.last_failure = Some(failure));
+        self.publish_counts();
+        Ok(())
+    }
+
+    /// The wait before the next attempt after `attempts` failures (of the server, or of a mail
+    /// it refused): 1, 2, 4 … 64 minutes,
     /// shortened by the demo time scale (fractions kept: at 40, a minute is 1.5 s).
     fn backoff(&self, attempts: u32) -> std::time::Duration {
         let minutes = 1u64 << attempts.min(6);
@@ -235,13 +367,22 @@ impl Pool<'_> {
         while let Some((id, meta)) = self.next().await {
             if open.is_none() {
                 match self.open().await {
-                    Ok(opened) => open = Some(opened),
-                    Err(err) => return self.failed(id, meta, err),
+                    Some(opened) => open = Some(opened),
+                    // The server failed (or failed another worker meanwhile): the mail stays due.
+                    None => break,
                 }
             }
             let (session, transcript) = open.as_mut().expect("opened above");
-            if let Err(err) = self.send(session, transcript, id, &meta).await {
-                return self.failed(id, meta, err);
+            match self.send(session, transcript, id, &meta).await {
+                Ok(()) => {}
+                Err(err) if refuses_the_mail(&err) => {
+                    // lettre closes the connection after a refusal: the next mail opens another.
+                    let (_, transcript) = open.take().expect("opened above");
+                    if let Err(err) = self.engine.refused(id, meta, &err, &transcript) {
+                        return self.stop(err);
+                    }
+                }
+                Err(err) => return self.failed(err),
             }
         }
         if let Some((session, _)) = open {
@@ -249,7 +390,31 @@ impl Pool<'_> {
         }
     }
 
-    async fn open(&self) -> Result<(SmtpSession, Transcript), ClientError> {
+    /// A new connection; None when it failed, which stops the pool, or when the pool stopped
+    /// while this one waited for the first.
+    async fn open(&self) -> Option<(SmtpSession, Transcript)> {
+        let mut reached = self.reached.lock().await;
+        if *reached {
+            drop(reached);
+            return self.connect().await.map_err(|err| self.failed(err)).ok();
+        }
+        if self.stopped() {
+            return None;
+        }
+        match self.connect().await {
+            Ok(opened) => {
+                *reached = true;
+                Some(opened)
+            }
+            // Stopped before the next worker waiting here sees the lock.
+            Err(err) => {
+                self.failed(err);
+                None
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<(SmtpSession, Transcript), ClientError> {
         self.progress.sending(self.engine, MailStatus::SmtpConnect);
         let transcript = self.engine.inner.dialogue.session(Service::Smtp);
         let routes = &self.engine.inner.routes;
@@ -304,12 +469,25 @@ impl Pool<'_> {
         self.engine.mark_sent(&due)
     }
 
-    /// Stops the pool: `id` waits out its backoff, the others stay due.
-    fn failed(&self, id: u64, meta: OutboxMeta, err: ClientError) {
-        let err = match self.engine.back_off(id, meta) {
-            Ok(()) => err,
-            Err(store) => store,
+    /// The server failed: it waits out its backoff, and every mail stays due for then. Only
+    /// the pool's first failure counts: connections failing together are one failure.
+    fn failed(&self, err: ClientError) {
+        let first = {
+            let mut tally = lock(&self.tally);
+            let first = tally.error.is_none();
+            tally.error.get_or_insert(err);
+            first
         };
+        if first {
+            let server = self.target.route.target();
+            lock(&self.engine.inner.smtp_backoff).failed(&server, now_unix_ms(), |failures| {
+                self.engine.backoff(failures)
+            });
+        }
+    }
+
+    /// Stops the pool with `err`; the first one stands.
+    fn stop(&self, err: ClientError) {
         lock(&self.tally).error.get_or_insert(err);
     }
 
@@ -317,7 +495,13 @@ impl Pool<'_> {
     fn finish(self) -> Result<(), ClientError> {
         let tally = self.tally.into_inner().unwrap_or_else(|p| p.into_inner());
         self.engine.mark_sent(&tally.sent)?;
-        tally.error.map_or(Ok(()), Err)
+        match tally.error {
+            Some(err) => Err(err),
+            None => {
+                lock(&self.engine.inner.smtp_backoff).succeeded(&self.target.route.target());
+                Ok(())
+            }
+        }
     }
 }
 
@@ -328,5 +512,55 @@ impl Engine {
             self.publish_counts();
         }
         Ok(())
+    }
+}
+
+/// What the log and frame (3) say of a mail given up: to whom, after how many tries, and the
+/// server's last refusal.
+fn given_up_notice(to: &[String], tries: u32, refusal: &Notice) -> Notice {
+    let to = to.join(", ");
+    Notice::new(
+        format!(
+            "{to} 宛てのメールはサーバに {tries} 回拒否されたため、送信をあきらめて送信待ちから削除しました: {}",
+            refusal.ja
+        ),
+        format!(
+            "the mail to {to} was refused {tries} times by the server: given up and removed from the outbox: {}",
+            refusal.en
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_server_backoff_doubles_per_failure_and_ends_with_a_success() {
+        let minutes = |failures: u32| Duration::from_secs(60 << failures);
+        let mut backoff = ServerBackoff::default();
+        let server = "smtp.example.jp:587";
+        assert_eq!(backoff.held_until(server, 0), None);
+        backoff.failed(server, 1_000, minutes);
+        assert_eq!(backoff.held_until(server, 1_000), Some(61_000));
+        assert_eq!(backoff.held_until("other.example.jp:587", 1_000), None);
+        assert_eq!(backoff.held_until(server, 61_000), None, "due again then");
+        backoff.failed(server, 61_000, minutes);
+        assert_eq!(
+            backoff.until_ms(),
+            Some(181_000),
+            "two minutes after the second"
+        );
+        backoff.succeeded("other.example.jp:587");
+        assert_eq!(backoff.until_ms(), Some(181_000));
+        backoff.succeeded(server);
+        assert_eq!(backoff.until_ms(), None);
+        backoff.failed(server, 200_000, minutes);
+        assert_eq!(
+            backoff.until_ms(),
+            Some(260_000),
+            "a new outage starts over"
+        );
     }
 }

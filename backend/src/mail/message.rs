@@ -29,8 +29,12 @@ pub struct AutoHeaders {
 /// A received mail as the command layer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMail {
-    /// The sender's address, if the From header has one.
+    /// The sender's address, if the From header has one, lowercase: what the allow-list, the
+    /// reply limit and the executed ids compare.
     pub from: Option<String>,
+    /// The same address as written: the reply goes there, since the part before `@` may be
+    /// case-sensitive at the sender's server (RFC 5321 §2.4), as Postfix and Thunderbird keep it.
+    pub from_as_written: Option<String>,
     /// The decoded Subject.
     pub subject: String,
     /// The decoded text (from the HTML part when there is no plain text), at most [`MAX_TEXT`].
@@ -48,11 +52,13 @@ pub struct ReceivedMail {
 /// Parses a message; `None` if it is not a mail at all.
 pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
     let message = MessageParser::default().parse(raw)?;
-    let from = message
+    let from_as_written = message
         .from()
         .and_then(|list| list.first())
         .and_then(|addr| addr.address())
-        .map(|a| a.trim().to_ascii_lowercase());
+        .map(|a| a.trim().to_string())
+        .filter(|a| a.len() <= MAX_ADDRESS_OCTETS);
+    let from = from_as_written.as_ref().map(|a| a.to_ascii_lowercase());
     let charset = message
         .text_part(0)
         .or_else(|| message.html_part(0))
@@ -91,6 +97,7 @@ pub fn parse(raw: &[u8]) -> Option<ReceivedMail> {
     };
     Some(ReceivedMail {
         from,
+        from_as_written,
         subject: message.subject().unwrap_or_default().to_string(),
         text,
         message_id: message.message_id().map(String::from),
@@ -161,6 +168,62 @@ pub fn reply_subject(subject: &str, lang: shared::Lang) -> String {
     format!("Re: {rest}")
 }
 
+/// Characters of the received Subject a reply repeats at most. A hostile or broken mail may
+/// carry thousands; a reply quoting them all would be refused by some servers. Dovecot's
+/// vacation cuts the subject it quotes at the same length.
+pub const MAX_SUBJECT_CHARS: usize = 256;
+/// Message-IDs a reply's References keep at most: the first of the thread and the latest
+/// ones, as RFC 5322 §3.6.4 allows and Thunderbird does when the list grows long.
+pub const MAX_REFERENCES: usize = 10;
+/// The longest address a reply is sent to: RFC 5321 §4.5.3.1.3 allows a path of 256 octets
+/// with its brackets. A longer From address is taken as none, as no server could deliver to it.
+pub const MAX_ADDRESS_OCTETS: usize = 254;
+/// A Message-ID longer than this is not repeated: no mail program writes one, and one word
+/// must fit a header line (998 octets) with room to spare.
+pub const MAX_ID_OCTETS: usize = 250;
+
+/// `subject` cut to [`MAX_SUBJECT_CHARS`] characters, with `…` when something was cut.
+pub fn bounded_subject(subject: &str) -> String {
+    match subject.char_indices().nth(MAX_SUBJECT_CHARS) {
+        Some((cut, _)) => format!("{}…", &subject[..cut]),
+        None => subject.to_string(),
+    }
+}
+
+/// The threading headers of a reply to `mail`: `In-Reply-To` and `References` (RFC 5322
+/// §3.6.4), the latter the mail's References and its own Message-ID trimmed to the first and
+/// the latest [`MAX_REFERENCES`] in all. Ids that could break a header (spaces, brackets,
+/// control or 8-bit characters, over [`MAX_ID_OCTETS`]) are left out; a mail without a usable
+/// Message-ID gets neither header.
+pub fn thread_headers(mail: &ReceivedMail) -> Vec<(&'static str, String)> {
+    let Some(parent) = mail.message_id.as_deref().filter(|id| usable_id(id)) else {
+        return Vec::new();
+    };
+    let mut thread: Vec<&str> = mail
+        .references
+        .iter()
+        .map(String::as_str)
+        .filter(|id| usable_id(id))
+        .collect();
+    thread.push(parent);
+    if thread.len() > MAX_REFERENCES {
+        thread.drain(1..thread.len() - (MAX_REFERENCES - 1));
+    }
+    let references: Vec<String> = thread.iter().map(|id| format!("<{id}>")).collect();
+    vec![
+        ("In-Reply-To", format!("<{parent}>")),
+        ("References", references.join(" ")),
+    ]
+}
+
+fn usable_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_OCTETS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +242,10 @@ Content-Type: text/plain; charset=ISO-2022-JP\r\n\
 \x1b$B%]%s%W\x1b(B ON\r\n";
         let mail = parse(raw).unwrap();
         assert_eq!(mail.from.as_deref(), Some("operator@sandbox.test"));
+        assert_eq!(
+            mail.from_as_written.as_deref(),
+            Some("Operator@Sandbox.Test")
+        );
         assert_eq!(mail.subject, "ポンプ");
         assert_eq!(mail.text.trim(), "ポンプ ON");
         assert_eq!(mail.charset.as_deref(), Some("iso-2022-jp"));
@@ -240,5 +307,61 @@ Precedence: bulk\r\nlist-unsubscribe: <mailto:x@y>\r\nSubject: x\r\n\r\nbody\r\n
         assert_eq!(reply_subject("", Ja), "KaracrixBuilder からの返信");
         assert_eq!(reply_subject("  Re: ", En), "Reply from KaracrixBuilder");
         assert!(parse(b"").is_none());
+    }
+
+    fn mail_with(message_id: &str, references: Vec<String>) -> ReceivedMail {
+        let mut mail = parse(b"From: operator@sandbox.test\r\nSubject: x\r\n\r\nLIST\r\n").unwrap();
+        mail.message_id = Some(message_id.into());
+        mail.references = references;
+        mail
+    }
+
+    #[test]
+    fn a_long_thread_keeps_its_first_and_latest_references() {
+        let references: Vec<String> = (0..200).map(|n| format!("m{n}@phone.test")).collect();
+        let headers = thread_headers(&mail_with("m200@phone.test", references));
+        assert_eq!(headers[0], ("In-Reply-To", "<m200@phone.test>".to_string()));
+        let kept: Vec<&str> = headers[1].1.split(' ').collect();
+        assert_eq!(kept.len(), MAX_REFERENCES);
+        assert_eq!(kept[0], "<m0@phone.test>", "the thread's first");
+        assert_eq!(kept[1], "<m192@phone.test>");
+        assert_eq!(
+            kept[MAX_REFERENCES - 1],
+            "<m200@phone.test>",
+            "the parent last"
+        );
+    }
+
+    #[test]
+    fn ids_that_could_break_a_header_are_left_out() {
+        let long = format!("{}@phone.test", "x".repeat(MAX_ID_OCTETS));
+        let references = vec![
+            "a b@phone.test".to_string(),
+            "evil>\r\nBcc: x@y".to_string(),
+            long.clone(),
+            "ok@phone.test".to_string(),
+        ];
+        let headers = thread_headers(&mail_with("m1@phone.test", references));
+        assert_eq!(headers[1].1, "<ok@phone.test> <m1@phone.test>");
+        assert!(thread_headers(&mail_with(&long, Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn an_address_no_server_could_deliver_to_is_no_sender() {
+        let long = format!(
+            "From: {}@sandbox.test\r\nSubject: x\r\n\r\nLIST\r\n",
+            "a".repeat(300)
+        );
+        let mail = parse(long.as_bytes()).unwrap();
+        assert_eq!((mail.from, mail.from_as_written), (None, None));
+    }
+
+    #[test]
+    fn a_long_subject_is_cut_between_characters() {
+        let subject = "ポンプ".repeat(1000);
+        let bounded = bounded_subject(&subject);
+        assert_eq!(bounded.chars().count(), MAX_SUBJECT_CHARS + 1);
+        assert!(bounded.ends_with('…'));
+        assert_eq!(bounded_subject("LIST"), "LIST");
     }
 }

@@ -12,6 +12,8 @@ use shared::phone::Charset;
 
 /// Raw octets per encoded-word, so each stays under RFC 2047's 75 characters.
 const WORD_OCTETS: usize = 36;
+/// The line length a header is folded to where a space allows (RFC 5322 §2.1.1).
+const FOLD_AT: usize = 78;
 
 /// A message to write.
 #[derive(Debug, Clone)]
@@ -76,6 +78,29 @@ pub fn encode_header(value: &str, charset: Charset) -> String {
         .join("\r\n ")
 }
 
+/// `name: value` folded at spaces (RFC 5322 §2.2.3) so lines stay within [`FOLD_AT`]
+/// characters where a space allows; a longer word keeps a line of its own (callers bound words
+/// well under 998 octets). A value with line breaks is already folded (encoded-words).
+fn folded(name: &str, value: &str) -> String {
+    let mut out = format!("{name}:");
+    if value.contains("\r\n") {
+        out.push(' ');
+        out.push_str(value);
+        return out;
+    }
+    let mut line = out.len();
+    for word in value.split(' ') {
+        if line + 1 + word.len() > FOLD_AT && line > name.len() + 1 && !word.is_empty() {
+            out.push_str("\r\n");
+            line = 0;
+        }
+        out.push(' ');
+        out.push_str(word);
+        line += 1 + word.len();
+    }
+    out
+}
+
 /// A new Message-ID (without brackets) in the sender's domain.
 pub fn new_message_id(from: &str) -> String {
     static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -94,9 +119,7 @@ pub fn new_message_id(from: &str) -> String {
 pub fn compose(mail: &TextMail<'_>) -> Vec<u8> {
     let mut out = String::new();
     let mut header = |name: &str, value: &str| {
-        out.push_str(name);
-        out.push_str(": ");
-        out.push_str(value);
+        out.push_str(&folded(name, value));
         out.push_str("\r\n");
     };
     header("From", mail.from);
@@ -183,5 +206,55 @@ mod tests {
     fn ascii_headers_stay_plain() {
         assert_eq!(encode_header("Re: LIST", Charset::Iso2022Jp), "Re: LIST");
         assert!(encode_header("一覧", Charset::Iso2022Jp).starts_with("=?ISO-2022-JP?B?"));
+    }
+
+    /// Every line of `raw`'s header within 998 octets, every encoded-word within 75.
+    fn assert_bounded(raw: &[u8]) {
+        let text = String::from_utf8(raw.to_vec()).unwrap();
+        let head = text.split("\r\n\r\n").next().unwrap();
+        for line in head.split("\r\n") {
+            assert!(line.len() <= 998, "{} octets: {line:.80}", line.len());
+            for word in line.split(' ').filter(|w| w.starts_with("=?")) {
+                assert!(word.len() <= 75, "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_headers_are_folded_at_spaces_and_never_over_998_octets() {
+        let to = vec!["operator@sandbox.test".to_string()];
+        let words = "Re: ".to_string() + &"LIST ".repeat(1000);
+        let references: Vec<String> = (0..200).map(|n| format!("<m{n}@phone.test>")).collect();
+        for charset in [Charset::Utf8, Charset::Iso2022Jp, Charset::ShiftJis] {
+            for subject in [
+                words.trim_end().to_string(),
+                "Re: ".to_string() + &"給水ポンプ".repeat(400),
+            ] {
+                let raw = compose(&TextMail {
+                    from: "karacrix@sandbox.test",
+                    to: &to,
+                    subject: &subject,
+                    body: "OK",
+                    charset,
+                    extra_headers: &[("References", references.join(" "))],
+                });
+                assert_bounded(&raw);
+                let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+                assert_eq!(parsed.subject().unwrap(), subject, "{charset:?}");
+                assert_eq!(parsed.references().as_text_list().unwrap().len(), 200);
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_header_stays_on_one_line() {
+        assert_eq!(folded("In-Reply-To", "<a@b>"), "In-Reply-To: <a@b>");
+        assert_eq!(folded("Subject", ""), "Subject: ");
+        let long = folded("Subject", &"word ".repeat(30));
+        assert!(long.split("\r\n").all(|l| l.len() <= FOLD_AT), "{long}");
+        assert_eq!(
+            long.replace("\r\n", ""),
+            format!("Subject: {}", "word ".repeat(30))
+        );
     }
 }

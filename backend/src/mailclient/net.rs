@@ -29,12 +29,25 @@ pub struct ClientError {
     pub kind: MailError,
     /// Host, server reply or cause, for people, in both languages.
     pub detail: Notice,
+    /// The server refused for good (an SMTP 5xx reply, or a mail it cannot take): the same
+    /// request will fail the same way again.
+    pub permanent: bool,
 }
 
 impl ClientError {
     /// An error of `kind` with a detail.
     pub fn new(kind: MailError, detail: Notice) -> Self {
-        ClientError { kind, detail }
+        ClientError {
+            kind,
+            detail,
+            permanent: false,
+        }
+    }
+
+    /// The same error, marked as a refusal for good.
+    pub fn for_good(mut self) -> Self {
+        self.permanent = true;
+        self
     }
 
     /// An error of `kind` about `target` (a server, a host name): `target: ` and the sentence.

@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use shared::status::MailError;
+use shared::transcript::Notice;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::time::timeout;
 
@@ -63,7 +64,9 @@ pub struct Options {
     pub exchange_timeout: Duration,
     /// The largest message RETR accepts.
     pub max_message: usize,
-    /// The most entries a UIDL or LIST answer may have.
+    /// The most entries of a UIDL or LIST answer taken in one session; the rest of a larger
+    /// mailbox is read past (the server must still finish its answer within the exchange
+    /// deadline) and comes in the next session, once these are deleted.
     pub max_entries: usize,
 }
 
@@ -532,26 +535,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         }
     }
 
-    /// A multi-line answer as text lines (UIDL, LIST, CAPA), bounded in count.
+    /// A multi-line answer as text lines (UIDL, LIST, CAPA): its first `max_entries` lines.
+    /// A longer answer is read to its end without keeping the rest, so memory stays bounded
+    /// and the session stays in step; a mailbox of more messages is worked through over
+    /// several sessions, as each deletes what it read.
     async fn multiline_lines(&mut self) -> Result<Vec<String>, ClientError> {
-        let mut lines = Vec::new();
+        let max = self.options.max_entries;
+        let (mut lines, mut skipped) = (Vec::new(), 0u64);
         loop {
             let line = self.line().await?;
             if line == b"." {
-                return Ok(lines);
+                break;
             }
-            if lines.len() == self.options.max_entries {
-                let max = self.options.max_entries;
-                return Err(ClientError::at(
-                    MailError::Protocol,
-                    &self.target,
-                    format!("一覧が {max} 件を超えました"),
-                    format!("more than {max} entries"),
-                ));
+            if lines.len() == max {
+                skipped += 1;
+                continue;
             }
             let line = line.strip_prefix(b".").unwrap_or(&line);
             lines.push(String::from_utf8_lossy(line).into_owned());
         }
+        if skipped > 0
+            && let Some(t) = &self.transcript
+        {
+            t.notice(&Notice::new(
+                format!("一覧の最初の {max} 件だけを処理します（残り {skipped} 件は次回）"),
+                format!("taking the first {max} entries of the listing ({skipped} more next time)"),
+            ));
+        }
+        Ok(lines)
     }
 
     /// A multi-line answer as octets (RETR), dot-unstuffed, at most `max` octets.
@@ -726,7 +737,7 @@ mod tests {
         let err = session_on(b"").await.err().unwrap();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
 
-        // A never-ending multi-line answer (UIDL) is cut at the entry limit.
+        // A never-ending multi-line answer (UIDL) ends at the deadline, its lines not kept.
         let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK list follows\r\n".to_vec();
         for i in 0..10_000 {
             script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
@@ -734,7 +745,7 @@ mod tests {
         let mut session = session_on(&script).await.unwrap();
         session.login("u", "p").await.unwrap();
         let err = session.uidl().await.unwrap_err();
-        assert!(err.detail.en.contains("more than 100 entries"), "{err}");
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
 
         // A message larger than allowed, and a stall in the middle of RETR.
         let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR\r\n+OK\r\n".to_vec();
@@ -752,6 +763,23 @@ mod tests {
         session.login("u", "p").await.unwrap();
         let err = session.retr(1).await.unwrap_err();
         assert_eq!(err.kind, MailError::Timeout, "{err}");
+    }
+
+    /// A mailbox larger than the entry limit is no failure: the first entries are taken, the
+    /// rest read past, and the session stays in step for the next command.
+    #[tokio::test]
+    async fn a_listing_over_the_entry_limit_gives_its_first_entries() {
+        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK list follows\r\n".to_vec();
+        for i in 1..=150 {
+            script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
+        }
+        script.extend_from_slice(b".\r\n+OK\r\n1 120\r\n.\r\n");
+        let mut session = session_on(&script).await.unwrap();
+        session.login("u", "p").await.unwrap();
+        let uids = session.uidl().await.unwrap();
+        assert_eq!(uids.len(), 100);
+        assert_eq!(uids[99], (100, "uid100".to_string()));
+        assert_eq!(session.list().await.unwrap(), [(1, 120)], "still in step");
     }
 
     /// A server that writes `script` at once, then records every line the client sends until

@@ -207,6 +207,9 @@ impl SmtpSession {
                 format!("{} 秒以内に応答がありません", self.timeout.as_secs()),
                 format!("no answer within {} s", self.timeout.as_secs()),
             )),
+            // lettre refuses on its own a mail this server cannot carry (8-bit text without
+            // 8BITMIME): that mail would meet the same refusal every time.
+            Ok(Err(err)) if err.is_client() => Err(classify(&self.route, &err).for_good()),
             Ok(Err(err)) => Err(classify(&self.route, &err)),
             Ok(Ok(response)) => Ok(format!(
                 "{} {}",
@@ -283,6 +286,18 @@ fn no_starttls(target: &SmtpTarget, transcript: Option<&Transcript>) -> ClientEr
     )
 }
 
+/// True when `err`, from [`SmtpSession::send`], refuses that one mail for good: a 5xx reply to
+/// MAIL, RCPT or DATA, or a mail that cannot be put on the wire. A refusal about the account
+/// (530 authentication required, relay denied) is not the mail's: every mail meets it, and it
+/// ends when the settings are fixed, so it is retried like an outage.
+pub fn refuses_the_mail(err: &ClientError) -> bool {
+    err.permanent
+        && !matches!(
+            err.kind,
+            MailError::AuthRequired | MailError::RelayDenied | MailError::SmtpAuthFailed
+        )
+}
+
 /// Sends one mail on its own connection; returns the server's final reply.
 pub async fn send(
     routes: &Routes,
@@ -299,7 +314,8 @@ pub async fn send(
 
 fn envelope(mail: &Outgoing<'_>) -> Result<Envelope, ClientError> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
-        ClientError::quoting(MailError::SmtpRejected, format!("{what}: {e}"))
+        // An address the server could never take: no later attempt can do better.
+        ClientError::quoting(MailError::SmtpRejected, format!("{what}: {e}")).for_good()
     };
     let from: Address = mail.from.parse().map_err(|e| bad(mail.from, &e))?;
     let to = mail
@@ -363,7 +379,12 @@ fn classify(route: &Route, err: &lettre::transport::smtp::Error) -> ClientError 
     } else {
         MailError::Protocol
     };
-    ClientError::quoting(kind, detail)
+    let err_out = ClientError::quoting(kind, detail);
+    if err.is_permanent() {
+        err_out.for_good()
+    } else {
+        err_out
+    }
 }
 
 fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {

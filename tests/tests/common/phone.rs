@@ -28,6 +28,8 @@ for i in range(1, count + 1):
     msg = BytesParser(policy=policy.default).parsebytes(b"\r\n".join(lines))
     part = msg.get_body(preferencelist=("plain",))
     print(json.dumps({
+        "longest_line": max(len(line) for line in lines),
+        "references": len(str(msg["References"] or "").split()),
         "subject": str(msg["Subject"]),
         "to": str(msg["To"]),
         "in_reply_to": str(msg["In-Reply-To"] or ""),
@@ -41,6 +43,10 @@ p.quit()
 /// One mail of a mailbox: its headers decoded, its plain-text part and that part's charset.
 #[derive(Debug)]
 pub struct Mail {
+    /// Octets of its longest line.
+    pub longest_line: u64,
+    /// Message-IDs in its References.
+    pub references: u64,
     pub subject: String,
     pub to: String,
     pub in_reply_to: String,
@@ -67,6 +73,8 @@ pub async fn read_mailbox(env: &Env, user: &str) -> Vec<Mail> {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
             Mail {
+                longest_line: v["longest_line"].as_u64().unwrap(),
+                references: v["references"].as_u64().unwrap(),
                 subject: s("subject"),
                 to: s("to"),
                 in_reply_to: s("in_reply_to"),
