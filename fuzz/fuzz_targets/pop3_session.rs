@@ -8,7 +8,8 @@ use std::time::Instant;
 use backend::sandbox::Accounts;
 use backend::sandbox::lockout::Lockout;
 use backend::sandbox::mailstore::MessageInfo;
-use backend::sandbox::pop3::protocol::{self, Input, LineBuffer};
+use backend::mail::line::{LineBuffer, LineEvent};
+use backend::sandbox::pop3::protocol;
 use backend::sandbox::pop3::session::{LoginOutcome, Reply, Session, TlsState, authorize};
 use libfuzzer_sys::fuzz_target;
 
@@ -66,14 +67,14 @@ fuzz_target!(|data: &[u8]| {
         active: false,
     };
     let mut session = Session::new(TS.into(), tls);
-    let mut lines = LineBuffer::default();
+    let mut lines = LineBuffer::new(protocol::MAX_LINE);
     let mut inputs = Vec::new();
     for piece in script.chunks(chunk) {
         lines.feed(piece, &mut inputs);
         for input in inputs.drain(..) {
             let reply = match input {
-                Input::TooLong => session.unparsable(protocol::ParseError::TooLong),
-                Input::Line(line) => match protocol::parse(&line) {
+                LineEvent::TooLong => session.unparsable(protocol::ParseError::TooLong),
+                LineEvent::Line(line) => match protocol::parse(&line) {
                     Ok(command) => session.handle(command),
                     Err(error) => session.unparsable(error),
                 },
