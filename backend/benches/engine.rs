@@ -80,7 +80,11 @@ async fn main() {
     settings.smtp_auth_login = true;
     settings.pop_before_smtp = false;
     engine
-        .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+        .save_settings(
+            settings,
+            PasswordChange::Set("karacrix-pass".into()),
+            engine.settings_version(),
+        )
         .unwrap();
     engine.restart().unwrap();
     let mut state = engine.subscribe();

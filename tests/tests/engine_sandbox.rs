@@ -215,6 +215,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
         .save_settings(
             settings.clone(),
             PasswordChange::Set("karacrix-pass".into()),
+            engine.settings_version(),
         )
         .unwrap();
     engine.restart().unwrap();
@@ -237,7 +238,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
 
     settings.pop_before_smtp = true;
     engine
-        .save_settings(settings, PasswordChange::Keep)
+        .save_settings(settings, PasswordChange::Keep, engine.settings_version())
         .unwrap();
     engine.restart().unwrap();
     until("the alarm sent", &|s| {
