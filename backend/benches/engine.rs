@@ -79,7 +79,11 @@ async fn main() {
     let mut settings = submission_settings();
     settings.receive_interval_min = 1440; // only "receive now" polls
     engine
-        .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+        .save_settings(
+            settings,
+            PasswordChange::Set("karacrix-pass".into()),
+            engine.settings_version(),
+        )
         .unwrap();
     engine.restart().unwrap();
     let mut state = engine.subscribe();

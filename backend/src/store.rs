@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::transcript::Notice;
@@ -171,17 +171,13 @@ impl Store {
 
     /// A stored document, or `None` if it was never saved.
     pub fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(DOCUMENTS)?;
-        let Some(json) = table.get(key)? else {
-            return Ok(None);
-        };
-        serde_json::from_str(json.value())
-            .map(Some)
-            .map_err(|source| StoreError::Document {
-                key: key.to_string(),
-                source,
-            })
+        self.snapshot()?.load(key)
+    }
+
+    /// The documents as they are now: what is read through it stays consistent while others
+    /// write.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot(self.db.begin_read()?))
     }
 
     /// Saves a document durably.
@@ -195,8 +191,32 @@ impl Store {
     /// Forgets a document (a reset); nothing happens if it was never saved.
     pub fn remove(&self, key: &str) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        txn.open_table(DOCUMENTS)?.remove(key)?;
+        Self::remove_in(&txn, key)?;
         txn.commit()?;
+        Ok(())
+    }
+
+    /// Starts a write transaction: documents read and written in it change together, and no
+    /// other writer runs in between.
+    pub fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        Ok(self.db.begin_write()?)
+    }
+
+    /// A stored document as a write transaction sees it.
+    pub fn load_in<T: DeserializeOwned>(
+        txn: &redb::WriteTransaction,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let table = txn.open_table(DOCUMENTS)?;
+        let Some(json) = table.get(key)? else {
+            return Ok(None);
+        };
+        parse(key, json.value()).map(Some)
+    }
+
+    /// Forgets a document as part of a larger transaction (committed by the caller).
+    pub fn remove_in(txn: &redb::WriteTransaction, key: &str) -> Result<(), StoreError> {
+        txn.open_table(DOCUMENTS)?.remove(key)?;
         Ok(())
     }
 
@@ -213,6 +233,28 @@ impl Store {
         txn.open_table(DOCUMENTS)?.insert(key, json.as_str())?;
         Ok(())
     }
+}
+
+/// The documents at one moment (a read transaction).
+pub struct Snapshot(redb::ReadTransaction);
+
+impl Snapshot {
+    /// A stored document, or `None` if it was never saved.
+    pub fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        let table = self.0.open_table(DOCUMENTS)?;
+        let Some(json) = table.get(key)? else {
+            return Ok(None);
+        };
+        parse(key, json.value()).map(Some)
+    }
+}
+
+/// A stored document's JSON, read back.
+fn parse<T: DeserializeOwned>(key: &str, json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Document {
+        key: key.to_string(),
+        source,
+    })
 }
 
 /// Creates `dir` and its parents for this user only (0700) and takes access away from others on

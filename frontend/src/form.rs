@@ -151,12 +151,12 @@ impl Draft {
 pub enum SaveOutcome {
     /// Nothing saved yet on this screen.
     Idle,
-    /// Sent; no answer yet. `since` is the settings count when it was sent.
+    /// Sent; no answer yet.
     Waiting {
-        /// [`Model::settings_seq`](crate::model::Model) at the time of sending.
-        since: u64,
+        /// [`Model::own_save`](crate::model::Model) at the time of sending.
+        since: Option<u64>,
     },
-    /// The back end stored it (new settings arrived).
+    /// The back end stored it (it said so to this page).
     Saved,
     /// This many problems were found (here or by the back end); nothing was saved.
     Invalid(usize),
@@ -167,15 +167,16 @@ pub enum SaveOutcome {
 }
 
 /// What the back end's state means for a save waiting since `since`: `None` while there is
-/// still no answer. New settings win over the rest, as they prove the save was stored.
+/// still no answer. The back end's acknowledgement (`own_save` moved on) wins over the rest, as
+/// it proves the save was stored; another page's save never moves it.
 pub fn settle(
-    since: u64,
-    seq: u64,
+    since: Option<u64>,
+    own_save: Option<u64>,
     rejected: usize,
     refused: bool,
     live: bool,
 ) -> Option<SaveOutcome> {
-    if seq != since {
+    if own_save != since {
         Some(SaveOutcome::Saved)
     } else if rejected > 0 {
         Some(SaveOutcome::Invalid(rejected))
@@ -185,6 +186,35 @@ pub fn settle(
         Some(SaveOutcome::Lost)
     } else {
         None
+    }
+}
+
+/// What the form does with settings that arrive (another page's save, a reset, this page's
+/// own save coming back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Fill the form with them.
+    Fill,
+    /// Nothing to do: the form already shows this version.
+    Keep,
+    /// Keep what the user typed and offer to load them.
+    Offer,
+}
+
+/// Decides [`Arrival`] for settings at version `arrived`, the form being filled from `loaded`
+/// (none yet: `None`), `own_save` the version this page's last save stored, `edited` whether
+/// the user changed the form since it was filled.
+pub fn on_arrival(
+    loaded: Option<u64>,
+    arrived: u64,
+    own_save: Option<u64>,
+    edited: bool,
+) -> Arrival {
+    match loaded {
+        None => Arrival::Fill,
+        Some(loaded) if loaded == arrived => Arrival::Keep,
+        _ if own_save == Some(arrived) || !edited => Arrival::Fill,
+        _ => Arrival::Offer,
     }
 }
 
@@ -250,13 +280,46 @@ mod tests {
 
     #[test]
     fn a_save_always_ends_in_an_answer() {
-        assert_eq!(settle(3, 3, 0, false, true), None);
-        assert_eq!(settle(3, 4, 0, false, true), Some(SaveOutcome::Saved));
-        assert_eq!(settle(3, 3, 2, false, true), Some(SaveOutcome::Invalid(2)));
+        let (before, after) = (Some(3), Some(4));
+        assert_eq!(settle(before, before, 0, false, true), None);
+        assert_eq!(
+            settle(None, after, 0, false, true),
+            Some(SaveOutcome::Saved)
+        );
+        assert_eq!(
+            settle(before, after, 0, false, true),
+            Some(SaveOutcome::Saved)
+        );
+        assert_eq!(
+            settle(before, before, 2, false, true),
+            Some(SaveOutcome::Invalid(2))
+        );
         // A store failure or a missing engine used to leave 「登録中…」 on screen forever.
-        assert_eq!(settle(3, 3, 0, true, true), Some(SaveOutcome::Refused));
-        assert_eq!(settle(3, 3, 0, false, false), Some(SaveOutcome::Lost));
-        assert_eq!(settle(3, 4, 0, false, false), Some(SaveOutcome::Saved));
+        assert_eq!(
+            settle(before, before, 0, true, true),
+            Some(SaveOutcome::Refused)
+        );
+        assert_eq!(
+            settle(before, before, 0, false, false),
+            Some(SaveOutcome::Lost)
+        );
+        assert_eq!(
+            settle(before, after, 0, false, false),
+            Some(SaveOutcome::Saved)
+        );
+    }
+
+    #[test]
+    fn settings_saved_elsewhere_never_wipe_what_the_user_typed() {
+        // The first settings fill the form.
+        assert_eq!(on_arrival(None, 0, None, false), Arrival::Fill);
+        // The same version again (RST, a reconnect) leaves the form alone.
+        assert_eq!(on_arrival(Some(2), 2, None, true), Arrival::Keep);
+        // Another page saved: an untouched form follows, an edited one keeps its values.
+        assert_eq!(on_arrival(Some(2), 3, None, false), Arrival::Fill);
+        assert_eq!(on_arrival(Some(2), 3, Some(1), true), Arrival::Offer);
+        // This page's own save comes back: the form shows what was stored.
+        assert_eq!(on_arrival(Some(2), 3, Some(3), true), Arrival::Fill);
     }
 
     #[test]

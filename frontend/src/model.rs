@@ -130,9 +130,9 @@ pub struct Model {
     /// How many phone answers came, so the phone screen can tell its request was answered even
     /// when the answer reads the same as the last one.
     pub phone_seq: u64,
-    /// How many `Settings` messages came, so a screen can tell that its save was answered even
-    /// when nothing changed.
-    pub settings_seq: u64,
+    /// The settings version this page's last save stored: other pages' saves never change it,
+    /// so only the page that saved is told it did.
+    pub own_save: Option<u64>,
     /// The latest protocol dialogue per party and protocol, oldest first, at most
     /// [`DIALOGUE_KEPT`] lines each, numbered in arrival order (the numbers key the lines on
     /// screen).
@@ -170,7 +170,7 @@ impl Default for Model {
             phone_inbox: Vec::new(),
             phone_result: None,
             phone_seq: 0,
-            settings_seq: 0,
+            own_save: None,
             dialogue: Default::default(),
             dialogue_seq: 0,
             log_filter: LogFilter::default(),
@@ -221,8 +221,8 @@ impl Model {
             Event::Message(ServerMsg::Settings(view)) => {
                 self.settings = Some(*view);
                 self.settings_errors.clear();
-                self.settings_seq += 1;
             }
+            Event::Message(ServerMsg::SettingsSaved { version }) => self.own_save = Some(version),
             Event::Message(ServerMsg::SettingsRejected { errors }) => self.settings_errors = errors,
             Event::Message(ServerMsg::Dialogue(line)) => {
                 let lane = &mut self.dialogue[lane(&line)];
@@ -309,6 +309,7 @@ impl Model {
                         | ErrorCode::Failed
                         | ErrorCode::NotAvailable
                         | ErrorCode::RateLimited
+                        | ErrorCode::Conflict
                 )
             })
             .map(|e| e.text(lang).to_string())

@@ -124,6 +124,10 @@ pub struct SettingsView {
     pub pending: MailSettings,
     /// What the engine runs with; `None` before the first RST.
     pub applied: Option<MailSettings>,
+    /// Goes up whenever the pending settings are replaced (登録, a training reset), not on RST;
+    /// a save names the version it was based on.
+    #[serde(default)]
+    pub version: u64,
 }
 
 impl SettingsView {

@@ -18,7 +18,7 @@ use crate::training::{Exercise, TrainingView};
 use crate::transcript::{DialogueLine, Notice};
 
 /// The version of this protocol. Bumped on every incompatible change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest client frame the server reads; larger frames close the connection.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
@@ -37,12 +37,16 @@ pub enum ClientMsg {
         /// Echoed back unchanged.
         nonce: u64,
     },
-    /// 登録: validates and saves the e-mail settings as pending (applied by RST).
+    /// 登録: validates and saves the e-mail settings as pending (applied by RST). Answered by
+    /// [`ServerMsg::SettingsSaved`], [`ServerMsg::SettingsRejected`], or an error
+    /// ([`ErrorCode::Conflict`] when the settings changed since `based_on`).
     SaveSettings {
         /// Fields 1–9, 11, 12.
         settings: MailSettings,
         /// Field 10, write-only.
         password: PasswordChange,
+        /// The [`SettingsView::version`] the form was filled from.
+        based_on: u64,
     },
     /// RST on the GUI呼出コンソール: the engine restarts with the saved settings.
     Restart,
@@ -135,6 +139,12 @@ pub enum ServerMsg {
     Engine(Box<EngineState>),
     /// The settings, pending and applied; sent on connect and on every change.
     Settings(Box<SettingsView>),
+    /// This page's save was stored (to the browser that saved; every browser then receives the
+    /// new [`ServerMsg::Settings`]).
+    SettingsSaved {
+        /// The new [`SettingsView::version`].
+        version: u64,
+    },
     /// A save was refused; nothing was stored.
     SettingsRejected {
         /// Every field with a problem.
@@ -278,6 +288,8 @@ pub enum ErrorCode {
     Failed,
     /// Too many requests of this kind from this page; the message says when to try again.
     RateLimited,
+    /// The request was based on a state another page has changed since; nothing changed.
+    Conflict,
 }
 
 impl ClientMsg {
@@ -396,6 +408,17 @@ impl ProtocolError {
         }
     }
 
+    /// The error for a save based on settings another page has replaced since.
+    pub fn settings_changed_elsewhere() -> Self {
+        ProtocolError {
+            code: ErrorCode::Conflict,
+            message: "The settings were changed elsewhere. Reload them before saving.".into(),
+            message_ja: Some(
+                "他の画面で設定が変更されています。読み込み直してから登録してください。".into(),
+            ),
+        }
+    }
+
     /// The error for a binary frame.
     pub fn binary_frame() -> Self {
         Self::english(
@@ -459,6 +482,7 @@ mod tests {
             ProtocolError::missing(Part::Sandbox),
             ProtocolError::missing(Part::Training),
             ProtocolError::unsupported_protocol(9),
+            ProtocolError::settings_changed_elsewhere(),
             ProtocolError::failed(&Notice::new("ディスクが一杯です", "disk full")),
         ] {
             let ja = error.text(crate::Lang::Ja);

@@ -193,6 +193,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
         .save_settings(
             settings.clone(),
             PasswordChange::Set("karacrix-pass".into()),
+            engine.settings_version(),
         )
         .unwrap();
     engine.restart().unwrap();
@@ -215,7 +216,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
 
     settings.pop_before_smtp = true;
     engine
-        .save_settings(settings, PasswordChange::Keep)
+        .save_settings(settings, PasswordChange::Keep, engine.settings_version())
         .unwrap();
     engine.restart().unwrap();
     until("the alarm sent", &|s| {
@@ -450,7 +451,11 @@ async fn an_oversized_mail_is_deleted_unread_with_a_notice() {
     let mut settings = MailSettings::sandbox_demo();
     settings.receive_interval_min = 60;
     engine
-        .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+        .save_settings(
+            settings,
+            PasswordChange::Set("karacrix-pass".into()),
+            engine.settings_version(),
+        )
         .unwrap();
     let mut state = engine.subscribe();
     engine.restart().unwrap();

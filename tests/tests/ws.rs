@@ -549,3 +549,101 @@ async fn beyond_loopback_the_ui_is_served_over_https_only() {
     stop.send(()).unwrap();
     timeout(WAIT, task).await.unwrap().unwrap().unwrap();
 }
+
+/// The version of the settings a client was greeted with.
+async fn settings_version(client: &mut Client) -> u64 {
+    client
+        .wait_for("the settings", |m| match m {
+            ServerMsg::Settings(view) => Some(view.version),
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_save_on_settings_another_page_changed_is_refused() {
+    use shared::ClientMsg;
+    use shared::settings::{MailSettings, PasswordChange};
+
+    let server = Backend::start(|_| {}).await;
+    let mut page_a = browser(&server).await;
+    let mut page_b = browser(&server).await;
+    let loaded = settings_version(&mut page_a).await;
+    assert_eq!(settings_version(&mut page_b).await, loaded);
+
+    let mut from_b = MailSettings::sandbox_demo();
+    from_b.pop_server = "pop.b.test".into();
+    page_b
+        .send(ClientMsg::SaveSettings {
+            settings: from_b,
+            password: PasswordChange::Keep,
+            based_on: loaded,
+        })
+        .await;
+    assert_eq!(
+        page_b.next_answer().await,
+        ServerMsg::SettingsSaved {
+            version: loaded + 1
+        }
+    );
+
+    // Page A hears of B's save as every page does, never as its own.
+    let view = page_a
+        .wait_for("B's settings", |m| match m {
+            ServerMsg::Settings(view) => Some(*view),
+            ServerMsg::SettingsSaved { .. } => panic!("B's save acknowledged to A"),
+            _ => None,
+        })
+        .await;
+    assert_eq!(view.version, loaded + 1);
+
+    let mut from_a = MailSettings::sandbox_demo();
+    from_a.smtp_server = "smtp.a.test".into();
+    page_a
+        .send(ClientMsg::SaveSettings {
+            settings: from_a.clone(),
+            password: PasswordChange::Keep,
+            based_on: loaded,
+        })
+        .await;
+    let ServerMsg::Error(refused) = page_a.next_answer().await else {
+        panic!("a save on old settings must be refused")
+    };
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert!(
+        refused
+            .text(Lang::Ja)
+            .contains("他の画面で設定が変更されています")
+    );
+    assert!(refused.text(Lang::En).contains("changed elsewhere"));
+    // Nothing was stored: a new page sees B's settings at B's version.
+    let mut page_c = browser(&server).await;
+    let stored = page_c
+        .wait_for("the stored settings", |m| match m {
+            ServerMsg::Settings(view) => Some(*view),
+            _ => None,
+        })
+        .await;
+    assert_eq!(stored.version, loaded + 1);
+    assert_eq!(stored.pending.pop_server, "pop.b.test");
+    assert_eq!(
+        stored.pending.smtp_server,
+        MailSettings::sandbox_demo().smtp_server
+    );
+
+    // Reloaded, A's save goes through.
+    page_a
+        .send(ClientMsg::SaveSettings {
+            settings: from_a,
+            password: PasswordChange::Keep,
+            based_on: view.version,
+        })
+        .await;
+    assert_eq!(
+        page_a.next_answer().await,
+        ServerMsg::SettingsSaved {
+            version: loaded + 2
+        }
+    );
+    server.stop().await;
+}

@@ -191,21 +191,48 @@ impl Engine {
         &self.inner.dialogue
     }
 
-    /// 登録: validates and stores the settings as pending.
+    /// 登録: validates and stores the settings as pending if they are still at version
+    /// `based_on`; returns the new version.
     pub fn save_settings(
         &self,
         settings: MailSettings,
         password: PasswordChange,
-    ) -> Result<(), SaveError> {
-        self.inner.settings.save(settings, password)?;
-        self.inner.view.send_replace(self.inner.settings.view()?);
-        Ok(())
+        based_on: u64,
+    ) -> Result<u64, SaveError> {
+        let version = self.inner.settings.save(settings, password, based_on)?;
+        self.publish_settings()?;
+        Ok(version)
+    }
+
+    /// Tells every page the stored settings. Read while holding the watch's lock, so of two
+    /// changes published at once the later read is the one that stays: a page is never left
+    /// with a version older than the store's.
+    fn publish_settings(&self) -> Result<(), StoreError> {
+        let mut failed = None;
+        self.inner
+            .view
+            .send_if_modified(|view| match self.inner.settings.view() {
+                Ok(now) => {
+                    *view = now;
+                    true
+                }
+                Err(err) => {
+                    failed = Some(err);
+                    false
+                }
+            });
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// The version of the pending settings, on which the next save is based.
+    pub fn settings_version(&self) -> u64 {
+        self.inner.view.borrow().version
     }
 
     /// RST: the pending settings become the running ones and the engine restarts with them.
     pub fn restart(&self) -> Result<(), StoreError> {
         self.inner.settings.apply()?;
-        self.inner.view.send_replace(self.inner.settings.view()?);
+        self.publish_settings()?;
         self.inner.restart.notify_one();
         Ok(())
     }
@@ -226,7 +253,7 @@ impl Engine {
             time_scale: self.time_scale(),
             ..EngineState::default()
         });
-        self.inner.view.send_replace(self.inner.settings.view()?);
+        self.publish_settings()?;
         self.inner.restart.notify_one();
         Ok(())
     }
@@ -522,7 +549,11 @@ mod tests {
         let mut settings = MailSettings::sandbox_demo();
         settings.receive_interval_min = 1;
         engine
-            .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+            .save_settings(
+                settings,
+                PasswordChange::Set("karacrix-pass".into()),
+                engine.settings_version(),
+            )
             .unwrap();
         let mut state = engine.subscribe();
         engine.restart().unwrap();
@@ -582,7 +613,11 @@ mod tests {
         settings.pop_server = format!("127.0.0.1:{port}");
         settings.pop_security = Security::None;
         engine
-            .save_settings(settings, PasswordChange::Set("karacrix-pass".into()))
+            .save_settings(
+                settings,
+                PasswordChange::Set("karacrix-pass".into()),
+                engine.settings_version(),
+            )
             .unwrap();
         engine.restart().unwrap();
         within("connected", &mut seen).await;
@@ -660,7 +695,7 @@ mod tests {
         {
             let stored = SettingsStore::new(Store::open(dir).unwrap());
             stored
-                .save(settings, PasswordChange::Set("unused".into()))
+                .save(settings, PasswordChange::Set("unused".into()), 0)
                 .unwrap();
             stored.apply().unwrap();
         }

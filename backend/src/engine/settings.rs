@@ -1,5 +1,10 @@
 //! The engine's settings as stored: pending (saved by 登録) and applied (taken by RST), each with
 //! its password. The password stays in the back end: [`StoredSettings::view`] drops it.
+//!
+//! A version counter is stored with them and goes up whenever the pending settings are
+//! replaced (登録, a training reset). Several pages may share one simulation: a save names the
+//! version its form was filled from and is refused when another page saved in between, so no
+//! page overwrites what it never saw.
 
 use serde::{Deserialize, Serialize};
 use shared::engine::SettingsView;
@@ -9,6 +14,7 @@ use crate::store::{Store, StoreError};
 
 const PENDING: &str = "engine.settings.pending";
 const APPLIED: &str = "engine.settings.applied";
+const VERSION: &str = "engine.settings.version";
 
 /// Settings with the password, as kept in the store.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +40,15 @@ pub enum SaveError {
     /// The values are not acceptable; nothing was stored.
     #[error("invalid settings")]
     Invalid(Vec<FieldError>),
+    /// The form was filled from older settings than the stored ones (another page saved in
+    /// between); nothing was stored.
+    #[error("settings changed since version {based_on}; now at {current}")]
+    Stale {
+        /// The version the save was based on.
+        based_on: u64,
+        /// The version stored now.
+        current: u64,
+    },
     /// Storing failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -53,10 +68,7 @@ impl SettingsStore {
 
     /// The pending settings; the sandbox demo preset before anything was saved.
     pub fn pending(&self) -> Result<StoredSettings, StoreError> {
-        Ok(self.store.load(PENDING)?.unwrap_or_else(|| StoredSettings {
-            settings: MailSettings::sandbox_demo(),
-            password: String::new(),
-        }))
+        Ok(self.store.load(PENDING)?.unwrap_or_else(demo))
     }
 
     /// The settings the engine runs with, if RST ever happened.
@@ -64,25 +76,35 @@ impl SettingsStore {
         self.store.load(APPLIED)
     }
 
-    /// 登録: validates and stores as pending. `password_set` follows the stored password.
+    /// 登録: validates and stores as pending, if the stored settings are still at `based_on`;
+    /// returns the new version. `password_set` follows the stored password.
     pub fn save(
         &self,
         mut settings: MailSettings,
         password: PasswordChange,
-    ) -> Result<(), SaveError> {
+        based_on: u64,
+    ) -> Result<u64, SaveError> {
         let mut errors = settings.validate();
         errors.extend(validate_password(&password));
         if !errors.is_empty() {
             return Err(SaveError::Invalid(errors));
         }
+        // Checked and written in one transaction, so two saves on the same version cannot
+        // both pass.
+        let txn = self.store.begin_write()?;
+        let current = version_in(&txn)?;
+        if current != based_on {
+            return Err(SaveError::Stale { based_on, current });
+        }
         let password = match password {
             PasswordChange::Set(p) => p,
-            PasswordChange::Keep => self.pending()?.password,
+            PasswordChange::Keep => pending_in(&txn)?.password,
         };
         settings.password_set = !password.is_empty();
-        self.store
-            .save(PENDING, &StoredSettings { settings, password })?;
-        Ok(())
+        Store::save_in(&txn, PENDING, &StoredSettings { settings, password })?;
+        Store::save_in(&txn, VERSION, &(current + 1))?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok(current + 1)
     }
 
     /// RST: the pending settings become the applied ones.
@@ -99,20 +121,44 @@ impl SettingsStore {
         pending: &StoredSettings,
         applied: Option<&StoredSettings>,
     ) -> Result<(), StoreError> {
-        self.store.save(PENDING, pending)?;
+        let txn = self.store.begin_write()?;
+        Store::save_in(&txn, PENDING, pending)?;
         match applied {
-            Some(applied) => self.store.save(APPLIED, applied),
-            None => self.store.remove(APPLIED),
+            Some(applied) => Store::save_in(&txn, APPLIED, applied)?,
+            None => Store::remove_in(&txn, APPLIED)?,
         }
+        // A page still showing the settings from before the reset must not save over it.
+        let next = version_in(&txn)? + 1;
+        Store::save_in(&txn, VERSION, &next)?;
+        Ok(txn.commit()?)
     }
 
-    /// What the browser may see: no password.
+    /// What the browser may see: no password. Read at one moment, so the version always
+    /// belongs to the settings beside it.
     pub fn view(&self) -> Result<SettingsView, StoreError> {
+        let now = self.store.snapshot()?;
         Ok(SettingsView {
-            pending: self.pending()?.settings,
-            applied: self.applied()?.map(|s| s.settings),
+            pending: now.load(PENDING)?.unwrap_or_else(demo).settings,
+            applied: now.load::<StoredSettings>(APPLIED)?.map(|s| s.settings),
+            version: now.load(VERSION)?.unwrap_or(0),
         })
     }
+}
+
+/// What the pending settings are before the first save.
+fn demo() -> StoredSettings {
+    StoredSettings {
+        settings: MailSettings::sandbox_demo(),
+        password: String::new(),
+    }
+}
+
+fn pending_in(txn: &redb::WriteTransaction) -> Result<StoredSettings, StoreError> {
+    Ok(Store::load_in(txn, PENDING)?.unwrap_or_else(demo))
+}
+
+fn version_in(txn: &redb::WriteTransaction) -> Result<u64, StoreError> {
+    Ok(Store::load_in(txn, VERSION)?.unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -130,7 +176,7 @@ mod tests {
         let mut s = MailSettings::sandbox_demo();
         s.smtp_service = "submission".into();
         settings
-            .save(s.clone(), PasswordChange::Set("karacrix-pass".into()))
+            .save(s.clone(), PasswordChange::Set("karacrix-pass".into()), 0)
             .unwrap();
         let view = settings.view().unwrap();
         assert!(view.pending.password_set);
@@ -143,7 +189,7 @@ mod tests {
 
         // Keep keeps the stored password.
         s.user = "karacrix@sandbox.test".into();
-        settings.save(s, PasswordChange::Keep).unwrap();
+        settings.save(s, PasswordChange::Keep, 1).unwrap();
         assert_eq!(settings.pending().unwrap().password, "karacrix-pass");
 
         let applied = settings.apply().unwrap();
@@ -157,7 +203,8 @@ mod tests {
         let settings = SettingsStore::new(Store::open(dir.path()).unwrap());
         let mut s = MailSettings::sandbox_demo();
         s.receive_interval_min = 5000;
-        let Err(SaveError::Invalid(errors)) = settings.save(s, PasswordChange::Set("x\ny".into()))
+        let Err(SaveError::Invalid(errors)) =
+            settings.save(s, PasswordChange::Set("x\ny".into()), 0)
         else {
             panic!("must be refused")
         };
@@ -167,6 +214,62 @@ mod tests {
             settings.pending().unwrap().settings,
             MailSettings::sandbox_demo()
         );
+    }
+
+    #[test]
+    fn a_save_based_on_old_settings_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = SettingsStore::new(Store::open(dir.path()).unwrap());
+        assert_eq!(settings.view().unwrap().version, 0);
+        // Page B saves on what both pages loaded.
+        let mut from_b = MailSettings::sandbox_demo();
+        from_b.pop_server = "pop.b.test".into();
+        let version = settings
+            .save(from_b.clone(), PasswordChange::Set("b-pass".into()), 0)
+            .unwrap();
+        assert_eq!(version, 1);
+        assert_eq!(settings.view().unwrap().version, 1);
+
+        // Page A still has version 0 on screen.
+        let mut from_a = MailSettings::sandbox_demo();
+        from_a.smtp_server = "smtp.a.test".into();
+        let Err(SaveError::Stale { based_on, current }) =
+            settings.save(from_a.clone(), PasswordChange::Set("a-pass".into()), 0)
+        else {
+            panic!("a save on old settings must be refused")
+        };
+        assert_eq!((based_on, current), (0, 1));
+        let stored = settings.pending().unwrap();
+        assert_eq!(stored.settings.pop_server, "pop.b.test");
+        assert_eq!(stored.settings.smtp_server, from_b.smtp_server);
+        assert_eq!(stored.password, "b-pass");
+        assert_eq!(settings.view().unwrap().version, 1);
+
+        // Reloaded, A saves on the current version.
+        assert_eq!(settings.save(from_a, PasswordChange::Keep, 1).unwrap(), 2);
+        assert_eq!(
+            settings.pending().unwrap().settings.smtp_server,
+            "smtp.a.test"
+        );
+        assert_eq!(settings.view().unwrap().version, 2);
+    }
+
+    #[test]
+    fn rst_keeps_the_version_and_a_reset_moves_it_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = SettingsStore::new(Store::open(dir.path()).unwrap());
+        settings
+            .save(MailSettings::sandbox_demo(), PasswordChange::Keep, 0)
+            .unwrap();
+        // RST leaves the pending settings, so the forms on them stay valid.
+        settings.apply().unwrap();
+        assert_eq!(settings.view().unwrap().version, 1);
+        settings.replace(&demo(), None).unwrap();
+        assert_eq!(settings.view().unwrap().version, 2);
+        assert!(matches!(
+            settings.save(MailSettings::sandbox_demo(), PasswordChange::Keep, 1),
+            Err(SaveError::Stale { current: 2, .. })
+        ));
     }
 
     #[test]

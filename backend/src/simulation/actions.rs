@@ -17,14 +17,17 @@ impl Simulation {
         }
     }
 
-    /// 登録 through the engine; a save that happened is recorded with the fields it changed.
+    /// 登録 through the engine if the settings are still at version `based_on`; a save that
+    /// happened is recorded with the fields it changed. Returns the new version.
     pub fn save_settings(
         &self,
         settings: MailSettings,
         password: PasswordChange,
-    ) -> Result<(), SaveError> {
+        based_on: u64,
+    ) -> Result<u64, SaveError> {
         let Some(engine) = self.engine() else {
-            return Ok(());
+            // Nothing to save into: the version stays what it was.
+            return Ok(based_on);
         };
         let before = engine.settings_now()?;
         let mut changed = changed_fields(&before.settings, &settings);
@@ -34,9 +37,9 @@ impl Simulation {
             changed.push(Field::Password);
             changed.sort_by_key(|f| f.number());
         }
-        engine.save_settings(settings, password)?;
+        let version = engine.save_settings(settings, password, based_on)?;
         self.observe(Happening::Saved { changed });
-        Ok(())
+        Ok(version)
     }
 
     /// RST: recorded, and the settings it applied told at once (before the first cycle's

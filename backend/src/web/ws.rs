@@ -372,15 +372,22 @@ fn dispatch(msg: ClientMsg, simulation: &Simulation) -> Effect {
         ClientMsg::Hello { protocol } if protocol == PROTOCOL_VERSION => Ok(Effect::Nothing),
         ClientMsg::Hello { protocol } => Err(ProtocolError::unsupported_protocol(protocol)),
         ClientMsg::Ping { nonce } => Ok(Effect::Answer(ServerMsg::Pong { nonce })),
-        ClientMsg::SaveSettings { settings, password } => {
-            engine().map(|_| match simulation.save_settings(settings, password) {
-                Ok(()) => Effect::Nothing,
+        ClientMsg::SaveSettings {
+            settings,
+            password,
+            based_on,
+        } => engine().map(
+            |_| match simulation.save_settings(settings, password, based_on) {
+                Ok(version) => Effect::Answer(ServerMsg::SettingsSaved { version }),
                 Err(SaveError::Invalid(errors)) => {
                     Effect::Answer(ServerMsg::SettingsRejected { errors })
                 }
+                Err(SaveError::Stale { .. }) => {
+                    Effect::error(ProtocolError::settings_changed_elsewhere())
+                }
                 Err(SaveError::Store(err)) => Effect::error(ProtocolError::failed(&err.notice())),
-            })
-        }
+            },
+        ),
         ClientMsg::Restart => engine().map(|_| match simulation.restart() {
             Ok(()) => Effect::Nothing,
             Err(err) => Effect::error(ProtocolError::failed(&err.notice())),
@@ -549,7 +556,15 @@ mod tests {
         );
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| perform(answer(frame, &simulation), &later, &simulation);
-        assert_eq!(answer(text(r#"{"type":"hello","protocol":1}"#)), None);
+        assert_eq!(
+            answer(text(
+                &ClientMsg::Hello {
+                    protocol: PROTOCOL_VERSION
+                }
+                .encode()
+            )),
+            None
+        );
         assert_eq!(
             answer(text(r#"{"type":"ping","nonce":5}"#)),
             Some(ServerMsg::Pong { nonce: 5 })

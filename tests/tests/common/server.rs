@@ -118,6 +118,8 @@ impl Backend {
 pub struct Client {
     /// The connection itself, for what a test does on the frame level.
     pub socket: Socket,
+    /// The version of the last settings received, which a save is based on.
+    pub settings_version: Option<u64>,
 }
 
 impl Client {
@@ -126,7 +128,10 @@ impl Client {
         timeout(WAIT, connect_async(request))
             .await
             .expect("handshake timed out")
-            .map(|(socket, _)| Client { socket })
+            .map(|(socket, _)| Client {
+                socket,
+                settings_version: None,
+            })
     }
 
     pub async fn send(&mut self, msg: ClientMsg) {
@@ -142,7 +147,11 @@ impl Client {
                 .expect("socket closed")
                 .expect("socket failed");
             if let Message::Text(text) = frame {
-                return ServerMsg::decode(&text).expect("the back end sent bad JSON");
+                let msg = ServerMsg::decode(&text).expect("the back end sent bad JSON");
+                if let ServerMsg::Settings(view) = &msg {
+                    self.settings_version = Some(view.version);
+                }
+                return msg;
             }
         }
     }
@@ -198,9 +207,20 @@ impl Client {
     /// Saves `settings` as 登録 does, then presses RST and waits until they run.
     pub async fn save_and_restart(&mut self, settings: MailSettings, password: PasswordChange) {
         let password_set = !matches!(password, PasswordChange::Keep);
+        let based_on = match self.settings_version {
+            Some(version) => version,
+            None => {
+                self.wait_for("the settings", |m| match m {
+                    ServerMsg::Settings(view) => Some(view.version),
+                    _ => None,
+                })
+                .await
+            }
+        };
         self.send(ClientMsg::SaveSettings {
             settings: settings.clone(),
             password,
+            based_on,
         })
         .await;
         let saved = |pending: &MailSettings| {

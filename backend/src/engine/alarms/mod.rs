@@ -274,7 +274,11 @@ mod tests {
         settings.smtp_server = "127.0.0.1".into();
         settings.smtp_service = "9".into();
         engine
-            .save_settings(settings, PasswordChange::Set("x".into()))
+            .save_settings(
+                settings,
+                PasswordChange::Set("x".into()),
+                engine.settings_version(),
+            )
             .unwrap();
         engine.restart().unwrap();
         engine.report_standing_alarms();

@@ -4,6 +4,11 @@
 //! end runs, then sends it; the password input is cleared as soon as it is sent and never
 //! filled from the back end. Every save ends in an answer on screen: saved, invalid, refused
 //! (with the back end's reason) or the connection lost.
+//!
+//! Several pages may show the same settings. Settings saved elsewhere refill the form only
+//! while nothing was typed into it; otherwise the typed values stay and a notice offers to load
+//! the new ones. A save names the version the form was filled from, so the back end refuses it
+//! when the settings changed since, and only the page that saved is told 「登録しました」.
 
 pub mod account;
 pub mod auth;
@@ -15,7 +20,7 @@ use shared::ClientMsg;
 use shared::settings::{Field, FieldError};
 
 use crate::components::{Back, ConnectionTest, FieldRow, Kind, ScreenBar, StatusFrame, Window};
-use crate::form::{Draft, SaveOutcome, settle};
+use crate::form::{Arrival, Draft, SaveOutcome, on_arrival, settle};
 use crate::nav::{self, Page};
 use crate::use_ui;
 
@@ -57,33 +62,58 @@ pub fn SettingsPage() -> impl IntoView {
     let local_errors = RwSignal::new(Vec::<FieldError>::new());
     let outcome = RwSignal::new(SaveOutcome::Idle);
 
-    // Fill the form from the saved settings, and again whenever they change.
-    let pending = Memo::new(move |_| {
+    // The version and values the form was last filled from.
+    let loaded = RwSignal::new(None::<(u64, Draft)>);
+    let stored = Memo::new(move |_| {
         ui.model
-            .with(|m| m.settings.as_ref().map(|s| s.pending.clone()))
+            .with(|m| m.settings.as_ref().map(|s| (s.version, s.pending.clone())))
     });
+    let pending = Memo::new(move |_| stored.with(|s| s.as_ref().map(|(_, p)| p.clone())));
+    let fill = move |version: u64, saved: &shared::settings::MailSettings| {
+        let filled = Draft::from_settings(saved);
+        draft.set(filled.clone());
+        loaded.set(Some((version, filled)));
+        local_errors.set(Vec::new());
+    };
+    // Fill the form from the saved settings, and again whenever they change, unless the user
+    // is typing (see the module's notes).
     Effect::new(move |_| {
-        if let Some(saved) = pending.get() {
-            draft.set(Draft::from_settings(&saved));
-            local_errors.set(Vec::new());
-        }
+        let own_save = ui.model.with(|m| m.own_save);
+        stored.with(|stored| {
+            let Some((version, saved)) = stored else {
+                return;
+            };
+            let (from, edited) = loaded.with_untracked(|l| match l {
+                Some((from, filled)) => (Some(*from), draft.with_untracked(|d| d != filled)),
+                None => (None, false),
+            });
+            if on_arrival(from, *version, own_save, edited) == Arrival::Fill {
+                fill(*version, saved);
+            }
+        });
     });
-    // A save is answered by Settings (accepted), SettingsRejected, an error, or a lost link.
+    let changed_elsewhere = move || {
+        let from = loaded.with(|l| l.as_ref().map(|(v, _)| *v));
+        stored.with(|s| s.as_ref().is_some_and(|(v, _)| Some(*v) != from))
+    };
+    let reload = move |_| {
+        if let Some((version, saved)) = stored.get_untracked() {
+            fill(version, &saved);
+            outcome.set(SaveOutcome::Idle);
+            ui.model.update(|m| m.clear_error());
+        }
+    };
+    // A save is answered by SettingsSaved, SettingsRejected, an error, or a lost link.
     let answer = Memo::new(move |_| {
         ui.model.with(|m| {
             let refused = m.refusal(shared::Lang::En).is_some();
-            (
-                m.settings_seq,
-                m.settings_errors.len(),
-                refused,
-                m.is_live(),
-            )
+            (m.own_save, m.settings_errors.len(), refused, m.is_live())
         })
     });
     Effect::new(move |_| {
-        let (seq, rejected, refused, live) = answer.get();
+        let (own_save, rejected, refused, live) = answer.get();
         if let SaveOutcome::Waiting { since } = outcome.get_untracked()
-            && let Some(done) = settle(since, seq, rejected, refused, live)
+            && let Some(done) = settle(since, own_save, rejected, refused, live)
         {
             outcome.set(done);
         }
@@ -116,9 +146,13 @@ pub fn SettingsPage() -> impl IntoView {
                     m.settings_errors.clear();
                     m.clear_error();
                 });
-                let since = ui.model.with_untracked(|m| m.settings_seq);
-                ui.link
-                    .send(&ClientMsg::SaveSettings { settings, password });
+                let since = ui.model.with_untracked(|m| m.own_save);
+                let based_on = loaded.with_untracked(|l| l.as_ref().map_or(0, |(v, _)| *v));
+                ui.link.send(&ClientMsg::SaveSettings {
+                    settings,
+                    password,
+                    based_on,
+                });
                 // The password leaves the page with this message and nowhere else.
                 draft.update(|d| d.password.clear());
                 outcome.set(SaveOutcome::Waiting { since });
@@ -144,6 +178,17 @@ pub fn SettingsPage() -> impl IntoView {
                     )}</span>
                     <button type="button" class="btn btn-small" on:click=move |_| nav::go(ui.page, Page::Menu)>
                         {move || lang.get().pick("メインメニューへ戻る", "Back to main menu")}
+                    </button>
+                </div>
+            </Show>
+            <Show when=changed_elsewhere>
+                <div class="notice" data-testid="changed-elsewhere" role="status">
+                    <span>{move || lang.get().pick(
+                        "他の画面で変更されました — 読み込み直しますか？",
+                        "Changed elsewhere — reload?",
+                    )}</span>
+                    <button type="button" class="btn btn-small" data-testid="reload-settings" on:click=reload>
+                        {move || lang.get().pick("読み込み直す", "Reload")}
                     </button>
                 </div>
             </Show>
