@@ -60,7 +60,7 @@ impl Phone {
             body,
             charset,
             extra_headers: &[],
-        });
+        })?;
         let target = SmtpTarget {
             route: self.routes.route(HOST, 587)?,
             security: shared::settings::Security::Starttls,

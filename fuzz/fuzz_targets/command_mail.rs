@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = mail::reply_subject(&received.subject, lang);
     }
     let settings = settings();
-    let reply = reply(&received, settings, "OK");
+    let Some(reply) = reply(&received, settings, "OK") else {
+        return;
+    };
     assert!(reply.message.ends_with(b"\r\n"));
     // However hostile the mail, no line of the reply's header is over RFC 5322's 998 octets.
     let head = reply

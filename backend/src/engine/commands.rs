@@ -80,7 +80,9 @@ impl CommandLayer for EchoLayer {
             .collect();
         let body = format!("受信しました / Received:\n{}\n", quoted.join("\n"));
         Handling {
-            replies: vec![super::executor::reply(mail, settings, &body)],
+            replies: super::executor::reply(mail, settings, &body)
+                .into_iter()
+                .collect(),
             ..Handling::default()
         }
     }

@@ -419,7 +419,7 @@ impl Engine {
             charset: shared::phone::Charset::Utf8,
             // An automatic mail: no auto-responder, ours included, answers it (RFC 3834).
             extra_headers: &[("Auto-Submitted", "auto-generated".to_string())],
-        });
+        })?;
         let transcript = self.inner.dialogue.session(Service::Smtp);
         session
             .send(

@@ -151,7 +151,7 @@ impl CommandLayer for PlantCommands {
         }
         let body = reply_body(&parsed, plant, sets, settings);
         Handling {
-            replies: vec![reply(mail, settings, &body)],
+            replies: reply(mail, settings, &body).into_iter().collect(),
             notice: None,
         }
     }
@@ -258,11 +258,17 @@ fn lockout_alarm(
         charset: Charset::Utf8,
         extra_headers: &[(AUTO_SUBMITTED, AUTO_GENERATED.into())],
     });
-    vec![NewMail {
-        from: settings.address.clone(),
-        to: to.clone(),
-        message,
-    }]
+    match message {
+        Ok(message) => vec![NewMail {
+            from: settings.address.clone(),
+            to: to.clone(),
+            message,
+        }],
+        Err(err) => {
+            tracing::error!(%err, "the lock-out alarm mail cannot be written");
+            Vec::new()
+        }
+    }
 }
 
 /// The reply's text: each command line quoted, then its result. Replies are in the language
@@ -304,7 +310,8 @@ fn reply_body(
 /// without case, the reply keeps the spelling), threaded under it, marked as automatic (RFC
 /// 3834), in its charset when that is ISO-2022-JP or Shift_JIS. Reply-To is not followed: the
 /// allow-list judged the From address, and a forged From must not redirect the plant's answer.
-pub fn reply(mail: &ReceivedMail, settings: &MailSettings, body: &str) -> NewMail {
+/// None when no server could deliver it: no sender, or one that is no address.
+pub fn reply(mail: &ReceivedMail, settings: &MailSettings, body: &str) -> Option<NewMail> {
     let charset = match mail.charset.as_deref().and_then(Charset::from_mime) {
         Some(c @ (Charset::Iso2022Jp | Charset::ShiftJis)) => c,
         _ => Charset::Utf8,
@@ -321,12 +328,14 @@ pub fn reply(mail: &ReceivedMail, settings: &MailSettings, body: &str) -> NewMai
         body,
         charset,
         extra_headers: &headers,
-    });
-    NewMail {
+    })
+    .inspect_err(|err| tracing::info!(%err, "no reply: the mail cannot be written"))
+    .ok()?;
+    Some(NewMail {
         from: settings.address.clone(),
         to,
         message,
-    }
+    })
 }
 
 /// `Re: <subject>` without the PIN: a PIN line keeps only its keyword, and the PIN of
@@ -603,7 +612,7 @@ mod tests {
 Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r\nLIST\r\n";
         let mail = crate::mail::message::parse(raw).unwrap();
         let settings = MailSettings::sandbox_demo();
-        let reply = reply(&mail, &settings, "OK");
+        let reply = reply(&mail, &settings, "OK").unwrap();
         assert_eq!(reply.to, ["operator@sandbox.test"]);
         assert_eq!(
             header(&reply.message, "In-Reply-To").as_deref(),
@@ -632,7 +641,7 @@ Message-ID: <m1@phone.sandbox.test>\r\nReferences: <m0@phone.sandbox.test>\r\n\r
         let mail = crate::mail::message::parse(raw.as_bytes()).unwrap();
         assert_eq!(mail.references.len(), 200);
         let settings = MailSettings::sandbox_demo();
-        let reply = reply(&mail, &settings, "OK");
+        let reply = reply(&mail, &settings, "OK").unwrap();
         let text = String::from_utf8(reply.message.clone()).unwrap();
         assert!(text.split("\r\n").all(|l| l.len() <= 998), "{text:.2000}");
         let parsed = mail_parser::MessageParser::default()

@@ -1,6 +1,9 @@
-//! Writing plain-text mail in UTF-8, ISO-2022-JP or Shift_JIS: encoded-word headers (RFC 2047)
-//! and a body in the charset, so old Japanese phones can read replies and the simulated phone
-//! can send as they do.
+//! Writing plain-text mail in UTF-8, ISO-2022-JP or Shift_JIS, so old Japanese phones can read
+//! replies and the simulated phone can send as they do. lettre's `MessageBuilder` writes the
+//! envelope and the standard headers; the Japanese text is encoded here, because no crate
+//! writes it: lettre encodes words in UTF-8 only, and old phones need the Subject as RFC 2047
+//! encoded-words in ISO-2022-JP or Shift_JIS, split between characters (an ISO-2022-JP word
+//! must end back in ASCII), and the body in the same charset.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,6 +11,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use encoding_rs::{Encoding, ISO_2022_JP, SHIFT_JIS, UTF_8};
+use lettre::message::header::{ContentTransferEncoding, HeaderName, HeaderValue, MIME_VERSION_1_0};
+use lettre::message::{Body, Mailbox, MessageBuilder};
 use shared::phone::Charset;
 
 /// Raw octets per encoded-word, so each stays under RFC 2047's 75 characters.
@@ -28,8 +33,27 @@ pub struct TextMail<'a> {
     pub body: &'a str,
     /// The charset of subject and body.
     pub charset: Charset,
-    /// Further headers, e.g. In-Reply-To, already in wire form.
+    /// Further headers, e.g. In-Reply-To (ASCII).
     pub extra_headers: &'a [(&'a str, String)],
+}
+
+/// Why a mail cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// An address of the From or To header is not one a server delivers to.
+    #[error("{address}: {source}")]
+    Address {
+        /// The address as given.
+        address: String,
+        /// Why it is not an address.
+        source: lettre::address::AddressError,
+    },
+    /// A further header's name is not a header name.
+    #[error("header name {0:?}")]
+    HeaderName(String),
+    /// The headers make no message (no sender, no recipient).
+    #[error(transparent)]
+    Message(#[from] lettre::error::Error),
 }
 
 fn encoding(charset: Charset) -> &'static Encoding {
@@ -78,27 +102,66 @@ pub fn encode_header(value: &str, charset: Charset) -> String {
         .join("\r\n ")
 }
 
-/// `name: value` folded at spaces (RFC 5322 §2.2.3) so lines stay within [`FOLD_AT`]
-/// characters where a space allows; a longer word keeps a line of its own (callers bound words
-/// well under 998 octets). A value with line breaks is already folded (encoded-words).
+/// The value of header `name` folded at spaces (RFC 5322 §2.2.3) so lines stay within
+/// [`FOLD_AT`] characters where a space allows; a longer word keeps a line of its own (callers
+/// bound words well under 998 octets). A value with line breaks is already folded
+/// (encoded-words).
 fn folded(name: &str, value: &str) -> String {
-    let mut out = format!("{name}:");
     if value.contains("\r\n") {
-        out.push(' ');
-        out.push_str(value);
-        return out;
+        return value.to_string();
     }
-    let mut line = out.len();
-    for word in value.split(' ') {
-        if line + 1 + word.len() > FOLD_AT && line > name.len() + 1 && !word.is_empty() {
-            out.push_str("\r\n");
-            line = 0;
+    let mut out = String::new();
+    // `name: ` precedes the value on its first line.
+    let mut line = name.len() + 2;
+    for (n, word) in value.split(' ').enumerate() {
+        if n > 0 {
+            if line + 1 + word.len() > FOLD_AT && !word.is_empty() {
+                out.push_str("\r\n");
+                line = 0;
+            }
+            out.push(' ');
+            line += 1;
         }
-        out.push(' ');
         out.push_str(word);
-        line += 1 + word.len();
+        line += word.len();
     }
     out
+}
+
+/// The Subject in `charset`, encoded and folded here (see the module comment); the value holds
+/// printable ASCII only, as [`encode_header`] encodes anything else.
+fn subject(subject: &str, charset: Charset) -> HeaderValue {
+    let name = "Subject";
+    HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str(name),
+        subject.to_string(),
+        folded(name, &encode_header(subject, charset)),
+    )
+}
+
+/// The body in `charset` with CRLF line ends: ISO-2022-JP as 7bit (as Japanese phones write
+/// it; base64 if a line is too long for 7bit), the others base64.
+fn body(text: &str, charset: Charset) -> Body {
+    let crlf = text
+        .replace("\r\n", "\n")
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let bytes = encode(&crlf, charset);
+    let transfer = match charset {
+        Charset::Iso2022Jp => ContentTransferEncoding::SevenBit,
+        Charset::Utf8 | Charset::ShiftJis => ContentTransferEncoding::Base64,
+    };
+    Body::new_with_encoding(bytes, transfer).unwrap_or_else(|bytes| {
+        Body::new_with_encoding(bytes, ContentTransferEncoding::Base64).unwrap_or_else(Body::new)
+    })
+}
+
+fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
+    address.parse().map_err(|source| ComposeError::Address {
+        address: address.to_string(),
+        source,
+    })
 }
 
 /// A new Message-ID (without brackets) in the sender's domain.
@@ -116,83 +179,108 @@ pub fn new_message_id(from: &str) -> String {
 }
 
 /// Writes the whole message, CRLF line ends.
-pub fn compose(mail: &TextMail<'_>) -> Vec<u8> {
-    let mut out = String::new();
-    let mut header = |name: &str, value: &str| {
-        out.push_str(&folded(name, value));
-        out.push_str("\r\n");
-    };
-    header("From", mail.from);
-    header("To", &mail.to.join(", "));
-    header("Subject", &encode_header(mail.subject, mail.charset));
-    header("Date", &super::clock::rfc5322_now());
-    header("Message-ID", &format!("<{}>", new_message_id(mail.from)));
+pub fn compose(mail: &TextMail<'_>) -> Result<Vec<u8>, ComposeError> {
+    let mut builder = MessageBuilder::new().from(mailbox(mail.from)?);
+    for to in mail.to {
+        builder = builder.to(mailbox(to)?);
+    }
+    builder = builder
+        .raw_header(subject(mail.subject, mail.charset))
+        .date(SystemTime::now())
+        .message_id(Some(format!("<{}>", new_message_id(mail.from))));
     for (name, value) in mail.extra_headers {
-        header(name, value);
-    }
-    header("MIME-Version", "1.0");
-    header(
-        "Content-Type",
-        &format!("text/plain; charset={}", mail.charset.mime_name()),
-    );
-    let body: String = mail
-        .body
-        .replace("\r\n", "\n")
-        .split('\n')
-        .collect::<Vec<_>>()
-        .join("\r\n");
-    let mut message = out.into_bytes();
-    match mail.charset {
-        Charset::Iso2022Jp => {
-            message.extend_from_slice(b"Content-Transfer-Encoding: 7bit\r\n\r\n");
-            message.extend_from_slice(&encode(&body, Charset::Iso2022Jp));
-        }
-        charset => {
-            message.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n\r\n");
-            let encoded = BASE64.encode(encode(&body, charset));
-            for line in encoded.as_bytes().chunks(76) {
-                message.extend_from_slice(line);
-                message.extend_from_slice(b"\r\n");
+        builder = match *name {
+            "In-Reply-To" => builder.in_reply_to(value.clone()),
+            "References" => builder.references(value.clone()),
+            _ => {
+                let name = HeaderName::new_from_ascii(name.to_string())
+                    .map_err(|_| ComposeError::HeaderName(name.to_string()))?;
+                builder.raw_header(HeaderValue::new(name, value.clone()))
             }
-        }
+        };
     }
+    // Written as is: lettre's ContentType would lowercase the charset, and phones know the
+    // label in its registered spelling (`ISO-2022-JP`, `Shift_JIS`).
+    let content_type = HeaderValue::new(
+        HeaderName::new_from_ascii_str("Content-Type"),
+        format!("text/plain; charset={}", mail.charset.mime_name()),
+    );
+    let mut message = builder
+        .header(MIME_VERSION_1_0)
+        .raw_header(content_type)
+        .body(body(mail.body, mail.charset))?
+        .formatted();
     if !message.ends_with(b"\r\n") {
         message.extend_from_slice(b"\r\n");
     }
-    message
+    Ok(message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const SUBJECT: &str =
+        "給水ポンプを運転 SET PUMP1 ON してください、長い件名の折り返しも確認します";
+    const BODY: &str = "SET 給水ポンプ 入\n一覧\n";
+
+    /// A threaded automatic reply in `charset` as mail-parser reads it back.
     fn round_trip(charset: Charset) {
         let to = vec!["karacrix@sandbox.test".to_string()];
         let raw = compose(&TextMail {
             from: "operator@sandbox.test",
             to: &to,
-            subject: "給水ポンプを運転 SET PUMP1 ON してください、長い件名の折り返しも確認します",
-            body: "SET 給水ポンプ 入\n一覧\n",
+            subject: SUBJECT,
+            body: BODY,
             charset,
-            extra_headers: &[("In-Reply-To", "<a@b>".into())],
-        });
+            extra_headers: &[
+                ("Auto-Submitted", "auto-replied".into()),
+                ("In-Reply-To", "<a@b>".into()),
+                ("References", "<r@b> <a@b>".into()),
+            ],
+        })
+        .unwrap();
         assert!(
             raw.iter().all(|b| *b < 0x80),
             "{charset:?}: headers and body are 7-bit"
         );
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        assert_eq!(
-            parsed.subject().unwrap(),
-            "給水ポンプを運転 SET PUMP1 ON してください、長い件名の折り返しも確認します"
-        );
+        assert_eq!(parsed.subject().unwrap(), SUBJECT, "{charset:?}");
         assert_eq!(
             parsed.body_text(0).unwrap().replace("\r\n", "\n"),
-            "SET 給水ポンプ 入\n一覧\n"
+            BODY,
+            "{charset:?}"
         );
+        assert_eq!(parsed.in_reply_to().as_text(), Some("a@b"));
+        assert_eq!(
+            parsed.references().as_text_list().unwrap(),
+            ["r@b", "a@b"],
+            "{charset:?}"
+        );
+        assert_eq!(
+            parsed.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-replied")
+        );
+        assert_eq!(
+            parsed.from().unwrap().first().unwrap().address(),
+            Some("operator@sandbox.test")
+        );
+        assert_eq!(
+            parsed.to().unwrap().first().unwrap().address(),
+            Some("karacrix@sandbox.test")
+        );
+        assert!(parsed.message_id().unwrap().ends_with("@sandbox.test"));
+        assert!(parsed.date().is_some());
         let text = String::from_utf8(raw).unwrap();
         assert!(text.lines().all(|l| l.len() <= 998));
         assert!(text.contains(&format!("charset={}", charset.mime_name())));
-        assert!(text.contains("In-Reply-To: <a@b>"));
+        assert!(text.contains("MIME-Version: 1.0\r\n"));
+        let transfer = match charset {
+            Charset::Iso2022Jp => "7bit",
+            Charset::Utf8 | Charset::ShiftJis => "base64",
+        };
+        assert!(text.contains(&format!("Content-Transfer-Encoding: {transfer}\r\n")));
+        assert!(text.ends_with("\r\n"));
     }
 
     #[test]
@@ -200,6 +288,30 @@ mod tests {
         round_trip(Charset::Utf8);
         round_trip(Charset::Iso2022Jp);
         round_trip(Charset::ShiftJis);
+    }
+
+    #[test]
+    fn a_mail_without_an_addressable_sender_or_recipient_is_not_written() {
+        let mail = |from: &'static str, to: &'static [String]| TextMail {
+            from,
+            to,
+            subject: "Re: LIST",
+            body: "OK",
+            charset: Charset::Utf8,
+            extra_headers: &[],
+        };
+        let nobody: &'static [String] = &[];
+        assert!(matches!(
+            compose(&mail("operator@sandbox.test", nobody)),
+            Err(ComposeError::Message(_))
+        ));
+        let to: &'static [String] = Box::leak(Box::new(["no address".to_string()]));
+        assert!(matches!(
+            compose(&mail("operator@sandbox.test", to)),
+            Err(ComposeError::Address { .. })
+        ));
+        let to: &'static [String] = Box::leak(Box::new(["a@b.test".to_string()]));
+        assert!(compose(&mail("", to)).is_err());
     }
 
     #[test]
@@ -237,7 +349,8 @@ mod tests {
                     body: "OK",
                     charset,
                     extra_headers: &[("References", references.join(" "))],
-                });
+                })
+                .unwrap();
                 assert_bounded(&raw);
                 let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
                 assert_eq!(parsed.subject().unwrap(), subject, "{charset:?}");
@@ -248,9 +361,9 @@ mod tests {
 
     #[test]
     fn a_short_header_stays_on_one_line() {
-        assert_eq!(folded("In-Reply-To", "<a@b>"), "In-Reply-To: <a@b>");
-        assert_eq!(folded("Subject", ""), "Subject: ");
-        let long = folded("Subject", &"word ".repeat(30));
+        assert_eq!(folded("Subject", "Re: LIST"), "Re: LIST");
+        assert_eq!(folded("Subject", ""), "");
+        let long = format!("Subject: {}", folded("Subject", &"word ".repeat(30)));
         assert!(long.split("\r\n").all(|l| l.len() <= FOLD_AT), "{long}");
         assert_eq!(
             long.replace("\r\n", ""),

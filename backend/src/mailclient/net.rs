@@ -34,6 +34,13 @@ pub struct ClientError {
     pub permanent: bool,
 }
 
+/// A mail that cannot be written is refused for good, as a server refuses an address.
+impl From<crate::mail::text::ComposeError> for ClientError {
+    fn from(err: crate::mail::text::ComposeError) -> Self {
+        ClientError::quoting(MailError::SmtpRejected, err.to_string()).for_good()
+    }
+}
+
 impl ClientError {
     /// An error of `kind` with a detail.
     pub fn new(kind: MailError, detail: Notice) -> Self {

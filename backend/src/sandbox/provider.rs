@@ -71,6 +71,20 @@ pub enum PolicyError {
     Store(#[from] StoreError),
 }
 
+/// Why a training reset failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// The policies were refused or not stored.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// Emptying or filling a mailbox failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A seed mail cannot be written (its From is no address).
+    #[error("seed mail: {0}")]
+    Seed(#[from] crate::mail::text::ComposeError),
+}
+
 /// Where the ISP listens: one loopback address and a port per service (0: any free port).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listen {
@@ -255,7 +269,7 @@ impl SandboxProvider {
         &self,
         policy: SandboxPolicy,
         mails: &[shared::training::SeedMail],
-    ) -> Result<(), PolicyError> {
+    ) -> Result<(), ResetError> {
         self.set_policy(policy)?;
         self.inner.lockout.clear();
         self.inner.pop_before_smtp.clear();
@@ -273,7 +287,7 @@ impl SandboxProvider {
                 body: &seed.body,
                 charset: shared::phone::Charset::Utf8,
                 extra_headers: &[],
-            });
+            })?;
             self.inner.mail.deliver_to(vec![mailbox], message).await?;
         }
         Ok(())

@@ -174,10 +174,8 @@ impl Engine {
         let window_min = COALESCE_WINDOW.as_secs() / 60;
         let queued: Vec<NewMail> = mails
             .iter()
-            .map(|mail| NewMail {
-                from: settings.address.clone(),
-                to: settings.alarm_recipients.clone(),
-                message: mailtext::compose(&TextMail {
+            .filter_map(|mail| {
+                let message = mailtext::compose(&TextMail {
                     from: &settings.address,
                     to: &settings.alarm_recipients,
                     subject: &text::subject(&mail.event, lang),
@@ -185,7 +183,14 @@ impl Engine {
                     charset: shared::phone::Charset::Utf8,
                     // RFC 3834: nobody's responder answers it, ours included.
                     extra_headers: &[(mail::AUTO_SUBMITTED, mail::AUTO_GENERATED.into())],
-                }),
+                })
+                .inspect_err(|err| tracing::error!(%err, "the alarm mail cannot be written"))
+                .ok()?;
+                Some(NewMail {
+                    from: settings.address.clone(),
+                    to: settings.alarm_recipients.clone(),
+                    message,
+                })
             })
             .collect();
         if let Err(err) = self.queue(&queued) {
