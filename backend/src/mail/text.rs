@@ -152,9 +152,8 @@ fn body(text: &str, charset: Charset) -> Body {
         Charset::Iso2022Jp => ContentTransferEncoding::SevenBit,
         Charset::Utf8 | Charset::ShiftJis => ContentTransferEncoding::Base64,
     };
-    Body::new_with_encoding(bytes, transfer).unwrap_or_else(|bytes| {
-        Body::new_with_encoding(bytes, ContentTransferEncoding::Base64).unwrap_or_else(Body::new)
-    })
+    // Only 7bit can be refused (a line over 998 octets); lettre then picks the encoding.
+    Body::new_with_encoding(bytes, transfer).unwrap_or_else(Body::new)
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, ComposeError> {
@@ -288,6 +287,26 @@ mod tests {
         round_trip(Charset::Utf8);
         round_trip(Charset::Iso2022Jp);
         round_trip(Charset::ShiftJis);
+    }
+
+    #[test]
+    fn an_iso_2022_jp_line_too_long_for_7bit_is_encoded_and_round_trips() {
+        let to = vec!["karacrix@sandbox.test".to_string()];
+        let body = "給水".repeat(600);
+        let raw = compose(&TextMail {
+            from: "operator@sandbox.test",
+            to: &to,
+            subject: "Re: LIST",
+            body: &body,
+            charset: Charset::Iso2022Jp,
+            extra_headers: &[],
+        })
+        .unwrap();
+        let text = String::from_utf8(raw.clone()).unwrap();
+        assert!(text.split("\r\n").all(|l| l.len() <= 998));
+        assert!(!text.contains("Content-Transfer-Encoding: 7bit"));
+        let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(parsed.body_text(0).unwrap().trim_end(), body);
     }
 
     #[test]
