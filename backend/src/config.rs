@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -249,6 +250,7 @@ impl Config {
             pop3: crate::mailclient::pop3::Options {
                 connect_timeout: timeout,
                 reply_timeout: timeout,
+                session_timeout: pop3_session_timeout(timeout, defaults.pop3.exchange_timeout),
                 ..defaults.pop3
             },
             smtp_timeout: timeout,
@@ -318,6 +320,17 @@ impl Config {
     }
 }
 
+/// Replies a POP3 session may wait for in all before it is cut off.
+const POP3_SESSION_REPLIES: u32 = 20;
+
+/// The whole POP3 session's deadline: as long as [`POP3_SESSION_REPLIES`] replies each taking the
+/// full mail timeout (a server that slow is stalling, not busy), and never shorter than one
+/// command's own deadline `exchange`. A large mailbox cut off there loses nothing: its mails
+/// are recorded and deleted batch by batch, and the rest come in the next cycle.
+fn pop3_session_timeout(mail_timeout: Duration, exchange: Duration) -> Duration {
+    (mail_timeout * POP3_SESSION_REPLIES).max(exchange)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +339,19 @@ mod tests {
         let mut config = Config::local(listen.parse().unwrap(), "d".into(), "s".into());
         config.token = token.map(String::from);
         config
+    }
+
+    #[test]
+    fn the_pop3_session_deadline_follows_the_mail_timeout() {
+        let mut c = config("127.0.0.1:8080", None);
+        c.mail_timeout_secs = 60;
+        let pop3 = c.engine_options().pop3;
+        assert_eq!(pop3.reply_timeout, Duration::from_secs(60));
+        assert_eq!(pop3.session_timeout, Duration::from_secs(20 * 60));
+        // Never shorter than one command may take.
+        c.mail_timeout_secs = 2;
+        let pop3 = c.engine_options().pop3;
+        assert_eq!(pop3.session_timeout, pop3.exchange_timeout);
     }
 
     #[test]

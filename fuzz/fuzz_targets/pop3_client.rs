@@ -22,6 +22,7 @@ const OPTIONS: Options = Options {
     connect_timeout: Duration::from_secs(1),
     reply_timeout: Duration::from_secs(1),
     exchange_timeout: Duration::from_secs(2),
+    session_timeout: Duration::from_secs(4),
     max_message: 16 * 1024,
     max_entries: 64,
 };

@@ -76,3 +76,66 @@ p.quit()
     assert!(out.contains("subject: Subject: LIST"), "{out}");
     backend.stop().await;
 }
+
+/// Guessing goes nowhere by changing protocol: five wrong POP3 passwords for one account lock
+/// its SMTP AUTH LOGIN too, from any address, though another account logged in over SMTP from the
+/// guessing address in between; that other account from elsewhere is still served.
+#[tokio::test]
+async fn pop3_guesses_lock_the_account_s_smtp_auth() {
+    let backend = Backend::start(|_| {}).await;
+    let info = backend.client().await.sandbox().await;
+    let env = sandbox_env(&info, backend.data.path());
+
+    let out = python(
+        r#"
+import os, poplib, smtplib, ssl
+ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
+
+def pop3(password):
+    p = poplib.POP3("127.0.0.1", int(os.environ["PORT_POP3"]), timeout=10)
+    p.stls(context=ctx)
+    p.user("karacrix")
+    try:
+        p.pass_(password)
+        result = "+OK"
+    except poplib.error_proto as e:
+        result = e.args[0].decode()
+    p.quit()
+    return result
+
+def smtp(source, user, password):
+    s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT_SUBMISSION"]), timeout=10,
+                     source_address=(source, 0))
+    s.ehlo("phone.sandbox.test")
+    s.starttls(context=ctx)
+    s.ehlo("phone.sandbox.test")
+    s.esmtp_features["auth"] = "LOGIN"
+    try:
+        s.login(user, password)
+        result = "235"
+    except smtplib.SMTPAuthenticationError as e:
+        result = str(e.smtp_code)
+    s.quit()
+    return result
+
+print("guesses:", " ".join(pop3("guess%d" % i)[:4] for i in range(4)))
+print("own account:", smtp("127.0.0.1", "operator", "operator-pass"))
+print("fifth:", pop3("guess4")[:4])
+print("pop3 locked:", pop3("karacrix-pass"))
+print("smtp elsewhere:", smtp("127.0.0.3", "karacrix", "karacrix-pass"))
+print("other elsewhere:", smtp("127.0.0.3", "operator", "operator-pass"))
+"#,
+        &env,
+    )
+    .await;
+    assert!(out.contains("guesses: -ERR -ERR -ERR -ERR"), "{out}");
+    assert!(out.contains("own account: 235"), "{out}");
+    assert!(out.contains("fifth: -ERR"), "{out}");
+    assert!(
+        out.contains("pop3 locked: -ERR [AUTH] too many failed logins"),
+        "{out}"
+    );
+    assert!(out.contains("smtp elsewhere: 454"), "{out}");
+    assert!(out.contains("other elsewhere: 235"), "{out}");
+    backend.stop().await;
+}

@@ -1,22 +1,23 @@
 //! The engine's POP3 client (RFC 1939; STLS from RFC 2595; CAPA from RFC 2449).
 //!
 //! Every reply is awaited with a timeout, every line and multi-line answer is bounded, and every
-//! command's whole answer has a deadline (a server trickling one line at a time cannot hold a
-//! cycle), so a hostile or broken server costs a clear [`ClientError`] and bounded memory, never
-//! a hang. RETR and DELE are pipelined when the server advertises PIPELINING (RFC 2449 §6.6).
-//! Logins use APOP when the greeting carries a timestamp and the channel is plaintext, else
-//! USER/PASS. With [`Security::StlsRequired`] a server that offers no STLS (or no CAPA) ends the
-//! session before any credential leaves: plaintext logins happen only where the caller asked for
-//! plaintext. The dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an
-//! RFC 2449/3206 response code is told apart by it: a wrong password (`[AUTH]`) from the server's
-//! own trouble (`[SYS/TEMP]`, `[SYS/PERM]`) or a busy mailbox (`[IN-USE]`, `[LOGIN-DELAY]`).
+//! command's whole answer has a deadline, and so has the whole session (a server trickling one line
+//! at a time, or answering each command just in time, cannot hold a cycle), so a hostile or broken
+//! server costs a clear [`ClientError`] and bounded memory, never a hang. RETR and DELE are
+//! pipelined when the server advertises PIPELINING (RFC 2449 §6.6). Logins use APOP when the
+//! greeting carries a timestamp and the channel is plaintext, else USER/PASS. With
+//! [`Security::StlsRequired`] a server that offers no STLS (or no CAPA) ends the session before any
+//! credential leaves: plaintext logins happen only where the caller asked for plaintext. The
+//! dialogue goes to a [`Transcript`] with secrets masked. An `-ERR` that carries an RFC 2449/3206
+//! response code is told apart by it: a wrong password (`[AUTH]`) from the server's own trouble
+//! (`[SYS/TEMP]`, `[SYS/PERM]`) or a busy mailbox (`[IN-USE]`, `[LOGIN-DELAY]`).
 
 use std::time::Duration;
 
 use shared::status::MailError;
 use shared::transcript::Notice;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout_at};
 
 use super::net::{ClientError, MaybeTls, Route, Routes, Trust};
 use crate::mail::Transcript;
@@ -62,6 +63,8 @@ pub struct Options {
     pub reply_timeout: Duration,
     /// For one command's (or one pipelined group's) whole answer.
     pub exchange_timeout: Duration,
+    /// For the whole session, from the connection to QUIT: every read and write ends by then.
+    pub session_timeout: Duration,
     /// The largest message RETR accepts.
     pub max_message: usize,
     /// The most entries of a UIDL or LIST answer taken in one session; the rest of a larger
@@ -76,6 +79,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(15),
             reply_timeout: Duration::from_secs(30),
             exchange_timeout: Duration::from_secs(300),
+            session_timeout: Duration::from_secs(600),
             max_message: 10 * 1024 * 1024,
             max_entries: 100_000,
         }
@@ -104,6 +108,8 @@ pub struct Pop3Session<S = MaybeTls> {
     target: String,
     /// The server takes commands without waiting for each answer (CAPA PIPELINING).
     pipelining: bool,
+    /// When the session must be over ([`Options::session_timeout`] after it began).
+    deadline: Instant,
 }
 
 /// Commands sent ahead of their answers at most: the server buffers them, we hold the answers.
@@ -141,6 +147,7 @@ impl Pop3Session {
         transcript: Option<Transcript>,
         progress: &mut (dyn FnMut(Phase) + Send),
     ) -> Result<Self, ClientError> {
+        let deadline = Instant::now() + options.session_timeout;
         let tcp = routes.connect(route, options.connect_timeout).await?;
         note(&transcript, &format!("connected to {}", route.target()));
         progress(Phase::Connected);
@@ -166,6 +173,7 @@ impl Pop3Session {
             tls,
             target: route.target(),
             pipelining: false,
+            deadline,
         };
         let greeting = session.status_line().await.map_err(|e| {
             // A server that starts with TLS waits for our handshake and never greets.
@@ -258,6 +266,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
             tls: false,
             target: "stream".into(),
             pipelining: false,
+            deadline: Instant::now() + options.session_timeout,
         };
         let greeting = session.status_line().await?;
         session.timestamp = apop_timestamp(&greeting);
@@ -352,8 +361,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         >,
     ) -> Result<T, ClientError> {
         let limit = self.options.exchange_timeout;
+        let (until, session_ends) = self.until(limit);
         let target = self.target.clone();
-        timeout(limit, exchange(self)).await.unwrap_or_else(|_| {
+        let ended = timeout_at(until, exchange(self)).await;
+        if session_ends && ended.is_err() {
+            return Err(self.session_over());
+        }
+        ended.unwrap_or_else(|_| {
             Err(ClientError::at(
                 MailError::Timeout,
                 &target,
@@ -376,11 +390,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
             out.push_str(line);
             out.push_str("\r\n");
         }
+        let (until, session_ends) = self.until(self.options.reply_timeout);
         let write = async {
             self.io.get_mut().write_all(out.as_bytes()).await?;
             self.io.get_mut().flush().await
         };
-        match timeout(self.options.reply_timeout, write).await {
+        match timeout_at(until, write).await {
+            Err(_) if session_ends => Err(self.session_over()),
             Err(_) => Err(self.timed_out()),
             Ok(Err(e)) => Err(ClientError::io(&self.target, &e)),
             Ok(Ok(())) => Ok(()),
@@ -494,6 +510,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
         if let Some(t) = &self.transcript {
             t.client(&mask_secrets(line.as_bytes()));
         }
+        let (until, session_ends) = self.until(self.options.reply_timeout);
         let write = async {
             self.io
                 .get_mut()
@@ -501,7 +518,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
                 .await?;
             self.io.get_mut().flush().await
         };
-        match timeout(self.options.reply_timeout, write).await {
+        match timeout_at(until, write).await {
+            Err(_) if session_ends => return Err(self.session_over()),
             Err(_) => return Err(self.timed_out()),
             Ok(Err(e)) => return Err(ClientError::io(&self.target, &e)),
             Ok(Ok(())) => {}
@@ -589,12 +607,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
 
     /// One line without its line ending, bounded and timed.
     async fn line(&mut self) -> Result<Vec<u8>, ClientError> {
-        match timeout(
-            self.options.reply_timeout,
-            read_line(&mut self.io, MAX_LINE + 2),
-        )
-        .await
-        {
+        let (until, session_ends) = self.until(self.options.reply_timeout);
+        match timeout_at(until, read_line(&mut self.io, MAX_LINE + 2)).await {
+            Err(_) if session_ends => Err(self.session_over()),
             Err(_) => Err(self.timed_out()),
             Ok(Err(LineError::Io(e))) => Err(ClientError::io(&self.target, &e)),
             Ok(Err(LineError::TooLong { .. })) => Err(ClientError::at(
@@ -611,6 +626,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Pop3Session<S> {
             )),
             Ok(Ok(line)) => Ok(line),
         }
+    }
+
+    /// The earlier of `limit` from now and the session's deadline; true when it is the latter.
+    fn until(&self, limit: Duration) -> (Instant, bool) {
+        let own = Instant::now() + limit;
+        if self.deadline < own {
+            (self.deadline, true)
+        } else {
+            (own, false)
+        }
+    }
+
+    fn session_over(&self) -> ClientError {
+        let secs = self.options.session_timeout.as_secs();
+        ClientError::at(
+            MailError::Timeout,
+            &self.target,
+            format!("POP3 のセッションが {secs} 秒を超えました"),
+            format!("the POP3 session took longer than {secs} s"),
+        )
     }
 
     fn timed_out(&self) -> ClientError {
@@ -713,6 +748,7 @@ mod tests {
             connect_timeout: Duration::from_secs(2),
             reply_timeout: Duration::from_millis(300),
             exchange_timeout: Duration::from_secs(1),
+            session_timeout: Duration::from_secs(60),
             max_message: 64 * 1024,
             max_entries: 100,
         }
@@ -919,6 +955,68 @@ mod tests {
         assert_eq!(err.kind, MailError::Timeout, "{err}");
         assert!(err.detail.en.contains("RETR took longer than 1 s"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    /// A server that answers every RETR in full, but slowly: one line every 100 ms, eight lines
+    /// a message. Each answer ends within its own deadline, so only the session's deadline can
+    /// stop a client that keeps asking.
+    #[tokio::test]
+    async fn answers_each_just_in_time_hit_the_session_deadline() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = BufReader::new(stream);
+            let hello = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n";
+            io.get_mut().write_all(hello).await.unwrap();
+            let mut line = String::new();
+            while io.read_line(&mut line).await.is_ok_and(|n| n > 0) {
+                if line.starts_with("RETR") {
+                    for text in ["+OK", "Subject: slow", "", "1", "2", "3", "4", "."] {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        let line = format!("{text}\r\n");
+                        if io.get_mut().write_all(line.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                line.clear();
+            }
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        let trust = Trust::new(None, None).unwrap();
+        let options = Options {
+            session_timeout: Duration::from_secs(2),
+            ..quick()
+        };
+        let mut session =
+            Pop3Session::connect(&routes, &trust, &route, Security::Plain, options, None)
+                .await
+                .unwrap();
+        session.login("u", "p").await.unwrap();
+        let started = std::time::Instant::now();
+        // Without the session's deadline these would take about 16 s.
+        let mut taken = 0;
+        let err = loop {
+            match session.retr(1).await {
+                Ok(message) => {
+                    assert!(message.starts_with(b"Subject: slow"));
+                    taken += 1;
+                    assert!(taken < 20, "the session was never cut off");
+                }
+                Err(err) => break err,
+            }
+        };
+        assert!(taken >= 1, "each answer alone is within its deadline");
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
+        assert!(
+            err.detail
+                .en
+                .contains("the POP3 session took longer than 2 s"),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3), "{err}");
     }
 
     /// With PIPELINING advertised, the RETRs of a group leave in one write before any answer is

@@ -448,6 +448,57 @@ mod tests {
         }
     }
 
+    /// A server that answers MAIL FROM with a multi-line reply that never ends, one line every
+    /// 100 ms: each line comes quickly, so only the whole send's deadline can end it.
+    #[tokio::test]
+    async fn a_trickling_reply_hits_the_send_deadline() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut io = BufReader::new(stream);
+            io.get_mut()
+                .write_all(b"220 slow.example.jp\r\n")
+                .await
+                .unwrap();
+            let mut line = String::new();
+            while io.read_line(&mut line).await.unwrap_or(0) > 0 {
+                if line.to_uppercase().starts_with("EHLO") {
+                    let hello = b"250-slow.example.jp\r\n250 8BITMIME\r\n";
+                    io.get_mut().write_all(hello).await.unwrap();
+                } else {
+                    while io.get_mut().write_all(b"250-still here\r\n").await.is_ok() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    return;
+                }
+                line.clear();
+            }
+        });
+        let routes = Routes::new(None);
+        let route = routes.route("127.0.0.1", port).unwrap();
+        let trust = Trust::new(None, None).unwrap();
+        let target = SmtpTarget {
+            credentials: None,
+            timeout: Duration::from_secs(1),
+            ..target(route, Security::None, true)
+        };
+        let mut session = SmtpSession::open(&routes, &trust, &target, None)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let to = ["operator@example.jp".to_string()];
+        let mail = Outgoing {
+            from: "karacrix@example.jp",
+            to: &to,
+            message: b"Subject: hi\r\n\r\nhello\r\n",
+        };
+        let err = session.send(mail, None).await.unwrap_err();
+        assert_eq!(err.kind, MailError::Timeout, "{err}");
+        assert!(err.detail.en.contains("no answer within 1 s"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{err}");
+    }
+
     #[tokio::test]
     async fn auth_never_goes_out_in_plaintext_unless_none_was_chosen() {
         // On a port that does not require STARTTLS for plain sending (25 or any other).
