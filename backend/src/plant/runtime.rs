@@ -2,6 +2,7 @@
 //! points for the browser, keeps its state in the store, and hands alarm transitions to a sink
 //! (the engine's alarm mail).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ pub struct PlantRuntime {
     plant: Arc<Mutex<Plant>>,
     points: watch::Sender<Vec<PointSnapshot>>,
     store: Store,
+    /// Set while the engine's transaction has stored a newer state than the live plant's (it
+    /// goes live at [`PlantRuntime::replace`]): saving the live plant then would undo it.
+    newer_stored: Arc<AtomicBool>,
+    /// A save was skipped for that reason: the next tick saves.
+    save_due: Arc<AtomicBool>,
 }
 
 impl PlantRuntime {
@@ -52,6 +58,8 @@ impl PlantRuntime {
             points: watch::channel(plant.points()).0,
             plant: Arc::new(Mutex::new(plant)),
             store,
+            newer_stored: Arc::default(),
+            save_due: Arc::default(),
         };
         tokio::spawn(runtime.clone().tick(time_scale, alarms, cancel));
         runtime
@@ -67,10 +75,22 @@ impl PlantRuntime {
         self.lock().clone()
     }
 
+    /// The caller's transaction stores a state that goes live at [`PlantRuntime::replace`] or
+    /// is dropped at [`PlantRuntime::keep`]; until then the live plant is not saved.
+    pub fn storing(&self) {
+        self.newer_stored.store(true, Ordering::SeqCst);
+    }
+
     /// Puts a prepared plant in place (its state is already stored by the caller).
     pub fn replace(&self, plant: Plant) {
         *self.lock() = plant;
+        self.newer_stored.store(false, Ordering::SeqCst);
         self.publish();
+    }
+
+    /// The state announced by [`PlantRuntime::storing`] was not stored: the live plant stays.
+    pub fn keep(&self) {
+        self.newer_stored.store(false, Ordering::SeqCst);
     }
 
     /// Operates a DO or AO from the UI.
@@ -111,9 +131,18 @@ impl PlantRuntime {
         });
     }
 
+    /// Saves the live plant, its snapshot taken inside the write transaction: one writer order
+    /// with the engine's transactions, so a SET stored with its execution is never overwritten
+    /// by an older snapshot.
     fn save(&self) {
-        let state = self.lock().snapshot();
-        if let Err(err) = self.store.save(STORE_KEY, &state) {
+        let snapshot = || {
+            if self.newer_stored.load(Ordering::SeqCst) {
+                self.save_due.store(true, Ordering::SeqCst);
+                return None;
+            }
+            Some(self.lock().snapshot())
+        };
+        if let Err(err) = self.store.save_with(STORE_KEY, snapshot) {
             tracing::error!(%err, "saving the plant failed");
         }
     }
@@ -131,7 +160,8 @@ impl PlantRuntime {
                 .lock()
                 .tick(TICK.as_secs_f64() * f64::from(time_scale), now_ms);
             ticks += 1;
-            if !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
+            let due = self.save_due.swap(false, Ordering::SeqCst);
+            if due || !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
                 self.save();
             }
             self.publish();
