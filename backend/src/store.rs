@@ -220,6 +220,22 @@ impl Store {
         Ok(())
     }
 
+    /// Saves the document `value` makes inside the write transaction, so it is taken after every
+    /// transaction before it has committed: writers that take their snapshot first could write
+    /// it over a newer one.
+    pub fn save_with<T: Serialize>(
+        &self,
+        key: &str,
+        value: impl FnOnce() -> Option<T>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        if let Some(value) = value() {
+            Self::save_in(&txn, key, &value)?;
+            txn.commit()?;
+        }
+        Ok(())
+    }
+
     /// Saves a document as part of a larger transaction (committed by the caller).
     pub fn save_in<T: Serialize>(
         txn: &redb::WriteTransaction,

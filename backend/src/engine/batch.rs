@@ -52,6 +52,11 @@ impl Batch {
         ids.iter().any(|id| self.ids.contains(id))
     }
 
+    /// Mails waiting for their record.
+    pub(super) fn len(&self) -> usize {
+        self.executions.len()
+    }
+
     /// True when nothing waits for a record.
     pub(super) fn is_empty(&self) -> bool {
         self.executions.is_empty()

@@ -8,6 +8,7 @@
 //! once), a reply is in the outbox before it is handed to the sender (at least once).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use shared::status::{MailError, MailStatus};
 use shared::transcript::{Notice, Service};
@@ -28,6 +29,10 @@ const GROUP_MAILS: usize = 32;
 /// A group closes once its mails (by LIST) reach this many octets.
 const GROUP_OCTETS: u64 = 1024 * 1024;
 
+/// The first batch of a cycle is recorded, and its replies handed to the sender, after this
+/// many mails at most: the first reply does not wait for a full batch.
+const FIRST_BATCH: usize = 10;
+
 /// A mail to retrieve and execute.
 struct Wanted {
     number: u32,
@@ -45,6 +50,17 @@ struct Reading<'a> {
     progress: &'a Progress,
     index: u32,
     total: u32,
+    /// A batch was recorded in this cycle.
+    settled: bool,
+}
+
+/// The sender's task, stopped when the cycle is dropped (RST, shutdown).
+struct Sending(tokio::task::JoinHandle<Result<(), ClientError>>);
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Engine {
@@ -55,15 +71,28 @@ impl Engine {
         trust: &Trust,
         receive: bool,
     ) -> Result<(), ClientError> {
-        let progress = Progress::default();
+        let progress = Arc::new(Progress::default());
         if !receive {
             return self.send_outbox(applied, trust, &progress, None).await;
         }
         let (feed, fed) = mpsc::unbounded_channel();
-        let (received, sent) = tokio::join!(
-            self.receive(applied, trust, &progress, feed),
-            self.send_outbox(applied, trust, &progress, Some(fed)),
-        );
+        // Its own task, so the receiving side's executions and commits do not hold it up.
+        let mut sending = Sending(tokio::spawn({
+            let (engine, applied, trust) = (self.clone(), applied.clone(), trust.clone());
+            let progress = Arc::clone(&progress);
+            async move {
+                engine
+                    .send_outbox(&applied, &trust, &progress, Some(fed))
+                    .await
+            }
+        }));
+        let received = self.receive(applied, trust, &progress, feed).await;
+        let sent = (&mut sending.0).await.unwrap_or_else(|err| {
+            Err(ClientError::new(
+                MailError::Protocol,
+                format!("the sending task failed: {err}"),
+            ))
+        });
         received.and(sent)
     }
 
@@ -109,6 +138,7 @@ impl Engine {
             progress,
             index: 0,
             total: 0,
+            settled: false,
         };
         let result = self.receive_all(&mut reading).await;
         progress.received(self);
@@ -206,7 +236,8 @@ impl Engine {
             };
             reading.progress.receiving(self, status);
             self.execute(reading.settings, &mut reading.batch, wanted, &raw)?;
-            if reading.batch.is_due() {
+            let first_due = !reading.settled && reading.batch.len() >= FIRST_BATCH;
+            if first_due || reading.batch.is_due() {
                 self.settle(reading).await?;
             }
         }
@@ -273,6 +304,7 @@ impl Engine {
             .record(&self.inner.ledger, self.inner.commands.as_ref())
             .map_err(store_failed)?;
         self.inner.commands.committed();
+        reading.settled = true;
         self.publish_counts();
         if !recorded.queued.is_empty() {
             let _ = reading.feed.send(Feed::Queued(recorded.queued));

@@ -168,6 +168,9 @@ impl CommandLayer for PlantCommands {
                 tracing::warn!(%err, point, "command SET not replayed on the live plant");
             }
         }
+        // From here until the commit is settled, the plant's own saves would write the state
+        // before these SETs over the one stored with them.
+        self.plant.storing();
         Store::save_in(txn, STORE_KEY, &live.snapshot())?;
         prepared.stored = Some(live);
         Ok(())
@@ -185,6 +188,7 @@ impl CommandLayer for PlantCommands {
 
     fn abandoned(&self) {
         *self.prepared() = Prepared::default();
+        self.plant.keep();
     }
 
     fn holds(&self, now: Instant, now_unix: u64) -> Vec<Hold> {

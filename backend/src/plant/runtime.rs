@@ -2,6 +2,7 @@
 //! points for the browser, keeps its state in the store, and hands alarm transitions to a sink
 //! (the engine's alarm mail).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -28,6 +29,11 @@ pub struct PlantRuntime {
     points: watch::Sender<Vec<PointSnapshot>>,
     store: Store,
     time_scale: Arc<std::sync::atomic::AtomicU32>,
+    /// Set while the engine's transaction has stored a newer state than the live plant's (it
+    /// goes live at [`PlantRuntime::replace`]): saving the live plant then would undo it.
+    newer_stored: Arc<AtomicBool>,
+    /// A save was skipped for that reason: the next tick saves.
+    save_due: Arc<AtomicBool>,
 }
 
 impl PlantRuntime {
@@ -57,6 +63,8 @@ impl PlantRuntime {
             plant: Arc::new(Mutex::new(plant)),
             store,
             time_scale: Arc::new(std::sync::atomic::AtomicU32::new(time_scale.max(1))),
+            newer_stored: Arc::default(),
+            save_due: Arc::default(),
         };
         tasks.spawn(runtime.clone().tick(alarms, cancel));
         runtime
@@ -72,9 +80,16 @@ impl PlantRuntime {
         self.lock().clone()
     }
 
+    /// The caller's transaction stores a state that goes live at [`PlantRuntime::replace`] or
+    /// is dropped at [`PlantRuntime::keep`]; until then the live plant is not saved.
+    pub fn storing(&self) {
+        self.newer_stored.store(true, Ordering::SeqCst);
+    }
+
     /// Puts a prepared plant in place (its state is already stored by the caller).
     pub fn replace(&self, plant: Plant) {
         *self.lock() = plant;
+        self.newer_stored.store(false, Ordering::SeqCst);
         self.publish();
     }
 
@@ -94,6 +109,11 @@ impl PlantRuntime {
         self.save();
         self.publish();
         Ok(())
+    }
+
+    /// The state announced by [`PlantRuntime::storing`] was not stored: the live plant stays.
+    pub fn keep(&self) {
+        self.newer_stored.store(false, Ordering::SeqCst);
     }
 
     /// Operates a DO or AO from the UI.
@@ -134,9 +154,18 @@ impl PlantRuntime {
         });
     }
 
+    /// Saves the live plant, its snapshot taken inside the write transaction: one writer order
+    /// with the engine's transactions, so a SET stored with its execution is never overwritten
+    /// by an older snapshot.
     fn save(&self) {
-        let state = self.lock().snapshot();
-        if let Err(err) = self.store.save(STORE_KEY, &state) {
+        let snapshot = || {
+            if self.newer_stored.load(Ordering::SeqCst) {
+                self.save_due.store(true, Ordering::SeqCst);
+                return None;
+            }
+            Some(self.lock().snapshot())
+        };
+        if let Err(err) = self.store.save_with(STORE_KEY, snapshot) {
             tracing::error!(%err, "saving the plant failed");
         }
     }
@@ -161,7 +190,8 @@ impl PlantRuntime {
                 .lock()
                 .tick(TICK.as_secs_f64() * f64::from(scale), now_ms);
             ticks += 1;
-            if !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
+            let due = self.save_due.swap(false, Ordering::SeqCst);
+            if due || !events.is_empty() || ticks.is_multiple_of(SAVE_EVERY) {
                 self.save();
             }
             self.publish();
