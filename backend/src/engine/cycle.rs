@@ -90,7 +90,10 @@ impl Engine {
         let sent = (&mut sending.0).await.unwrap_or_else(|err| {
             Err(ClientError::new(
                 MailError::Protocol,
-                format!("the sending task failed: {err}"),
+                Notice::new(
+                    format!("送信タスクが異常終了しました: {err}"),
+                    format!("the sending task failed: {err}"),
+                ),
             ))
         });
         received.and(sent)
