@@ -31,7 +31,7 @@ import time
 
 from websockets.sync.client import connect
 
-PROTOCOL = 1
+PROTOCOL = 2
 MAIL_UID = 5000
 IN_CREATE, IN_MOVED_TO = 0x100, 0x80
 
@@ -186,11 +186,12 @@ def run(binary, variant, mails, connections):
         with connect(url.replace("http://", "ws://") + "ws", open_timeout=10,
                      max_size=None, ping_interval=None) as ws:
             ws.send(json.dumps({"type": "hello", "protocol": PROTOCOL}))
-            pending = next_of(ws, "settings")["pending"]
+            view = next_of(ws, "settings")
             ws.send(json.dumps({"type": "save_settings",
-                                "settings": settings_for(variant, pending),
-                                "password": {"action": "set", "value": "karacrix-pass"}}))
-            next_of(ws, "settings")
+                                "settings": settings_for(variant, view["pending"]),
+                                "password": {"action": "set", "value": "karacrix-pass"},
+                                "based_on": view["version"]}))
+            next_of(ws, "settings_saved")
             cpu0 = cpu_seconds(proc.pid)
             t0 = time.monotonic()
             ws.send(json.dumps({"type": "restart"}))

@@ -12,7 +12,7 @@ import sys
 
 from websockets.sync.client import connect
 
-PROTOCOL = 1
+PROTOCOL = 2
 
 
 def next_sandbox(ws):
