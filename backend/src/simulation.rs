@@ -199,6 +199,13 @@ impl Drop for ClientGuard {
     }
 }
 
+/// A simulation of no parts (no sandbox, engine, plant or trainer), for unit tests of what
+/// stands around them.
+#[cfg(test)]
+pub(crate) fn without_parts(cancel: CancellationToken) -> Simulation {
+    Simulation::start(cancel, &TaskTracker::new(), None, None, None, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,14 +213,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn uptime_and_clients_are_published() {
         let cancel = CancellationToken::new();
-        let sim = Simulation::start(
-            cancel.clone(),
-            &tokio_util::task::TaskTracker::new(),
-            None,
-            None,
-            None,
-            None,
-        );
+        let sim = without_parts(cancel.clone());
         let mut status = sim.subscribe();
         let guard = sim.client_connected();
         assert_eq!(status.borrow_and_update().clients, 1);
@@ -227,22 +227,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_start_is_a_new_instance() {
-        let a = Simulation::start(
-            CancellationToken::new(),
-            &tokio_util::task::TaskTracker::new(),
-            None,
-            None,
-            None,
-            None,
-        );
-        let b = Simulation::start(
-            CancellationToken::new(),
-            &tokio_util::task::TaskTracker::new(),
-            None,
-            None,
-            None,
-            None,
-        );
+        let a = without_parts(CancellationToken::new());
+        let b = without_parts(CancellationToken::new());
         assert_ne!(a.info().instance, b.info().instance);
     }
 }

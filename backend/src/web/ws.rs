@@ -546,14 +546,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_follow_the_protocol() {
-        let simulation = Simulation::start(
-            CancellationToken::new(),
-            &tokio_util::task::TaskTracker::new(),
-            None,
-            None,
-            None,
-            None,
-        );
+        let simulation = crate::simulation::without_parts(CancellationToken::new());
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| perform(answer(frame, &simulation), &later, &simulation);
         assert_eq!(
@@ -594,14 +587,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_greets_answers_and_says_goodbye_on_shutdown() {
         let cancel = CancellationToken::new();
-        let simulation = Simulation::start(
-            cancel.clone(),
-            &tokio_util::task::TaskTracker::new(),
-            None,
-            None,
-            None,
-            None,
-        );
+        let simulation = crate::simulation::without_parts(cancel.clone());
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
         let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));
