@@ -102,14 +102,18 @@ impl Engine {
 
     /// A training reset: forget what the mails said, so the plant's alarms are news again.
     pub(super) fn forget_alarms_mailed(&self) -> Result<(), crate::store::StoreError> {
-        let mut guard = self
-            .inner
+        let mut guard = self.coalescer();
+        *guard = Some(Coalescer::default());
+        self.inner.store.remove(MAILED_KEY)
+    }
+
+    /// The coalescer's slot, locked (a panic elsewhere does not stop alarm mail).
+    fn coalescer(&self) -> std::sync::MutexGuard<'_, Option<Coalescer>> {
+        self.inner
             .alarms
             .coalescer
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *guard = Some(Coalescer::default());
-        self.inner.store.remove(MAILED_KEY)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn alarm_window(&self) -> Duration {
@@ -142,12 +146,7 @@ impl Engine {
     /// mails now say. Mails are queued inside `f`, under the lock, so that two callers cannot
     /// see the one's record before its mail is queued.
     fn with_coalescer<T>(&self, f: impl FnOnce(&mut Coalescer) -> T) -> T {
-        let mut guard = self
-            .inner
-            .alarms
-            .coalescer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.coalescer();
         let coalescer = guard.get_or_insert_with(|| load_mailed(&self.inner.store));
         let before = coalescer.mailed().clone();
         let result = f(coalescer);
