@@ -31,7 +31,7 @@ import time
 
 from websockets.sync.client import connect
 
-PROTOCOL = 2
+PROTOCOL = 3
 MAIL_UID = 5000
 IN_CREATE, IN_MOVED_TO = 0x100, 0x80
 

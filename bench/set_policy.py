@@ -12,7 +12,7 @@ import sys
 
 from websockets.sync.client import connect
 
-PROTOCOL = 2
+PROTOCOL = 3
 
 
 def next_sandbox(ws):

@@ -105,6 +105,8 @@ pub enum PhoneResult {
 pub struct Model {
     /// The connection.
     pub link: LinkState,
+    /// This page's session: class, name, read-only (single-user mode: the default).
+    pub session: shared::classroom::SessionView,
     /// The back end, once it said welcome.
     pub server: Option<ServerInfo>,
     /// Its live state.
@@ -180,6 +182,7 @@ impl Default for Model {
             resets_done: 0,
             record: None,
             failures: 0,
+            session: Default::default(),
         }
     }
 }
@@ -215,6 +218,7 @@ impl Model {
                 self.server = Some(server);
             }
             Event::Message(ServerMsg::Status(status)) => self.status = Some(status),
+            Event::Message(ServerMsg::Session(view)) => self.session = *view,
             Event::Message(ServerMsg::Error(error)) => self.last_error = Some(error),
             Event::Message(ServerMsg::Sandbox(info)) => self.sandbox = Some(*info),
             Event::Message(ServerMsg::Engine(state)) => self.engine = Some(*state),

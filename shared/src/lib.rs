@@ -5,6 +5,7 @@
 //! `wasm32` alike.
 #![warn(missing_docs)]
 
+pub mod classroom;
 pub mod command;
 pub mod conntest;
 pub mod engine;

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::classroom::SessionView;
 use crate::conntest::TestReport;
 use crate::engine::{EngineState, SettingsView};
 use crate::phone::{Charset, PhoneMessage};
@@ -18,7 +19,7 @@ use crate::training::{Exercise, TrainingView};
 use crate::transcript::{DialogueLine, Notice};
 
 /// The version of this protocol. Bumped on every incompatible change.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The largest client frame the server reads; larger frames close the connection.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 64 * 1024;
@@ -135,6 +136,9 @@ pub enum ServerMsg {
     },
     /// The back end's live state; sent on connect and on every change.
     Status(BackendStatus),
+    /// What this page's session is (class, name, read-only); sent on connect, after the
+    /// welcome.
+    Session(Box<SessionView>),
     /// The engine's live state; sent on connect and on every change.
     Engine(Box<EngineState>),
     /// The settings, pending and applied; sent on connect and on every change.
@@ -290,6 +294,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The request was based on a state another page has changed since; nothing changed.
     Conflict,
+    /// This page may not make that change: the instructor's read-only view, or the ISP panel
+    /// of a trainee in a class.
+    NotAllowed,
 }
 
 impl ClientMsg {
@@ -318,6 +325,7 @@ impl ServerMsg {
         matches!(
             self,
             ServerMsg::Status(_)
+                | ServerMsg::Session(_)
                 | ServerMsg::Engine(_)
                 | ServerMsg::Settings(_)
                 | ServerMsg::Sandbox(_)
@@ -416,6 +424,24 @@ impl ProtocolError {
             message_ja: Some(
                 "他の画面で設定が変更されています。読み込み直してから登録してください。".into(),
             ),
+        }
+    }
+
+    /// The error for a change asked from the instructor's read-only view of a trainee.
+    pub fn read_only() -> Self {
+        ProtocolError {
+            code: ErrorCode::NotAllowed,
+            message: "This is a read-only view of a trainee's simulation.".into(),
+            message_ja: Some("研修生の画面を閲覧しています（閲覧専用）。操作はできません。".into()),
+        }
+    }
+
+    /// The error for a change that only the instructor makes in a class (the ISP panel).
+    pub fn instructor_only() -> Self {
+        ProtocolError {
+            code: ErrorCode::NotAllowed,
+            message: "In a class, only the instructor changes the ISP.".into(),
+            message_ja: Some("クラスでは ISP の設定は講師だけが変更できます。".into()),
         }
     }
 
