@@ -135,9 +135,9 @@ pub struct SandboxArgs {
 
 impl SandboxArgs {
     /// Where the sandbox ISP listens, as it takes it.
-    pub fn listen(&self) -> crate::sandbox::provider::Listen {
+    pub fn listen(&self) -> crate::sandbox::Listen {
         use shared::sandbox::MailService;
-        crate::sandbox::provider::Listen {
+        crate::sandbox::Listen {
             address: self.address,
             ports: vec![
                 (MailService::Smtp, self.smtp_port),
