@@ -27,7 +27,7 @@ pub use config::Config;
 pub use simulation::Simulation;
 
 /// The plant of `--points`, or the manual's default plant; a bad file is refused with its line.
-fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
+pub(crate) fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
     let Some(path) = &config.points else {
         return Ok(plant::Plant::default_plant());
     };
@@ -38,7 +38,7 @@ fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
 
 /// The exercises of `--exercises`, or of `exercises` when that folder exists; a bad file is
 /// refused with its name and line.
-fn load_exercises(
+pub(crate) fn load_exercises(
     config: &Config,
     plant: &plant::Plant,
 ) -> anyhow::Result<Vec<shared::training::Exercise>> {
@@ -78,64 +78,8 @@ pub async fn serve(
     let tasks = TaskTracker::new();
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
-    let sandbox = if config.sandbox.disabled {
-        None
-    } else {
-        let tls_dir = config.data_dir.join("sandbox-tls");
-        Some(
-            sandbox::SandboxProvider::start(
-                &config.sandbox.listen(),
-                &store,
-                &tls_dir,
-                cancel.child_token(),
-                &tasks,
-            )
-            .await?,
-        )
-    };
-    if let Some(sandbox) = &sandbox {
-        sandbox.set_time_scale(config.time_scale);
-    }
-    let plant = load_plant(&config)?;
-    let trainer = training::Trainer::new(&store, load_exercises(&config, &plant)?)?;
-    // The plant reports alarms before the engine exists; they wait in this channel.
-    let (alarm_tx, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
-    let plant = plant::runtime::PlantRuntime::start(
-        plant,
-        store.clone(),
-        config.time_scale,
-        std::sync::Arc::new(move |events| {
-            let _ = alarm_tx.send(events);
-        }),
-        cancel.child_token(),
-        &tasks,
-    );
-    let engine = engine::Engine::start(
-        &store,
-        sandbox.as_ref().map(|s| s.addresses()),
-        std::sync::Arc::new(engine::executor::PlantCommands::new(plant.clone())),
-        config.engine_options(),
-        cancel.child_token(),
-        &tasks,
-    )
-    .context("cannot start the engine")?;
-    engine.attach_plant(plant.subscribe());
-    let alarm_engine = engine.clone();
-    // Ends when the plant's tick has ended and dropped its sender, after queueing the alarms of
-    // the very last tick.
-    tasks.spawn(async move {
-        while let Some(events) = alarm_rx.recv().await {
-            alarm_engine.alarms(events);
-        }
-    });
-    let simulation = Simulation::start(
-        cancel.clone(),
-        &tasks,
-        sandbox,
-        Some(engine),
-        Some(plant),
-        Some(trainer),
-    );
+    let parts = simulation::build::Parts::start(&config, &store, &cancel, &tasks).await?;
+    let simulation = parts.simulation(None, cancel.clone(), &tasks)?;
     let app = web::app(web::AppState::new(simulation, &config));
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
