@@ -10,17 +10,20 @@ use web_sys::{Headers, RequestInit, Response};
 
 use crate::address::with_query;
 
-/// Asks the back end what this page is; `None` when it cannot be reached or answers nonsense.
+/// Asks the back end what this page is; `None` when it cannot be reached (try again). A back
+/// end that answers without a session (no such route: a 404, or the page itself) has no
+/// classes, so that is single-user mode.
 pub async fn fetch_session() -> Option<SessionInfo> {
     let window = web_sys::window()?;
     let response = JsFuture::from(window.fetch_with_str("/api/session"))
         .await
         .ok()?;
     let response: Response = response.dyn_into().ok()?;
-    if !response.ok() {
+    if response.status() >= 500 {
         return None;
     }
-    serde_json::from_str(&text(&response).await?).ok()
+    let text = text(&response).await?;
+    Some(serde_json::from_str(&text).unwrap_or(SessionInfo::Single))
 }
 
 /// Joins a class: the session it made, or why not in both languages.
