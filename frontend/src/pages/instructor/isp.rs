@@ -68,7 +68,9 @@ pub fn ClassIsp() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <PolicyForm draft apply message can_apply />
+            <div class="frames">
+                <PolicyForm draft apply message can_apply />
+            </div>
         </section>
     }
 }
