@@ -103,6 +103,16 @@ impl SocketTarget {
     }
 }
 
+/// The read-only view of trainee `id` as the instructor's page opens it: `/?watch=ID#key=KEY`,
+/// the key in the fragment so that no server or proxy ever receives it with the address.
+pub fn watch_address(id: &str, key: &str) -> String {
+    format!(
+        "{}#{}",
+        with_query("/", &[("watch", id)]),
+        with_query("", &[("key", key)]).trim_start_matches('?')
+    )
+}
+
 /// `path?name=value&…` with the values encoded; just `path` without any.
 pub fn with_query(path: &str, query: &[(&str, &str)]) -> String {
     let mut out = path.to_string();
@@ -265,6 +275,16 @@ mod tests {
         assert_eq!(watch.path(None), "/ws?watch=s1&key=k%26%3D");
         let instructor = SocketTarget::Instructor { key: "k".into() };
         assert_eq!(instructor.path(Some("t")), "/ws/instructor?key=k&token=t");
+    }
+
+    #[test]
+    fn the_read_only_view_carries_the_key_in_its_fragment() {
+        let address = watch_address("s 1", "k#1");
+        assert_eq!(address, "/?watch=s%201#key=k%231");
+        let (path_and_query, fragment) = address.split_once('#').unwrap();
+        let (path, query) = path_and_query.split_once('?').unwrap();
+        assert_eq!(Place::parse(path, query), Place::Watch { id: "s 1".into() });
+        assert_eq!(fragment_key(fragment), Some("k#1".into()));
     }
 
     #[test]

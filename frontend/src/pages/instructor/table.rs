@@ -7,7 +7,7 @@ use shared::classroom::{InstructorMsg, TraineeRow};
 
 use super::model::{in_error, state_cell};
 use super::use_instructor;
-use crate::address::with_query;
+use crate::address::watch_address;
 use crate::use_lang;
 
 /// The class's error count, live.
@@ -100,12 +100,7 @@ fn Row(row: TraineeRow) -> impl IntoView {
     let reset_id = row.id.clone();
     let watch = move |_| {
         let key = instructor.key.get_value();
-        // The key goes in the fragment: never sent to a server or a proxy.
-        let address = format!(
-            "{}#{}",
-            with_query("/", &[("watch", &watch_id)]),
-            with_query("", &[("key", &key)]).trim_start_matches('?')
-        );
+        let address = watch_address(&watch_id, &key);
         if let Some(window) = web_sys::window() {
             let _ = window.open_with_url_and_target(&address, "_blank");
         }
