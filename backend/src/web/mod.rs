@@ -2,11 +2,14 @@
 //! `Host` check (every request) and the connection caps of [`listener`].
 
 mod access;
+mod caller;
+mod forwarded;
 mod limits;
 pub mod listener;
 pub mod tls;
 mod ws;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -34,6 +37,10 @@ pub struct AppState {
     /// One permit per open `/ws` socket.
     sockets: Arc<Semaphore>,
     static_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    trusted_proxies: Arc<[IpAddr]>,
+    /// This server itself serves HTTPS.
+    https: bool,
 }
 
 impl AppState {
@@ -48,6 +55,8 @@ impl AppState {
             )),
             sockets: Arc::new(Semaphore::new(config.web_limits.max_sockets)),
             static_dir: config.static_dir.clone(),
+            trusted_proxies: config.classroom.trusted_proxies.clone().into(),
+            https: config.https(),
         }
     }
 }
