@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
+use shared::classroom::SessionView;
 use shared::protocol::{
     ClientMsg, MAX_CLIENT_FRAME_BYTES, MAX_TIME_SCALE, PROTOCOL_VERSION, Part, ProtocolError,
 };
@@ -68,13 +69,69 @@ pub(super) async fn upgrade(
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            session(sink, stream, simulation).await;
+            session(sink, stream, simulation, Seat::Single).await;
             drop(slot);
         })
 }
 
+/// Whom a socket serves, which decides what it may change.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Seat {
+    /// Everyone's one simulation (no class).
+    Single,
+    /// A trainee in a class, on their own simulation: the ISP is the instructor's.
+    Trainee(SessionView),
+    /// The instructor watching a trainee's simulation: nothing may change.
+    Watcher(SessionView),
+}
+
+impl Seat {
+    /// A trainee's seat on their simulation's `view`.
+    pub(super) fn trainee(view: SessionView) -> Seat {
+        Seat::Trainee(SessionView {
+            read_only: false,
+            isp_panel: false,
+            ..view
+        })
+    }
+
+    /// The instructor's seat watching the simulation of `view`.
+    pub(super) fn watcher(view: SessionView) -> Seat {
+        Seat::Watcher(SessionView {
+            read_only: true,
+            isp_panel: false,
+            ..view
+        })
+    }
+
+    /// What the page is told about its session after the welcome; nothing without a class.
+    fn view(&self) -> Option<&SessionView> {
+        match self {
+            Seat::Single => None,
+            Seat::Trainee(view) | Seat::Watcher(view) => Some(view),
+        }
+    }
+
+    /// Why this seat may not ask `msg`, if it may not.
+    fn refusal(&self, msg: &ClientMsg) -> Option<ProtocolError> {
+        match (self, msg) {
+            (Seat::Single, _) => None,
+            (
+                Seat::Watcher(_),
+                ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::GetRecord,
+            ) => None,
+            (Seat::Watcher(_), _) => Some(ProtocolError::read_only()),
+            (
+                Seat::Trainee(_),
+                ClientMsg::SetSandboxPolicy { .. } | ClientMsg::SetInstructor { .. },
+            ) => Some(ProtocolError::instructor_only()),
+            (Seat::Trainee(_), _) => None,
+        }
+    }
+}
+
 /// Serves one browser until it leaves or the simulation shuts down.
-pub(super) async fn session<W, R, E>(mut sink: W, mut stream: R, simulation: Simulation)
+pub(super) async fn session<W, R, E>(mut sink: W, mut stream: R, simulation: Simulation, seat: Seat)
 where
     W: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
@@ -91,13 +148,14 @@ where
     let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
     let mut points = simulation.plant().map(|p| p.subscribe());
     let mut training = simulation.trainer().map(|t| t.subscribe());
-    let mut greeting = vec![
-        ServerMsg::Welcome {
-            protocol: PROTOCOL_VERSION,
-            server: simulation.info().clone(),
-        },
-        ServerMsg::Status(status.borrow_and_update().clone()),
-    ];
+    let mut greeting = vec![ServerMsg::Welcome {
+        protocol: PROTOCOL_VERSION,
+        server: simulation.info().clone(),
+    }];
+    if let Some(view) = seat.view() {
+        greeting.push(ServerMsg::Session(Box::new(view.clone())));
+    }
+    greeting.push(ServerMsg::Status(status.borrow_and_update().clone()));
     if let (Some(sandbox), Some(policy)) = (&sandbox, &mut policy) {
         policy.borrow_and_update();
         greeting.push(ServerMsg::Sandbox(Box::new(sandbox.info())));
@@ -165,7 +223,7 @@ where
                     break;
                 }
                 Some(Ok(frame)) => match admit(&frame, &mut limits) {
-                    Ok(()) => perform(answer(frame, &simulation), &later, &simulation),
+                    Ok(()) => perform(answer(frame, &simulation, &seat), &later, &simulation),
                     Err(refused) => Some(ServerMsg::Error(refused)),
                 },
             },
@@ -342,11 +400,14 @@ async fn test_connection(
     }
 }
 
-/// What one client frame asks of the connection.
-fn answer(frame: Message, simulation: &Simulation) -> Effect {
+/// What one client frame asks of the connection, from a page in `seat`.
+fn answer(frame: Message, simulation: &Simulation, seat: &Seat) -> Effect {
     match frame {
         Message::Text(text) => match ClientMsg::decode(&text) {
-            Ok(msg) => dispatch(msg, simulation),
+            Ok(msg) => match seat.refusal(&msg) {
+                Some(refused) => Effect::error(refused),
+                None => dispatch(msg, simulation),
+            },
             Err(err) => Effect::error(err),
         },
         Message::Binary(_) => Effect::error(ProtocolError::binary_frame()),
@@ -548,7 +609,13 @@ mod tests {
     async fn answers_follow_the_protocol() {
         let simulation = crate::simulation::without_parts(CancellationToken::new());
         let (later, _answers) = tokio::sync::mpsc::channel(1);
-        let answer = |frame| perform(answer(frame, &simulation), &later, &simulation);
+        let answer = |frame| {
+            perform(
+                answer(frame, &simulation, &Seat::Single),
+                &later,
+                &simulation,
+            )
+        };
         assert_eq!(
             answer(text(
                 &ClientMsg::Hello {
@@ -590,7 +657,7 @@ mod tests {
         let simulation = crate::simulation::without_parts(cancel.clone());
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
-        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));
+        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone(), Seat::Single));
 
         assert!(matches!(
             decode(out_rx.next().await.unwrap()),
@@ -630,5 +697,103 @@ mod tests {
         }
         task.await.unwrap();
         assert_eq!(simulation.subscribe().borrow().clients, 0);
+    }
+
+    fn view(name: &str) -> SessionView {
+        SessionView {
+            joined: Some(shared::classroom::Joined {
+                class: "A".into(),
+                name: name.into(),
+            }),
+            read_only: false,
+            isp_panel: true,
+            client_addresses: None,
+        }
+    }
+
+    #[test]
+    fn a_watcher_changes_nothing_and_a_trainee_leaves_the_isp_to_the_instructor() {
+        let policy = ClientMsg::SetSandboxPolicy {
+            policy: Default::default(),
+        };
+        let instructor = ClientMsg::SetInstructor { on: true };
+        let reads = [
+            ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+            ClientMsg::Ping { nonce: 1 },
+            ClientMsg::GetRecord,
+        ];
+        let changes = [
+            ClientMsg::Restart,
+            ClientMsg::ReceiveNow,
+            ClientMsg::PhoneCheck,
+            ClientMsg::ResetSimulation,
+            ClientMsg::SetTimeScale { scale: 2 },
+            policy.clone(),
+            instructor.clone(),
+        ];
+        let watcher = Seat::watcher(view("山田"));
+        let trainee = Seat::trainee(view("山田"));
+        for msg in &reads {
+            assert_eq!(watcher.refusal(msg), None, "{msg:?}");
+            assert_eq!(trainee.refusal(msg), None, "{msg:?}");
+        }
+        for msg in &changes {
+            assert_eq!(
+                watcher.refusal(msg),
+                Some(ProtocolError::read_only()),
+                "{msg:?}"
+            );
+            assert_eq!(Seat::Single.refusal(msg), None, "{msg:?}");
+        }
+        for msg in [&policy, &instructor] {
+            assert_eq!(trainee.refusal(msg), Some(ProtocolError::instructor_only()));
+        }
+        assert_eq!(trainee.refusal(&ClientMsg::Restart), None);
+        // Neither may use the ISP panel; only the watcher is read-only.
+        let (Some(w), Some(t)) = (watcher.view(), trainee.view()) else {
+            panic!("both seats have a view")
+        };
+        assert!(w.read_only && !w.isp_panel && !t.read_only && !t.isp_panel);
+        assert_eq!(Seat::Single.view(), None);
+    }
+
+    #[tokio::test]
+    async fn a_watcher_is_told_its_session_and_refused_a_change() {
+        let cancel = CancellationToken::new();
+        let simulation = crate::simulation::without_parts(cancel.clone());
+        let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
+        let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
+        let seat = Seat::watcher(view("佐藤"));
+        let task = tokio::spawn(session(out_tx, in_rx, simulation, seat));
+
+        assert!(matches!(
+            decode(out_rx.next().await.unwrap()),
+            ServerMsg::Welcome { .. }
+        ));
+        let ServerMsg::Session(told) = decode(out_rx.next().await.unwrap()) else {
+            panic!("the session view must follow the welcome")
+        };
+        assert!(told.read_only && !told.isp_panel);
+        assert_eq!(told.joined.unwrap().name, "佐藤");
+
+        in_tx
+            .unbounded_send(Ok(text(&ClientMsg::SetTimeScale { scale: 2 }.encode())))
+            .unwrap();
+        in_tx
+            .unbounded_send(Ok(text(r#"{"type":"ping","nonce":3}"#)))
+            .unwrap();
+        let mut answers = Vec::new();
+        while answers.len() < 2 {
+            let msg = decode(out_rx.next().await.unwrap());
+            if !msg.is_push() {
+                answers.push(msg);
+            }
+        }
+        assert_eq!(answers[0], ServerMsg::Error(ProtocolError::read_only()));
+        assert_eq!(answers[1], ServerMsg::Pong { nonce: 3 });
+        cancel.cancel();
+        task.await.unwrap();
     }
 }
