@@ -362,10 +362,10 @@ impl Config {
         if !class.enabled() {
             return Ok(());
         }
-        if !class
+        if class
             .instructor_token
             .as_ref()
-            .is_some_and(|t| t.chars().count() >= MIN_TOKEN_LEN)
+            .is_none_or(|t| t.chars().count() < MIN_TOKEN_LEN)
         {
             return Err(ConfigError::InstructorTokenRequired);
         }

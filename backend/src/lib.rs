@@ -2,6 +2,7 @@
 //! `/ws`) around one [`Simulation`]. The binary in `main.rs` only parses configuration and
 //! handles signals, so tests can run the same server in-process on any port.
 
+pub mod classroom;
 pub mod config;
 pub mod engine;
 pub mod mail;
@@ -79,8 +80,15 @@ pub async fn serve(
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
     let parts = simulation::build::Parts::start(&config, &store, &cancel, &tasks).await?;
-    let simulation = parts.simulation(None, cancel.clone(), &tasks)?;
-    let app = web::app(web::AppState::new(simulation, &config));
+    let state = if config.classroom.enabled() {
+        let classroom =
+            classroom::Classroom::start(parts, config.classroom.clone(), cancel.clone(), &tasks)?;
+        let lobby = Simulation::start(cancel.clone(), &tasks, simulation::Running::default());
+        web::AppState::for_class(classroom, lobby, &config)
+    } else {
+        web::AppState::new(parts.simulation(None, cancel.clone(), &tasks)?, &config)
+    };
+    let app = web::app(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
     let web_stop = cancel.child_token();

@@ -24,6 +24,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::classroom::Classroom;
 use crate::config::Config;
 use crate::simulation::Simulation;
 
@@ -33,6 +34,8 @@ pub use access::{AccessPolicy, HostPolicy, Refusal};
 #[derive(Clone)]
 pub struct AppState {
     simulation: Simulation,
+    /// In class mode, every trainee's simulation (then `simulation` is an empty lobby).
+    classroom: Option<Classroom>,
     access: Arc<AccessPolicy>,
     /// One permit per open `/ws` socket.
     sockets: Arc<Semaphore>,
@@ -48,6 +51,7 @@ impl AppState {
     pub fn new(simulation: Simulation, config: &Config) -> Self {
         AppState {
             simulation,
+            classroom: None,
             access: Arc::new(AccessPolicy::new(
                 config.token.clone(),
                 config.allowed_origins.clone(),
@@ -58,6 +62,22 @@ impl AppState {
             trusted_proxies: config.classroom.trusted_proxies.clone().into(),
             https: config.https(),
         }
+    }
+}
+
+impl AppState {
+    /// The state for a classroom served with `config`'s access rules; `lobby` answers pages
+    /// that have not joined.
+    pub fn for_class(classroom: Classroom, lobby: Simulation, config: &Config) -> Self {
+        AppState {
+            classroom: Some(classroom),
+            ..AppState::new(lobby, config)
+        }
+    }
+
+    /// The classroom, in class mode.
+    pub fn classroom(&self) -> Option<&Classroom> {
+        self.classroom.as_ref()
     }
 }
 
