@@ -2,7 +2,7 @@
 //! see [`super::forwarded`]), whether the page is served over HTTPS (so cookies get `Secure`),
 //! and the session cookie the browser carries. The cookie rules are pure and tested here.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -11,6 +11,7 @@ use shared::classroom::SESSION_COOKIE;
 
 use super::AppState;
 use super::forwarded::client_address;
+use super::listener::Peer;
 
 /// The cookie that tells a proxy in front of several back ends which class (so which back end)
 /// this browser belongs to; not secret, so scripts may read it.
@@ -37,8 +38,8 @@ impl FromRequestParts<AppState> for Caller {
         // Served without connection info (an in-process test router): nobody in particular.
         let peer = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+            .get::<ConnectInfo<Peer>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.0.ip());
         Ok(Caller::of(
             peer,
             &parts.headers,

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -22,8 +22,11 @@ use shared::transcript::DialogueLine;
 use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::AppState;
+use super::caller::Caller;
+use super::instructor::WRONG_KEY;
 use super::limits::CommandLimits;
-use super::{AppState, Refusal};
+use crate::classroom::Classroom;
 use crate::simulation::{
     Engine, PlantError, PlantRuntime, PolicyError, ResetScope, SaveError, Simulation,
 };
@@ -33,52 +36,87 @@ use shared::training::Happening;
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
     token: Option<String>,
+    /// In a class: the trainee the instructor watches, with the instructor's `key`.
+    watch: Option<String>,
+    key: Option<String>,
 }
 
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
+    caller: Caller,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{FFFD}"));
-    let bearer = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
-    let token = query.token.as_deref().or(bearer);
-    if let Err(refusal) = state
-        .access
-        .check(text(header::ORIGIN), text(header::HOST), token)
-    {
+    if let Err(refusal) = state.check(&headers, query.token.as_deref()) {
         tracing::warn!(%refusal, "refused /ws");
-        let status = match refusal {
-            Refusal::ForeignHost { .. } | Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
-            Refusal::BadToken => StatusCode::UNAUTHORIZED,
-        };
-        return (status, refusal.to_string()).into_response();
+        return (refusal.status(), refusal.to_string()).into_response();
     }
     let Ok(slot) = state.sockets.clone().try_acquire_owned() else {
         tracing::warn!("refused /ws: too many open pages");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "開いている画面が多すぎます。ほかのタブを閉じてください。\n\
-             Too many pages are open; close other tabs.",
-        )
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, super::TOO_MANY_PAGES).into_response();
     };
-    let simulation = state.simulation.clone();
+    let (simulation, seat) = match state.classroom() {
+        None => {
+            let view = state.simulation.view().clone();
+            (state.simulation.clone(), Seat::Single(view))
+        }
+        Some(classroom) => match class_seat(classroom, &query, &caller).await {
+            Ok(seated) => seated,
+            Err(refused) => return refused,
+        },
+    };
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            session(sink, stream, simulation, Seat::Single).await;
+            session(sink, stream, simulation, seat).await;
             drop(slot);
         })
 }
 
-/// Whom a socket serves, which decides what it may change.
+/// In a class, the simulation a socket serves and its seat: the instructor watching a trainee
+/// (`?watch=ID&key=KEY`), or the trainee of the session cookie.
+async fn class_seat(
+    classroom: &Classroom,
+    query: &WsQuery,
+    caller: &Caller,
+) -> Result<(Simulation, Seat), Response> {
+    if let Some(id) = &query.watch {
+        if !query
+            .key
+            .as_deref()
+            .is_some_and(|k| classroom.key_matches(k))
+        {
+            tracing::warn!("refused to watch a trainee: wrong key");
+            return Err((StatusCode::UNAUTHORIZED, WRONG_KEY).into_response());
+        }
+        let simulation = classroom.watch(id).await.ok_or_else(|| {
+            let text = "その研修生はいません。\nThere is no such trainee.";
+            (StatusCode::NOT_FOUND, text).into_response()
+        })?;
+        let seat = Seat::watcher(simulation.view().clone());
+        return Ok((simulation, seat));
+    }
+    let entered = match &caller.session {
+        Some(secret) => classroom.enter(secret, caller.from).await,
+        None => None,
+    };
+    let simulation = entered.ok_or_else(|| {
+        let text = "クラスに参加していません。クラスコードと名前を入力して参加してください。\n\
+                    You have not joined the class; enter the class code and your name to join.";
+        (StatusCode::UNAUTHORIZED, text).into_response()
+    })?;
+    let seat = Seat::trainee(simulation.view().clone());
+    Ok((simulation, seat))
+}
+
+/// Whom a socket serves, which decides what it may change; each carries what the page is told
+/// about its session right after the welcome.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Seat {
     /// Everyone's one simulation (no class).
-    Single,
+    Single(SessionView),
     /// A trainee in a class, on their own simulation: the ISP is the instructor's.
     Trainee(SessionView),
     /// The instructor watching a trainee's simulation: nothing may change.
@@ -104,18 +142,17 @@ impl Seat {
         })
     }
 
-    /// What the page is told about its session after the welcome; nothing without a class.
-    fn view(&self) -> Option<&SessionView> {
+    /// What the page is told about its session.
+    fn view(&self) -> &SessionView {
         match self {
-            Seat::Single => None,
-            Seat::Trainee(view) | Seat::Watcher(view) => Some(view),
+            Seat::Single(view) | Seat::Trainee(view) | Seat::Watcher(view) => view,
         }
     }
 
     /// Why this seat may not ask `msg`, if it may not.
     fn refusal(&self, msg: &ClientMsg) -> Option<ProtocolError> {
         match (self, msg) {
-            (Seat::Single, _) => None,
+            (Seat::Single(_), _) => None,
             (
                 Seat::Watcher(_),
                 ClientMsg::Hello { .. } | ClientMsg::Ping { .. } | ClientMsg::GetRecord,
@@ -152,9 +189,7 @@ where
         protocol: PROTOCOL_VERSION,
         server: simulation.info().clone(),
     }];
-    if let Some(view) = seat.view() {
-        greeting.push(ServerMsg::Session(Box::new(view.clone())));
-    }
+    greeting.push(ServerMsg::Session(Box::new(seat.view().clone())));
     greeting.push(ServerMsg::Status(status.borrow_and_update().clone()));
     if let (Some(sandbox), Some(policy)) = (&sandbox, &mut policy) {
         policy.borrow_and_update();
@@ -611,7 +646,7 @@ mod tests {
         let (later, _answers) = tokio::sync::mpsc::channel(1);
         let answer = |frame| {
             perform(
-                answer(frame, &simulation, &Seat::Single),
+                answer(frame, &simulation, &Seat::Single(SessionView::default())),
                 &later,
                 &simulation,
             )
@@ -657,11 +692,16 @@ mod tests {
         let simulation = crate::simulation::without_parts(cancel.clone());
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
-        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone(), Seat::Single));
+        let seat = Seat::Single(simulation.view().clone());
+        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone(), seat));
 
         assert!(matches!(
             decode(out_rx.next().await.unwrap()),
             ServerMsg::Welcome { .. }
+        ));
+        assert!(matches!(
+            decode(out_rx.next().await.unwrap()),
+            ServerMsg::Session(_)
         ));
         let ServerMsg::Status(status) = decode(out_rx.next().await.unwrap()) else {
             panic!("a status snapshot must follow the welcome")
@@ -733,6 +773,7 @@ mod tests {
             policy.clone(),
             instructor.clone(),
         ];
+        let single = Seat::Single(SessionView::default());
         let watcher = Seat::watcher(view("山田"));
         let trainee = Seat::trainee(view("山田"));
         for msg in &reads {
@@ -745,18 +786,15 @@ mod tests {
                 Some(ProtocolError::read_only()),
                 "{msg:?}"
             );
-            assert_eq!(Seat::Single.refusal(msg), None, "{msg:?}");
+            assert_eq!(single.refusal(msg), None, "{msg:?}");
         }
         for msg in [&policy, &instructor] {
             assert_eq!(trainee.refusal(msg), Some(ProtocolError::instructor_only()));
         }
         assert_eq!(trainee.refusal(&ClientMsg::Restart), None);
         // Neither may use the ISP panel; only the watcher is read-only.
-        let (Some(w), Some(t)) = (watcher.view(), trainee.view()) else {
-            panic!("both seats have a view")
-        };
+        let (w, t) = (watcher.view(), trainee.view());
         assert!(w.read_only && !w.isp_panel && !t.read_only && !t.isp_panel);
-        assert_eq!(Seat::Single.view(), None);
     }
 
     #[tokio::test]
