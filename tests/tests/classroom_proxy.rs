@@ -13,17 +13,18 @@ mod common;
 use std::net::{IpAddr, SocketAddr};
 
 use clap::Parser;
+use common::classroom::Instructor;
+use common::http::{self, Reply};
 use common::nginx::{self, Nginx};
-use common::{Backend, Client, WAIT, curl};
-use futures_util::StreamExt;
-use shared::classroom::{ClassMsg, JoinRequest, SessionInfo, TraineeRow};
+use common::{Backend, Client, WAIT};
+use shared::classroom::{ClassMsg, JoinRequest, SessionInfo};
 use shared::{ClientMsg, ServerMsg};
 use tokio::net::TcpSocket;
 use tokio::time::timeout;
 use tokio_tungstenite::client_async;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, Request};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const KEY: &str = "instructor-key-0123456789";
@@ -89,7 +90,7 @@ impl Site {
         let resolve = format!("{SITE}:{port}:127.0.0.1");
         let url = format!("http://{SITE}:{port}{path}");
         let headers: Vec<String> = headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        let mut args = vec!["-i", "--interface", CLIENT, "--resolve", &resolve];
+        let mut args = vec!["--interface", CLIENT, "--resolve", &resolve];
         for header in &headers {
             args.extend(["-H", header]);
         }
@@ -97,7 +98,7 @@ impl Site {
             args.extend(["-H", "Content-Type: application/json", "--data", body]);
         }
         args.push(&url);
-        Reply::parse(&curl(&args).await.success())
+        http::request(&args).await
     }
 
     /// Joins `class` as `name` with the site's Host and Origin (and a forged forwarded-for).
@@ -136,7 +137,7 @@ impl Site {
             .socket(&path, &self.origin(), "")
             .await
             .expect("the instructor's socket through the proxy");
-        Instructor(client.socket)
+        Instructor::new(client.socket)
     }
 }
 
@@ -156,85 +157,6 @@ async fn from_client_address(
         .await
         .expect("handshake timed out")?;
     Ok(socket)
-}
-
-/// An HTTP reply as curl printed it with `-i`.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    set_cookies: Vec<String>,
-    body: String,
-}
-
-impl Reply {
-    fn parse(text: &str) -> Reply {
-        let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|code| code.parse().ok())
-            .expect("a status line");
-        let set_cookies = lines
-            .filter_map(|l| l.split_once(':'))
-            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, value)| value.trim().to_string())
-            .collect();
-        Reply {
-            status,
-            set_cookies,
-            body: body.to_string(),
-        }
-    }
-
-    /// The `Cookie` header a browser sends back (name=value of every cookie set).
-    fn cookies(&self) -> String {
-        self.set_cookies
-            .iter()
-            .filter_map(|c| c.split(';').next())
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn set_cookie(&self, name: &str) -> &str {
-        self.set_cookies
-            .iter()
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} cookie in {self:?}"))
-    }
-}
-
-/// The instructor's page.
-struct Instructor(WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>);
-
-impl Instructor {
-    async fn next(&mut self) -> ClassMsg {
-        loop {
-            let frame = timeout(WAIT, self.0.next())
-                .await
-                .expect("no class message in time")
-                .expect("socket closed")
-                .expect("socket failed");
-            if let Message::Text(text) = frame {
-                return ClassMsg::decode(&text).expect("a class message");
-            }
-        }
-    }
-
-    /// Waits for a class list with trainee `name` and their page open.
-    async fn trainee_on_page(&mut self, name: &str) -> TraineeRow {
-        timeout(WAIT, async {
-            loop {
-                if let ClassMsg::Class { trainees } = self.next().await
-                    && let Some(row) = trainees.into_iter().find(|t| t.name == name && t.pages > 0)
-                {
-                    return row;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{name} never appeared in the class list"))
-    }
 }
 
 /// The page's start on a trainee socket: the welcome's instance and the session's class.

@@ -208,3 +208,40 @@ fn refused(err: &ClassError) -> ProtocolError {
         ClassError::Failed(_) | ClassError::Store(_) => ProtocolError::failed(&notice),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_requests_refusals_or_nothing() {
+        let get = InstructorMsg::GetRecords { class: "A".into() };
+        assert_eq!(decode(Message::Text(get.encode().into())), Some(Ok(get)));
+        let Some(Err(garbage)) = decode(Message::Text("{oops".into())) else {
+            panic!("garbage must be refused")
+        };
+        assert_eq!(garbage.code, ErrorCode::MalformedMessage);
+        let Some(Err(binary)) = decode(Message::Binary(vec![1].into())) else {
+            panic!("binary must be refused")
+        };
+        assert_eq!(binary.code, ErrorCode::BinaryFrame);
+        assert_eq!(decode(Message::Ping(vec![].into())), None);
+    }
+
+    #[test]
+    fn a_wrong_name_is_the_request_fault_and_the_rest_the_back_end() {
+        for err in [
+            ClassError::NoTrainee,
+            ClassError::NoClass,
+            ClassError::NoExercise,
+        ] {
+            let error = refused(&err);
+            assert_eq!(error.code, ErrorCode::InvalidRequest);
+            assert!(error.message_ja.is_some());
+        }
+        let failed = refused(&ClassError::Failed("disk full".into()));
+        assert_eq!(failed.code, ErrorCode::Failed);
+        assert!(failed.message.contains("disk full"));
+        assert_eq!(busy().code, ErrorCode::RateLimited);
+    }
+}
