@@ -28,7 +28,7 @@ pub use config::Config;
 pub use simulation::Simulation;
 
 /// The plant of `--points`, or the manual's default plant; a bad file is refused with its line.
-pub(crate) fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
+fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
     let Some(path) = &config.points else {
         return Ok(plant::Plant::default_plant());
     };
@@ -39,7 +39,7 @@ pub(crate) fn load_plant(config: &Config) -> anyhow::Result<plant::Plant> {
 
 /// The exercises of `--exercises`, or of `exercises` when that folder exists; a bad file is
 /// refused with its name and line.
-pub(crate) fn load_exercises(
+fn load_exercises(
     config: &Config,
     plant: &plant::Plant,
 ) -> anyhow::Result<Vec<shared::training::Exercise>> {
@@ -54,6 +54,37 @@ pub(crate) fn load_exercises(
     let exercises = training::load::load_dir(&dir, &|id| plant.point(id).is_some())?;
     tracing::info!(count = exercises.len(), dir = %dir.display(), "exercises loaded");
     Ok(exercises)
+}
+
+/// What every simulation of the process shares, opened as `config` asks: the sandbox ISP's
+/// listeners (serving on `tasks` until `cancel`), the plant and the exercises (a bad file is
+/// refused with its line).
+pub async fn parts(
+    config: &Config,
+    store: &store::Store,
+    cancel: &CancellationToken,
+    tasks: &TaskTracker,
+) -> anyhow::Result<simulation::build::Parts> {
+    let sandbox = if config.sandbox.disabled {
+        None
+    } else {
+        let tls_dir = config.data_dir.join("sandbox-tls");
+        let listen = config.sandbox.listen();
+        Some(
+            sandbox::SandboxServers::start(&listen, store, &tls_dir, cancel.child_token(), tasks)
+                .await?,
+        )
+    };
+    let plant = load_plant(config)?;
+    let exercises = load_exercises(config, &plant)?;
+    Ok(simulation::build::Parts {
+        store: store.clone(),
+        sandbox,
+        plant: std::sync::Arc::new(plant),
+        exercises: std::sync::Arc::new(exercises),
+        engine: config.engine_options(),
+        time_scale: config.time_scale,
+    })
 }
 
 /// How long shutdown waits for every task to end (the plant's last save, the web server's
@@ -79,7 +110,7 @@ pub async fn serve(
     let tasks = TaskTracker::new();
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
-    let parts = simulation::build::Parts::start(&config, &store, &cancel, &tasks).await?;
+    let parts = parts(&config, &store, &cancel, &tasks).await?;
     let state = if config.classroom.enabled() {
         let classroom =
             classroom::Classroom::start(parts, config.classroom.clone(), cancel.clone(), &tasks)?;

@@ -306,9 +306,7 @@ impl Classroom {
         let mut out = String::new();
         for trainee in stored {
             let Some(seat) = trainee.seat() else { continue };
-            let record =
-                crate::training::record::Record::new(&self.inner.parts.store.scoped(&seat.scope))?;
-            for line in record.json_lines()?.lines() {
+            for line in self.inner.parts.record(&seat)?.lines() {
                 out.push_str(&rows::named_line(line, &trainee.id, &trainee.name));
                 out.push('\n');
             }
@@ -423,6 +421,3 @@ fn random_hex(bytes: usize) -> Option<String> {
     getrandom::fill(&mut buffer).ok()?;
     Some(buffer.iter().map(|b| format!("{b:02x}")).collect())
 }
-
-#[cfg(test)]
-mod tests;

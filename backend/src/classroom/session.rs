@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::StoredTrainee;
-use crate::sandbox::SandboxServers;
 use crate::simulation::Simulation;
 use crate::simulation::build::Parts;
 
@@ -88,8 +87,6 @@ pub(super) struct Resident {
     pub(super) simulation: Simulation,
     cancel: CancellationToken,
     tasks: TaskTracker,
-    servers: Option<SandboxServers>,
-    clients: shared::sandbox::Clients,
     /// Since when no page has been open.
     idle_since: Option<Instant>,
 }
@@ -122,8 +119,6 @@ impl Resident {
             simulation,
             cancel,
             tasks: own,
-            servers: parts.sandbox.clone(),
-            clients: seat.clients,
             idle_since: None,
         })
     }
@@ -143,12 +138,9 @@ impl Resident {
         since.elapsed() >= idle
     }
 
-    /// Stops it: the ISP no longer serves its addresses, its tasks end (the plant saves);
+    /// Stops it: its tasks end (the plant saves) and the ISP no longer serves its addresses;
     /// returns what to wait on before starting it again.
     fn stop(self) -> TaskTracker {
-        if let Some(servers) = &self.servers {
-            servers.remove(self.clients);
-        }
         self.cancel.cancel();
         self.tasks.close();
         self.tasks

@@ -32,10 +32,10 @@ const POLICY_KEY: &str = "sandbox.policy";
 /// The sandbox ISP. Cheap to clone.
 #[derive(Clone)]
 pub struct SandboxProvider {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     accounts: Accounts,
     mail: MailStore,
     dialogue: Dialogue,
@@ -189,6 +189,11 @@ impl SandboxProvider {
     /// Where this simulation's system and phone connect from.
     pub fn clients(&self) -> Clients {
         self.inner.clients
+    }
+
+    /// True once its simulation has stopped.
+    pub(super) fn stopped(&self) -> bool {
+        self.inner.cancel.is_cancelled()
     }
 
     /// The policies in force.

@@ -136,15 +136,9 @@ impl SandboxServers {
         }
     }
 
-    /// Stops serving the simulation of `clients` (it was evicted or shut down).
-    pub fn remove(&self, clients: Clients) {
-        if let Ok(mut tenants) = self.inner.tenants.write() {
-            tenants.remove(&IpAddr::V4(clients.system));
-            tenants.remove(&IpAddr::V4(clients.phone));
-        }
-    }
-
-    /// The simulation a client from `peer` belongs to.
+    /// The simulation a client from `peer` belongs to. One that has stopped (evicted or shut
+    /// down: its token cancelled) is forgotten here, so its addresses reach nobody until it
+    /// starts again.
     fn tenant_of(&self, peer: IpAddr) -> Option<SandboxProvider> {
         let known = self
             .inner
@@ -152,6 +146,17 @@ impl SandboxServers {
             .read()
             .ok()
             .and_then(|t| t.get(&peer).cloned());
+        if let Some(stopped) = known.as_ref().filter(|t| t.stopped())
+            && let Ok(mut tenants) = self.inner.tenants.write()
+        {
+            let clients = stopped.clients();
+            tenants.retain(|_, t| !Arc::ptr_eq(&t.inner, &stopped.inner) || !t.stopped());
+            tracing::debug!(
+                ?clients,
+                "sandbox: a stopped simulation's addresses forgotten"
+            );
+            return None;
+        }
         known.or_else(|| self.inner.everyone.read().ok().and_then(|e| e.clone()))
     }
 

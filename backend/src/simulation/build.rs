@@ -13,12 +13,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::Simulation;
-use crate::config::Config;
 use crate::engine::{Engine, EngineOptions, executor::PlantCommands};
 use crate::plant::{Plant, runtime::PlantRuntime};
 use crate::sandbox::{SandboxProvider, SandboxServers};
 use crate::store::Store;
+use crate::store::StoreError;
 use crate::training::Trainer;
+use crate::training::record::Record;
 
 /// What every simulation of the process shares.
 #[derive(Clone)]
@@ -49,36 +50,6 @@ pub struct Seat {
 }
 
 impl Parts {
-    /// Opens what `config` asks for: the plant and exercises files (a bad file is refused with
-    /// its line) and the sandbox ISP's listeners, serving on `tasks` until `cancel`.
-    pub async fn start(
-        config: &Config,
-        store: &Store,
-        cancel: &CancellationToken,
-        tasks: &TaskTracker,
-    ) -> anyhow::Result<Parts> {
-        let sandbox = if config.sandbox.disabled {
-            None
-        } else {
-            let tls_dir = config.data_dir.join("sandbox-tls");
-            let listen = config.sandbox.listen();
-            Some(
-                SandboxServers::start(&listen, store, &tls_dir, cancel.child_token(), tasks)
-                    .await?,
-            )
-        };
-        let plant = crate::load_plant(config)?;
-        let exercises = crate::load_exercises(config, &plant)?;
-        Ok(Parts {
-            store: store.clone(),
-            sandbox,
-            plant: Arc::new(plant),
-            exercises: Arc::new(exercises),
-            engine: config.engine_options(),
-            time_scale: config.time_scale,
-        })
-    }
-
     /// Starts a simulation: single-user mode's (`seat` none: the whole database, the ISP
     /// for every client address) or a trainee's. Its tasks run on `tasks` until `cancel`.
     pub fn simulation(
@@ -117,6 +88,11 @@ impl Parts {
                 view,
             },
         ))
+    }
+
+    /// The record of the trainee at `seat`, read from disk (in memory or not).
+    pub fn record(&self, seat: &Seat) -> Result<String, StoreError> {
+        Record::new(&self.store.scoped(&seat.scope))?.json_lines()
     }
 
     /// The plant and the engine that executes commands on it, with the plant's alarms going to

@@ -8,10 +8,14 @@ use shared::settings::PasswordChange;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpSocket;
 
-use super::*;
-use crate::config::Config;
-use crate::engine::ledger::NewMail;
-use crate::store::Store;
+use backend::Config;
+use backend::classroom::Classroom;
+use backend::engine::ledger::NewMail;
+use backend::simulation::{ResetScope, Simulation};
+use backend::store::Store;
+use shared::classroom::{JoinError, JoinRequest, TraineeRow};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 const EXERCISE: &str = "op25b";
 const FROM: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -37,7 +41,7 @@ async fn class() -> Class {
     let store = Store::open(dir.path()).unwrap();
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let parts = Parts::start(&config, &store, &cancel, &tasks)
+    let parts = backend::parts(&config, &store, &cancel, &tasks)
         .await
         .unwrap();
     let classroom =
@@ -73,6 +77,16 @@ async fn row_until(classroom: &Classroom, name: &str, done: impl Fn(&TraineeRow)
     })
     .await
     .expect("the class list never showed it");
+}
+
+/// The first line a POP3 server says to a client connecting from `source`.
+async fn greeting(address: std::net::SocketAddr, source: Ipv4Addr) -> String {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    let stream = socket.connect(address).await.unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).await.unwrap();
+    line
 }
 
 /// The number of messages in `user`'s mailbox, asked over POP3 from `source`.
@@ -209,10 +223,18 @@ async fn an_evicted_trainee_comes_back_as_it_was() {
         )
         .await
         .unwrap();
+    let pop3 = isp.endpoint(shared::sandbox::MailService::Pop3).unwrap();
+    let phone = isp.clients().phone;
     drop((alice, isp, engine));
 
     row_until(classroom, "alice", |r| r.resident).await;
     row_until(classroom, "alice", |r| !r.resident).await;
+    assert!(
+        greeting(pop3, phone)
+            .await
+            .starts_with("-ERR [SYS/PERM] no simulation"),
+        "an evicted trainee's addresses reach nobody"
+    );
     let alice = classroom.enter(&key, FROM).await.unwrap();
     row_until(classroom, "alice", |r| r.resident).await;
     let engine = alice.engine().unwrap();
