@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use shared::classroom::SESSION_COOKIE;
 
 use super::AppState;
-use super::forwarded::client_address;
+use super::forwarded::{client_address, is_trusted};
 use super::listener::Peer;
 
 /// The cookie that tells a proxy in front of several back ends which class (so which back end)
@@ -59,13 +59,11 @@ impl Caller {
         own_https: bool,
     ) -> Self {
         let values = |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
-        let by_proxy = trusted
-            .iter()
-            .any(|t| t.to_canonical() == peer.to_canonical());
-        let proxied_https = by_proxy
+        // The scheme our proxy wrote: the last one, should others have appended theirs.
+        let proxied_https = is_trusted(peer, trusted)
             && values("x-forwarded-proto")
                 .flat_map(|v| v.split(','))
-                .next()
+                .last()
                 .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
         Caller {
             from: client_address(peer, values("x-forwarded-for"), trusted),

@@ -16,7 +16,7 @@ pub(crate) fn client_address<'a>(
     forwarded_for: impl IntoIterator<Item = &'a str>,
     trusted: &[IpAddr],
 ) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    let is_trusted = |ip: IpAddr| is_trusted(ip, trusted);
     let mut client = peer.to_canonical();
     if !is_trusted(client) {
         return client;
@@ -37,6 +37,12 @@ pub(crate) fn client_address<'a>(
         }
     }
     client
+}
+
+/// True if `ip` is one of the `trusted` proxies (an IPv4 address also in its mapped IPv6 form).
+pub(crate) fn is_trusted(ip: IpAddr, trusted: &[IpAddr]) -> bool {
+    let ip = ip.to_canonical();
+    trusted.iter().any(|t| t.to_canonical() == ip)
 }
 
 /// One entry: an address, optionally with a port (`192.0.2.1:4711`, `[2001:db8::1]:4711`).

@@ -9,6 +9,7 @@ mod instructor;
 mod join;
 mod limits;
 pub mod listener;
+mod seat;
 pub mod tls;
 mod ws;
 
