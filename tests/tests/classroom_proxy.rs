@@ -248,6 +248,9 @@ async fn foreign_origins_and_hosts_are_refused_through_the_proxy() {
         .await;
     assert_eq!(rebound.status, 403, "{rebound:?}");
     assert!(rebound.set_cookies.is_empty(), "{rebound:?}");
+    let notice: shared::transcript::Notice =
+        serde_json::from_str(&rebound.body).expect("a refusal in both languages");
+    assert!(notice.en.contains("rebind.example"), "{notice:?}");
 
     // A member's cookies do not help a foreign page or name.
     let joined = site.join("A", "山田").await;
