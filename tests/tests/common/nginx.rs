@@ -46,7 +46,8 @@ pub fn config(dir: &Path, port: u16, routes: &[(&str, u16)]) -> String {
     let default = routes.first().map(|(class, _)| *class).unwrap_or("none");
     format!(
         r#"daemon off;
-worker_processes 1;
+# One process, the test's child: killing it leaves no worker behind.
+master_process off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log info;
 events {{ worker_connections 128; }}
@@ -99,12 +100,6 @@ impl Nginx {
     /// Starts nginx routing to `routes` (see [`config`]) and waits until it accepts connections.
     pub fn start(routes: &[(&str, u16)]) -> Nginx {
         let dir = tempfile::tempdir().unwrap();
-        // Run as root, nginx's workers drop to `nobody`, which must reach the temporary files.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
         let port = free_port();
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, config(dir.path(), port, routes)).unwrap();
