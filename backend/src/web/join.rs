@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::classroom::{JoinError, JoinRequest, SessionInfo};
 use shared::transcript::Notice;
@@ -81,10 +81,7 @@ pub(super) async fn join(
     set.append(header::SET_COOKIE, caller.session_cookie(&secret));
     set.append(header::SET_COOKIE, caller.class_cookie(&joined.class));
     // A personal answer: no shared cache may keep it.
-    set.insert(
-        header::CACHE_CONTROL,
-        "no-store".parse().expect("a header value"),
-    );
+    set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
