@@ -124,9 +124,12 @@ pub async fn serve(
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
     let web_stop = cancel.child_token();
     let mut web = tasks.spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(web_stop.cancelled_owned())
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<web::listener::Peer>(),
+        )
+        .with_graceful_shutdown(web_stop.cancelled_owned())
+        .await
     });
     let result = tokio::select! {
         () = shutdown => Ok(()),

@@ -9,7 +9,9 @@
 
 use std::net::IpAddr;
 
+use axum::http::StatusCode;
 use shared::secret::constant_time_eq;
+use shared::transcript::Notice;
 
 /// The access rules of one server.
 #[derive(Clone)]
@@ -121,6 +123,38 @@ pub enum Refusal {
     /// The token is missing or wrong.
     #[error("missing or wrong access token")]
     BadToken,
+}
+
+impl Refusal {
+    /// The refusal as a page shows it, in both languages.
+    pub fn notice(&self) -> Notice {
+        match self {
+            Refusal::ForeignHost { host } => Notice::new(
+                format!("このサーバーは {host:?} という名前では使えません。"),
+                format!("This server does not answer to the name {host:?}."),
+            ),
+            Refusal::ForeignOrigin { origin } => Notice::new(
+                format!(
+                    "{origin} のページからは使えません。このサーバーのページから操作してください。"
+                ),
+                format!(
+                    "A page from {origin} may not use this server; use this server's own page."
+                ),
+            ),
+            Refusal::BadToken => Notice::new(
+                "アクセストークンがないか、違います。",
+                "The access token is missing or wrong.",
+            ),
+        }
+    }
+
+    /// The HTTP status of the refusal.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::ForeignHost { .. } | Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            Refusal::BadToken => StatusCode::UNAUTHORIZED,
+        }
+    }
 }
 
 impl AccessPolicy {
@@ -326,6 +360,24 @@ mod tests {
             dev.check(Some("http://127.0.0.1:8082"), HOST, None)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn every_refusal_is_said_in_both_languages() {
+        for refusal in [
+            Refusal::ForeignHost {
+                host: "rebind.example".into(),
+            },
+            Refusal::ForeignOrigin {
+                origin: "http://evil.example".into(),
+            },
+            Refusal::BadToken,
+        ] {
+            let notice = refusal.notice();
+            assert!(!notice.ja.is_empty() && !notice.en.is_empty());
+            assert_ne!(notice.ja, notice.en);
+            assert!(refusal.status().is_client_error());
+        }
     }
 
     #[test]
