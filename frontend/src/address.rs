@@ -223,6 +223,26 @@ pub fn instructor_key() -> Option<String> {
     Some(key)
 }
 
+/// On a page that waits for the key: a key added to the address afterwards changes only the
+/// fragment, which loads nothing, so the page starts over with it.
+pub fn reload_when_a_key_arrives() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_change = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if let Some(window) = web_sys::window()
+            && fragment_key(&window.location().hash().unwrap_or_default()).is_some()
+        {
+            let _ = window.location().reload();
+        }
+    });
+    let _ =
+        window.add_event_listener_with_callback("hashchange", on_change.as_ref().unchecked_ref());
+    // The listener lives as long as the page does.
+    on_change.forget();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

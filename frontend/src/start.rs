@@ -87,6 +87,7 @@ fn ask(stage: RwSignal<Stage>) {
 #[component]
 pub fn KeyMissing() -> impl IntoView {
     let lang = use_lang();
+    crate::address::reload_when_a_key_arrives();
     view! {
         <div class="start-notice error" data-testid="key-missing" role="alert">
             {move || lang.get().pick(

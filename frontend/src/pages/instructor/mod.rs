@@ -42,6 +42,7 @@ pub fn use_instructor() -> Instructor {
 pub fn InstructorPage() -> impl IntoView {
     let lang = use_lang();
     let Some(key) = crate::address::instructor_key() else {
+        crate::address::reload_when_a_key_arrives();
         return view! {
             <header class="titlebar"><Brand /><div class="titlebar-right"><LangSwitch /></div></header>
             <main class="instructor-page">
