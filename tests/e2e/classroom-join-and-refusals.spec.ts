@@ -39,6 +39,7 @@ test('a refused join keeps the form; a trainee reaches neither the ISP nor the i
     // The trainee's ISP panel is the instructor's; no instructor switch in the panel.
     await openScreen(pageA, 'isp');
     await expect(pageA.getByTestId('isp-instructors')).toBeVisible();
+    await expect(pageA.getByTestId('isp-client-addresses')).toContainText(/から ISP に接続します/);
     await expect(pageA.getByTestId('apply-policy')).toHaveCount(0);
     await expect(pageA.getByTestId('instructor-switch')).toHaveCount(0);
     await pageA.screenshot({ path: `${SHOTS}/classroom-trainee-isp.png`, fullPage: true });

@@ -53,8 +53,8 @@ pub fn ClassIsp() -> impl IntoView {
         <section class="class-isp" data-testid="class-isp">
             <h2>{move || lang.get().pick("クラスの ISP（サンドボックス）", "The class's ISP (sandbox)")}</h2>
             <p class="field-hint">{move || lang.get().pick(
-                "クラスでは ISP は講師が運用します。ここで「適用」すると、選んだクラスの全員の ISP に同じポリシーと障害が設定されます（研修生の画面からは変更できません）。",
-                "In a class the instructor runs the ISP. Apply sets these policies and faults on the ISP of everyone in the chosen class (trainees cannot change them).",
+                "クラスでは ISP は講師が運用します。ここで「適用」すると、選んだクラスの全員の ISP に同じポリシーと障害が設定されます（研修生の画面からは変更できません）。フォームは既定のポリシーから始まります。",
+                "In a class the instructor runs the ISP. Apply sets these policies and faults on the ISP of everyone in the chosen class (trainees cannot change them). The form starts from the default policies.",
             )}</p>
             <div class="control">
                 <label for="isp-class">{move || lang.get().pick("対象クラス", "Class")}</label>

@@ -107,10 +107,18 @@ pub fn SandboxPage() -> impl IntoView {
                 <Show
                     when=move || !ui.model.with(|m| m.isp_is_instructors())
                     fallback=move || view! {
-                        <div class="notice" role="status" data-testid="isp-instructors">{move || lang.get().pick(
-                            "このクラスの ISP は講師が運用しています。ポリシーと障害は講師ページから設定されます（ここでは変更できません）。",
-                            "In this class the instructor runs the ISP: its policies and faults are set from the instructor's page (not from here).",
-                        )}</div>
+                        <div class="notice" role="status" data-testid="isp-instructors">
+                            <p class="notice-text">{move || lang.get().pick(
+                                "このクラスの ISP は講師が運用しています。ポリシーと障害は講師ページから設定されます（ここでは変更できません）。",
+                                "In this class the instructor runs the ISP: its policies and faults are set from the instructor's page (not from here).",
+                            )}</p>
+                            {move || ui.model.with(|m| m.session.client_addresses.clone()).map(|(system, phone)| view! {
+                                <p class="notice-text" data-testid="isp-client-addresses">{move || lang.get().pick(
+                                    &format!("あなたのシステムは {system}、携帯は {phone} から ISP に接続します（メールソフトで試すときは curl --interface {system} など）。"),
+                                    &format!("Your system connects to the ISP from {system}, your phone from {phone} (to try with a mail client: curl --interface {system}, …)."),
+                                ).to_string()}</p>
+                            })}
+                        </div>
                     }
                 >
                     <policy::PolicyForm draft apply message=Signal::derive(message)
