@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ClassArgs;
-use crate::simulation::build::{Parts, Seat};
+use crate::simulation::build::{Parts, Place};
 use crate::simulation::{ResetScope, Simulation};
 use crate::store::StoreError;
 use session::Resident;
@@ -47,8 +47,8 @@ struct StoredTrainee {
 }
 
 impl StoredTrainee {
-    fn seat(&self) -> Option<Seat> {
-        Some(Seat {
+    fn place(&self) -> Option<Place> {
+        Some(Place {
             scope: format!("trainee-{}", self.index),
             clients: Clients::of_session(self.index)?,
             view: SessionView {
@@ -305,8 +305,10 @@ impl Classroom {
             .collect();
         let mut out = String::new();
         for trainee in stored {
-            let Some(seat) = trainee.seat() else { continue };
-            for line in self.inner.parts.record(&seat)?.lines() {
+            let Some(place) = trainee.place() else {
+                continue;
+            };
+            for line in self.inner.parts.record(&place)?.lines() {
                 out.push_str(&rows::named_line(line, &trainee.id, &trainee.name));
                 out.push('\n');
             }
