@@ -294,17 +294,8 @@ impl Classroom {
     /// The records of every trainee of `class` as one JSON Lines text, each line naming its
     /// trainee; read from disk, so evicted trainees' records are there too.
     pub fn records(&self, class: &str) -> Result<String, ClassError> {
-        if !self.classes().iter().any(|c| c == class) {
-            return Err(ClassError::NoClass);
-        }
-        let stored: Vec<StoredTrainee> = self
-            .trainees()
-            .iter()
-            .filter(|t| t.stored.class == class)
-            .map(|t| t.stored.clone())
-            .collect();
         let mut out = String::new();
-        for trainee in stored {
+        for trainee in self.members(class)? {
             let Some(place) = trainee.place() else {
                 continue;
             };
@@ -318,20 +309,26 @@ impl Classroom {
 
     /// Every trainee of `class`'s simulation, brought into memory.
     async fn class_simulations(&self, class: &str) -> Result<Vec<Simulation>, ClassError> {
+        let members = self.members(class)?;
+        let mut simulations = Vec::with_capacity(members.len());
+        for trainee in members {
+            let simulation = self.resident(&trainee.id).await;
+            simulations.push(simulation.ok_or(ClassError::NoTrainee)?);
+        }
+        Ok(simulations)
+    }
+
+    /// The trainees of `class`, in the order they joined.
+    fn members(&self, class: &str) -> Result<Vec<StoredTrainee>, ClassError> {
         if !self.classes().iter().any(|c| c == class) {
             return Err(ClassError::NoClass);
         }
-        let ids: Vec<String> = self
+        Ok(self
             .trainees()
             .iter()
             .filter(|t| t.stored.class == class)
-            .map(|t| t.stored.id.clone())
-            .collect();
-        let mut simulations = Vec::with_capacity(ids.len());
-        for id in ids {
-            simulations.push(self.resident(&id).await.ok_or(ClassError::NoTrainee)?);
-        }
-        Ok(simulations)
+            .map(|t| t.stored.clone())
+            .collect())
     }
 
     /// Trainee `id`'s simulation in memory: the one running, or a new one on what is stored
