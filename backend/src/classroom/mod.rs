@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ClassArgs;
-use crate::simulation::build::{Parts, Seat};
+use crate::simulation::build::{Parts, Place};
 use crate::simulation::{ResetScope, Simulation};
 use crate::store::StoreError;
 use session::Resident;
@@ -47,8 +47,8 @@ struct StoredTrainee {
 }
 
 impl StoredTrainee {
-    fn seat(&self) -> Option<Seat> {
-        Some(Seat {
+    fn place(&self) -> Option<Place> {
+        Some(Place {
             scope: format!("trainee-{}", self.index),
             clients: Clients::of_session(self.index)?,
             view: SessionView {
@@ -294,19 +294,12 @@ impl Classroom {
     /// The records of every trainee of `class` as one JSON Lines text, each line naming its
     /// trainee; read from disk, so evicted trainees' records are there too.
     pub fn records(&self, class: &str) -> Result<String, ClassError> {
-        if !self.classes().iter().any(|c| c == class) {
-            return Err(ClassError::NoClass);
-        }
-        let stored: Vec<StoredTrainee> = self
-            .trainees()
-            .iter()
-            .filter(|t| t.stored.class == class)
-            .map(|t| t.stored.clone())
-            .collect();
         let mut out = String::new();
-        for trainee in stored {
-            let Some(seat) = trainee.seat() else { continue };
-            for line in self.inner.parts.record(&seat)?.lines() {
+        for trainee in self.members(class)? {
+            let Some(place) = trainee.place() else {
+                continue;
+            };
+            for line in self.inner.parts.record(&place)?.lines() {
                 out.push_str(&rows::named_line(line, &trainee.id, &trainee.name));
                 out.push('\n');
             }
@@ -316,20 +309,26 @@ impl Classroom {
 
     /// Every trainee of `class`'s simulation, brought into memory.
     async fn class_simulations(&self, class: &str) -> Result<Vec<Simulation>, ClassError> {
+        let members = self.members(class)?;
+        let mut simulations = Vec::with_capacity(members.len());
+        for trainee in members {
+            let simulation = self.resident(&trainee.id).await;
+            simulations.push(simulation.ok_or(ClassError::NoTrainee)?);
+        }
+        Ok(simulations)
+    }
+
+    /// The trainees of `class`, in the order they joined.
+    fn members(&self, class: &str) -> Result<Vec<StoredTrainee>, ClassError> {
         if !self.classes().iter().any(|c| c == class) {
             return Err(ClassError::NoClass);
         }
-        let ids: Vec<String> = self
+        Ok(self
             .trainees()
             .iter()
             .filter(|t| t.stored.class == class)
-            .map(|t| t.stored.id.clone())
-            .collect();
-        let mut simulations = Vec::with_capacity(ids.len());
-        for id in ids {
-            simulations.push(self.resident(&id).await.ok_or(ClassError::NoTrainee)?);
-        }
-        Ok(simulations)
+            .map(|t| t.stored.clone())
+            .collect())
     }
 
     /// Trainee `id`'s simulation in memory: the one running, or a new one on what is stored

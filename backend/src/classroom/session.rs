@@ -101,12 +101,12 @@ impl Resident {
         root: &CancellationToken,
         tasks: &TaskTracker,
     ) -> anyhow::Result<Resident> {
-        let seat = trainee
-            .seat()
+        let place = trainee
+            .place()
             .ok_or_else(|| anyhow::anyhow!("no addresses left for trainee {}", trainee.index))?;
         let cancel = root.child_token();
         let own = TaskTracker::new();
-        let simulation = parts.simulation(Some(&seat), cancel.clone(), &own)?;
+        let simulation = parts.simulation(Some(&place), cancel.clone(), &own)?;
         own.spawn(count_errors(simulation.clone(), errors));
         // Shutdown waits for the simulation's last save as it does for single-user mode's.
         let (stop, wait) = (cancel.clone(), own.clone());

@@ -38,9 +38,10 @@ pub struct Parts {
     pub time_scale: u32,
 }
 
-/// A trainee's simulation: where its state is kept and where it connects from.
+/// Where a trainee's simulation lives: its scope of the database and the addresses it
+/// connects to the ISP from.
 #[derive(Debug, Clone)]
-pub struct Seat {
+pub struct Place {
     /// Its scope of the database.
     pub scope: String,
     /// Its system's and phone's addresses.
@@ -50,21 +51,21 @@ pub struct Seat {
 }
 
 impl Parts {
-    /// Starts a simulation: single-user mode's (`seat` none: the whole database, the ISP
+    /// Starts a simulation: single-user mode's (`place` none: the whole database, the ISP
     /// for every client address) or a trainee's. Its tasks run on `tasks` until `cancel`.
     pub fn simulation(
         &self,
-        seat: Option<&Seat>,
+        place: Option<&Place>,
         cancel: CancellationToken,
         tasks: &TaskTracker,
     ) -> anyhow::Result<Simulation> {
-        let store = seat.map_or_else(|| self.store.clone(), |s| self.store.scoped(&s.scope));
-        let clients = seat.map_or(Clients::SINGLE, |s| s.clients);
+        let store = place.map_or_else(|| self.store.clone(), |s| self.store.scoped(&s.scope));
+        let clients = place.map_or(Clients::SINGLE, |s| s.clients);
         let sandbox = match &self.sandbox {
             None => None,
             Some(servers) => {
                 let isp = servers.tenant(&store, clients, cancel.child_token())?;
-                if seat.is_none() {
+                if place.is_none() {
                     servers.serve_everyone(&isp);
                 }
                 isp.set_time_scale(self.time_scale);
@@ -73,10 +74,12 @@ impl Parts {
         };
         let trainer = Trainer::new(&store, self.exercises.as_ref().clone())?;
         let (plant, engine) = self.plant_and_engine(&store, sandbox.as_ref(), &cancel, tasks)?;
-        let view = seat.map(|s| s.view.clone()).unwrap_or_else(|| SessionView {
-            isp_panel: true,
-            ..SessionView::default()
-        });
+        let view = place
+            .map(|s| s.view.clone())
+            .unwrap_or_else(|| SessionView {
+                isp_panel: true,
+                ..SessionView::default()
+            });
         Ok(Simulation::start(
             cancel,
             tasks,
@@ -90,9 +93,9 @@ impl Parts {
         ))
     }
 
-    /// The record of the trainee at `seat`, read from disk (in memory or not).
-    pub fn record(&self, seat: &Seat) -> Result<String, StoreError> {
-        Record::new(&self.store.scoped(&seat.scope))?.json_lines()
+    /// The record of the trainee at `place`, read from disk (in memory or not).
+    pub fn record(&self, place: &Place) -> Result<String, StoreError> {
+        Record::new(&self.store.scoped(&place.scope))?.json_lines()
     }
 
     /// The plant and the engine that executes commands on it, with the plant's alarms going to
