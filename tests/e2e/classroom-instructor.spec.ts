@@ -44,6 +44,12 @@ test('the instructor sees both trainees and their progress', async ({ browser })
     }
     await expect(pageB.getByTestId('current-exercise')).toHaveAttribute('data-exercise', 'smtp-auth');
     await page.screenshot({ path: `${SHOTS}/classroom-instructor.png`, fullPage: true });
+    // English, after the switch: the summary and the states too.
+    await page.getByTestId('lang-switch').click();
+    await expect(section.getByTestId('class-summary')).toContainText('Trainees: 2');
+    await expect(traineeRow(page, '佐藤').getByTestId('trainee-state')).toHaveText(/^In progress \(\d+:\d\d\)$/);
+    await page.screenshot({ path: `${SHOTS}/classroom-instructor-english.png`, fullPage: true });
+    await page.getByTestId('lang-switch').click();
 
     // 閲覧: B's screens, read-only, in a new tab.
     const [watch] = await Promise.all([
