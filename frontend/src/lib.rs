@@ -107,6 +107,9 @@ pub fn App() -> impl IntoView {
 pub fn Simulator(target: SocketTarget) -> impl IntoView {
     let model = RwSignal::new(Model::default());
     let lang = use_lang();
+    if matches!(target, SocketTarget::Trainee { .. }) {
+        start::rejoin_when_forgotten(model);
+    }
     let link = Link::start(model, target);
     let page = RwSignal::new(nav::current());
     nav::follow_address(page);

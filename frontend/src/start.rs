@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use shared::classroom::SessionInfo;
 
 use crate::address::SocketTarget;
+use crate::model::{LinkState, Model};
 use crate::pages::JoinPage;
 use crate::{Simulator, use_lang};
 
@@ -80,6 +81,29 @@ fn ask(stage: RwSignal<Stage>) {
                 set_timeout(move || ask(stage), RETRY);
             }
         }
+    });
+}
+
+/// A trainee's socket that keeps being refused may belong to a session the back end no longer
+/// knows (the cookie gone or expired): ask again every few failures, and when this browser is no
+/// longer in the class, start the page over, which shows the join form.
+pub fn rejoin_when_forgotten(model: RwSignal<Model>) {
+    Effect::new(move || {
+        let failures = model.with(|m| match m.link {
+            LinkState::Closed { failures, .. } => failures,
+            _ => 0,
+        });
+        if failures % 5 != 2 {
+            return;
+        }
+        spawn_local(async {
+            let forgotten = crate::session::fetch_session()
+                .await
+                .is_some_and(|info| Stage::after(&info) == Stage::Join);
+            if forgotten && let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        });
     });
 }
 
