@@ -143,8 +143,11 @@ class Client:
 
 async def open_client(label, url, origin, cookie=None):
     headers = {"Cookie": cookie} if cookie else None
-    ws = await connect(url, origin=origin, additional_headers=headers, open_timeout=TIMEOUT,
-                       ping_interval=None, max_size=None, close_timeout=5)
+    try:
+        ws = await connect(url, origin=origin, additional_headers=headers, open_timeout=TIMEOUT,
+                           ping_interval=None, max_size=None, close_timeout=5)
+    except Exception as err:  # noqa: BLE001 - a refusal of any kind ends the step, named
+        fail(f"{label}: could not open {url}: {err!r}")
     try:
         welcome = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
     except TimeoutError:
@@ -372,7 +375,8 @@ async def run(mode, binary, work, n, period, rounds, exercises):
             base_rss = 0
             pages = [(f"back end {i}", url, None) for i, url in enumerate(urls)]
         else:
-            backends.start("class", ["--class", CLASS, "--instructor-token", INSTRUCTOR_TOKEN])
+            backends.start("class", ["--class", CLASS, "--instructor-token", INSTRUCTOR_TOKEN,
+                                     "--max-sessions", str(n)])
             (base,) = await backends.urls()
             base_rss = await settled_rss(backends.pids())
             pages = [(f"trainee {i}", base, join(base, f"trainee{i:03}")) for i in range(n)]

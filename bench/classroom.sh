@@ -22,6 +22,8 @@
 #   STOP_MS=1000               the round trip p99 after which no larger step is run
 #   BENCH_BIN=path             a karacrix-mail binary instead of building one
 #   BENCH_VENV=dir             a Python venv with websockets (made when missing)
+#   BENCH_DIR=/tmp             where the work folder (data folders, logs) goes; /dev/shm (a
+#                              tmpfs) takes the disk's fsync out of the round trip
 #   BENCH_KEEP=1               keep the work folder (each back end's log and data)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -62,7 +64,7 @@ BIN_PATH=$(realpath "$BIN")
 # A client socket and, in processes mode, a back end's sockets and files per simulation.
 ulimit -n "$(ulimit -Hn)"
 
-WORK=$(mktemp -d /tmp/karacrix-classroom.XXXXXX)
+WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/karacrix-classroom.XXXXXX")
 # Every back end the client starts is listed in its step's pids file before it runs, and the
 # client removes the file once it has stopped them all; so none outlives this script, whatever
 # stops the client. A pid is killed only while it still runs this binary.
@@ -85,9 +87,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-printf '{"commit":"%s","mode":"%s","binary":"%s","load":"%s"}\n' \
+printf '{"commit":"%s","mode":"%s","binary":"%s","dir":"%s","load":"%s"}\n' \
   "$(git -C "$REPO" rev-parse --short HEAD)" "$MODE" "$(basename "$BIN")" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$(df --output=fstype "$WORK" | tail -1)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $STEPS; do
   log "$MODE: $n simulations, $ROUNDS round trips each, one every $PERIOD s"
   step=$WORK/$MODE-$n
