@@ -74,6 +74,22 @@ ensure_mail_servers() {
   command -v openssl >/dev/null || apt_install openssl
 }
 
+# The classroom's proxy test runs its own nginx in the foreground; the packaged service must not
+# start (no port 80 taken behind the test's back), so invoke-rc.d is told no while installing.
+ensure_nginx() {
+  if [ ! -x /usr/sbin/nginx ]; then
+    step "installing nginx (the classroom proxy test starts a private one on 127.0.0.1)"
+    local policy=/usr/sbin/policy-rc.d own_policy=
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"
+      chmod 755 "$policy"
+      own_policy=1
+    fi
+    apt_install nginx
+    if [ -n "$own_policy" ]; then rm -f "$policy"; fi
+  fi
+}
+
 # Fuzzing needs the nightly toolchain (libFuzzer and the sanitizers) and cargo-fuzz; the fuzz
 # crate in fuzz/ is outside the workspace, so the stable builds never see it.
 FUZZ_TARGETS=(command_mail smtp_session pop3_session pop3_client points_file ws_decode exercise_file)

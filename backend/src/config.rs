@@ -83,6 +83,56 @@ pub struct Config {
     /// SMTP connections that send replies and alarm mails side by side.
     #[arg(long, default_value_t = crate::engine::DEFAULT_SMTP_CONNECTIONS, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub smtp_connections: u16,
+    /// The classroom: trainees each with a simulation of their own.
+    #[command(flatten)]
+    pub classroom: ClassArgs,
+}
+
+/// A classroom instead of one shared simulation.
+#[derive(Clone, Default, clap::Args)]
+pub struct ClassArgs {
+    /// Serve a class of this code (repeat for several): each trainee who joins it from the
+    /// browser gets a simulation of their own. Without it, everyone shares one simulation.
+    #[arg(long = "class", value_name = "CODE")]
+    pub classes: Vec<String>,
+    /// The instructor's key for the /instructor page (at least 16 characters); needed with
+    /// --class.
+    #[arg(long, env = "KARACRIX_INSTRUCTOR_TOKEN", hide_env_values = true)]
+    pub instructor_token: Option<String>,
+    /// A trainee's simulation with no page open for this long leaves memory; it comes back
+    /// from disk, as it was, with the next page.
+    #[arg(long, default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    pub session_idle_secs: u64,
+    /// Trainees at most in this process (a larger event runs several behind a proxy).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_sessions: u32,
+    /// A reverse proxy whose X-Forwarded-For is believed (repeat for several); from any other
+    /// peer the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDRESS")]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl ClassArgs {
+    /// True in class mode.
+    pub fn enabled(&self) -> bool {
+        !self.classes.is_empty()
+    }
+}
+
+impl std::fmt::Debug for ClassArgs {
+    // The instructor's key is a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClassArgs")
+            .field("classes", &self.classes)
+            .field(
+                "instructor_token",
+                &self.instructor_token.as_deref().map(shared::secret::Masked),
+            )
+            .field("session_idle_secs", &self.session_idle_secs)
+            .field("max_sessions", &self.max_sessions)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -102,6 +152,7 @@ impl std::fmt::Debug for Config {
             .field("time_scale", &self.time_scale)
             .field("points", &self.points)
             .field("exercises", &self.exercises)
+            .field("classroom", &self.classroom)
             .finish_non_exhaustive()
     }
 }
@@ -135,9 +186,9 @@ pub struct SandboxArgs {
 
 impl SandboxArgs {
     /// Where the sandbox ISP listens, as it takes it.
-    pub fn listen(&self) -> crate::sandbox::provider::Listen {
+    pub fn listen(&self) -> crate::sandbox::Listen {
         use shared::sandbox::MailService;
-        crate::sandbox::provider::Listen {
+        crate::sandbox::Listen {
             address: self.address,
             ports: vec![
                 (MailService::Smtp, self.smtp_port),
@@ -211,6 +262,12 @@ pub enum ConfigError {
     /// An `--allow-host` that is not a bare name.
     #[error("--allow-host {0:?} is not a host name like plant-pc.local (no scheme, port or path)")]
     BadHost(String),
+    /// A class without the instructor's key, or with a short one.
+    #[error("--class needs --instructor-token with at least {MIN_TOKEN_LEN} characters")]
+    InstructorTokenRequired,
+    /// A class code that is empty, too long or has characters a URL would have to escape.
+    #[error("--class {0:?} is not a class code: 1 to 32 letters, digits, '-' or '_'")]
+    BadClass(String),
 }
 
 impl Config {
@@ -236,6 +293,11 @@ impl Config {
             allow_plain_submission: false,
             replies_per_hour: crate::engine::guard::DEFAULT_REPLIES_PER_HOUR,
             smtp_connections: crate::engine::DEFAULT_SMTP_CONNECTIONS,
+            classroom: ClassArgs {
+                session_idle_secs: 1800,
+                max_sessions: 300,
+                ..ClassArgs::default()
+            },
         }
     }
 
@@ -282,6 +344,7 @@ impl Config {
                 return Err(ConfigError::BadOrigin(origin.clone()));
             }
         }
+        self.validate_classroom()?;
         for host in &self.allowed_hosts {
             let valid = !host.is_empty()
                 && host
@@ -289,6 +352,30 @@ impl Config {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
             if !valid {
                 return Err(ConfigError::BadHost(host.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_classroom(&self) -> Result<(), ConfigError> {
+        let class = &self.classroom;
+        if !class.enabled() {
+            return Ok(());
+        }
+        if class
+            .instructor_token
+            .as_ref()
+            .is_none_or(|t| t.chars().count() < MIN_TOKEN_LEN)
+        {
+            return Err(ConfigError::InstructorTokenRequired);
+        }
+        for code in &class.classes {
+            let valid = (1..=shared::classroom::MAX_CLASS_CHARS).contains(&code.len())
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+            if !valid {
+                return Err(ConfigError::BadClass(code.clone()));
             }
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! `/ws`) around one [`Simulation`]. The binary in `main.rs` only parses configuration and
 //! handles signals, so tests can run the same server in-process on any port.
 
+pub mod classroom;
 pub mod config;
 pub mod engine;
 pub mod mail;
@@ -55,6 +56,37 @@ fn load_exercises(
     Ok(exercises)
 }
 
+/// What every simulation of the process shares, opened as `config` asks: the sandbox ISP's
+/// listeners (serving on `tasks` until `cancel`), the plant and the exercises (a bad file is
+/// refused with its line).
+pub async fn parts(
+    config: &Config,
+    store: &store::Store,
+    cancel: &CancellationToken,
+    tasks: &TaskTracker,
+) -> anyhow::Result<simulation::build::Parts> {
+    let sandbox = if config.sandbox.disabled {
+        None
+    } else {
+        let tls_dir = config.data_dir.join("sandbox-tls");
+        let listen = config.sandbox.listen();
+        Some(
+            sandbox::SandboxServers::start(&listen, store, &tls_dir, cancel.child_token(), tasks)
+                .await?,
+        )
+    };
+    let plant = load_plant(config)?;
+    let exercises = load_exercises(config, &plant)?;
+    Ok(simulation::build::Parts {
+        store: store.clone(),
+        sandbox,
+        plant: std::sync::Arc::new(plant),
+        exercises: std::sync::Arc::new(exercises),
+        engine: config.engine_options(),
+        time_scale: config.time_scale,
+    })
+}
+
 /// How long shutdown waits for every task to end (the plant's last save, the web server's
 /// connections) before it gives up on them and lets the process exit.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -78,72 +110,26 @@ pub async fn serve(
     let tasks = TaskTracker::new();
     let store = store::Store::open(&config.data_dir)
         .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?;
-    let sandbox = if config.sandbox.disabled {
-        None
+    let parts = parts(&config, &store, &cancel, &tasks).await?;
+    let state = if config.classroom.enabled() {
+        let classroom =
+            classroom::Classroom::start(parts, config.classroom.clone(), cancel.clone(), &tasks)?;
+        let lobby = Simulation::start(cancel.clone(), &tasks, simulation::Running::default());
+        web::AppState::for_class(classroom, lobby, &config)
     } else {
-        let tls_dir = config.data_dir.join("sandbox-tls");
-        Some(
-            sandbox::SandboxProvider::start(
-                &config.sandbox.listen(),
-                &store,
-                &tls_dir,
-                cancel.child_token(),
-                &tasks,
-            )
-            .await?,
-        )
+        web::AppState::new(parts.simulation(None, cancel.clone(), &tasks)?, &config)
     };
-    if let Some(sandbox) = &sandbox {
-        sandbox.set_time_scale(config.time_scale);
-    }
-    let plant = load_plant(&config)?;
-    let trainer = training::Trainer::new(&store, load_exercises(&config, &plant)?)?;
-    // The plant reports alarms before the engine exists; they wait in this channel.
-    let (alarm_tx, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
-    let plant = plant::runtime::PlantRuntime::start(
-        plant,
-        store.clone(),
-        config.time_scale,
-        std::sync::Arc::new(move |events| {
-            let _ = alarm_tx.send(events);
-        }),
-        cancel.child_token(),
-        &tasks,
-    );
-    let engine = engine::Engine::start(
-        &store,
-        sandbox.as_ref().map(|s| s.addresses()),
-        std::sync::Arc::new(engine::executor::PlantCommands::new(plant.clone())),
-        config.engine_options(),
-        cancel.child_token(),
-        &tasks,
-    )
-    .context("cannot start the engine")?;
-    engine.attach_plant(plant.subscribe());
-    let alarm_engine = engine.clone();
-    // Ends when the plant's tick has ended and dropped its sender, after queueing the alarms of
-    // the very last tick.
-    tasks.spawn(async move {
-        while let Some(events) = alarm_rx.recv().await {
-            alarm_engine.alarms(events);
-        }
-    });
-    let simulation = Simulation::start(
-        cancel.clone(),
-        &tasks,
-        sandbox,
-        Some(engine),
-        Some(plant),
-        Some(trainer),
-    );
-    let app = web::app(web::AppState::new(simulation, &config));
+    let app = web::app(state);
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let listener = web::listener::GuardedListener::new(listener, config.web_limits, tls);
     let web_stop = cancel.child_token();
     let mut web = tasks.spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(web_stop.cancelled_owned())
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<web::listener::Peer>(),
+        )
+        .with_graceful_shutdown(web_stop.cancelled_owned())
+        .await
     });
     let result = tokio::select! {
         () = shutdown => Ok(()),

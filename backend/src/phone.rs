@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use shared::phone::{Charset, MAX_RAW_SHOWN, PhoneMessage};
-use shared::sandbox::PHONE_CLIENT;
 
 use crate::mail::AddressMap;
 use crate::mail::message as mail;
@@ -35,9 +34,10 @@ pub struct Phone {
 impl Phone {
     /// A phone on the sandbox ISP at `isp`, logging in as [`USER`] with `password`.
     pub fn new(isp: AddressMap, password: String, timeout: Duration) -> Result<Self, ClientError> {
+        let from = isp.clients().phone.into();
         Ok(Phone {
             trust: Trust::new(None, Some(isp.ca_pem()))?,
-            routes: Routes::new(Some(isp)).from_address(PHONE_CLIENT.into()),
+            routes: Routes::new(Some(isp)).from_address(from),
             address: format!("{USER}@{}", shared::settings::SANDBOX_DOMAIN),
             password,
             timeout,

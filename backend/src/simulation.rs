@@ -4,6 +4,7 @@
 //! through it: the types it names are re-exported here.
 
 mod actions;
+pub mod build;
 mod feed;
 mod reset;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use shared::classroom::SessionView;
 use shared::protocol::{BackendStatus, ServerInfo};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -48,20 +50,37 @@ struct Inner {
     phone: Option<Phone>,
     plant: Option<PlantRuntime>,
     trainer: Option<Trainer>,
+    view: SessionView,
+}
+
+/// The running parts a simulation is made of (each may be missing in tests), and what its
+/// pages are told about it.
+#[derive(Default)]
+pub struct Running {
+    /// The sandbox ISP as this simulation sees it.
+    pub sandbox: Option<SandboxProvider>,
+    /// The engine.
+    pub engine: Option<Engine>,
+    /// The plant.
+    pub plant: Option<PlantRuntime>,
+    /// The exercises, progress and record.
+    pub trainer: Option<Trainer>,
+    /// Class, name and what its pages may change.
+    pub view: SessionView,
 }
 
 impl Simulation {
     /// Starts a simulation whose background tasks run on `tasks` until `cancel` is cancelled,
-    /// around a running sandbox ISP (or none, when it is turned off), the engine, the plant and
-    /// the trainer (none in unit tests).
-    pub fn start(
-        cancel: CancellationToken,
-        tasks: &TaskTracker,
-        sandbox: Option<SandboxProvider>,
-        engine: Option<Engine>,
-        plant: Option<PlantRuntime>,
-        trainer: Option<Trainer>,
-    ) -> Self {
+    /// around its running parts: a sandbox ISP (or none, when it is turned off), the engine,
+    /// the plant and the trainer (none in unit tests).
+    pub fn start(cancel: CancellationToken, tasks: &TaskTracker, parts: Running) -> Self {
+        let Running {
+            sandbox,
+            engine,
+            plant,
+            trainer,
+            view,
+        } = parts;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -94,6 +113,7 @@ impl Simulation {
                 engine,
                 plant,
                 trainer,
+                view,
             }),
         };
         tasks.spawn(simulation.clone().tick_uptime());
@@ -131,6 +151,16 @@ impl Simulation {
     /// The exercises, the trainee's progress and record.
     pub fn trainer(&self) -> Option<&Trainer> {
         self.inner.trainer.as_ref()
+    }
+
+    /// What its pages are told about it: class, name, whether the ISP panel is theirs.
+    pub fn view(&self) -> &SessionView {
+        &self.inner.view
+    }
+
+    /// Browsers connected now.
+    pub fn clients(&self) -> u32 {
+        self.inner.clients.load(Ordering::SeqCst)
     }
 
     /// Follows the live state: the receiver sees the latest value and every later change.
@@ -203,7 +233,7 @@ impl Drop for ClientGuard {
 /// stands around them.
 #[cfg(test)]
 pub(crate) fn without_parts(cancel: CancellationToken) -> Simulation {
-    Simulation::start(cancel, &TaskTracker::new(), None, None, None, None)
+    Simulation::start(cancel, &TaskTracker::new(), Running::default())
 }
 
 #[cfg(test)]

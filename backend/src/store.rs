@@ -134,10 +134,15 @@ store_error_from!(
     redb::CommitError
 );
 
-/// The database. Cheap to clone.
+/// The database, or one simulation's part of it. Cheap to clone.
+///
+/// In a classroom every trainee's simulation keeps its documents and tables in the one
+/// database file under a scope of its own (a prefix of document names and table names), so
+/// sessions share one file, one page cache and one set of writers.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
+    scope: Option<Arc<str>>,
 }
 
 impl Store {
@@ -161,7 +166,37 @@ impl Store {
         let txn = db.begin_write()?;
         txn.open_table(DOCUMENTS)?;
         txn.commit()?;
-        Ok(Store { db: Arc::new(db) })
+        Ok(Store {
+            db: Arc::new(db),
+            scope: None,
+        })
+    }
+
+    /// The part of this database that belongs to `scope` (a trainee's session): its documents
+    /// and tables are apart from every other scope's and from the unscoped ones.
+    pub fn scoped(&self, scope: &str) -> Store {
+        Store {
+            db: Arc::clone(&self.db),
+            scope: Some(Arc::from(self.key(scope).as_ref())),
+        }
+    }
+
+    /// This store's scope, unless it is the whole database's.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The name of table `base` in this scope.
+    pub fn table(&self, base: &str) -> String {
+        self.key(base).into_owned()
+    }
+
+    /// A document's or table's name in this scope.
+    fn key<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.scope {
+            None => std::borrow::Cow::Borrowed(name),
+            Some(scope) => std::borrow::Cow::Owned(format!("{scope}/{name}")),
+        }
     }
 
     /// The database, for modules that keep their own tables.
@@ -177,13 +212,16 @@ impl Store {
     /// The documents as they are now: what is read through it stays consistent while others
     /// write.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        Ok(Snapshot(self.db.begin_read()?))
+        Ok(Snapshot {
+            txn: self.db.begin_read()?,
+            store: self.clone(),
+        })
     }
 
     /// Saves a document durably.
     pub fn save<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        Self::save_in(&txn, key, value)?;
+        self.save_in(&txn, key, value)?;
         txn.commit()?;
         Ok(())
     }
@@ -191,7 +229,7 @@ impl Store {
     /// Forgets a document (a reset); nothing happens if it was never saved.
     pub fn remove(&self, key: &str) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        Self::remove_in(&txn, key)?;
+        self.remove_in(&txn, key)?;
         txn.commit()?;
         Ok(())
     }
@@ -204,19 +242,20 @@ impl Store {
 
     /// A stored document as a write transaction sees it.
     pub fn load_in<T: DeserializeOwned>(
+        &self,
         txn: &redb::WriteTransaction,
         key: &str,
     ) -> Result<Option<T>, StoreError> {
         let table = txn.open_table(DOCUMENTS)?;
-        let Some(json) = table.get(key)? else {
+        let Some(json) = table.get(self.key(key).as_ref())? else {
             return Ok(None);
         };
         parse(key, json.value()).map(Some)
     }
 
     /// Forgets a document as part of a larger transaction (committed by the caller).
-    pub fn remove_in(txn: &redb::WriteTransaction, key: &str) -> Result<(), StoreError> {
-        txn.open_table(DOCUMENTS)?.remove(key)?;
+    pub fn remove_in(&self, txn: &redb::WriteTransaction, key: &str) -> Result<(), StoreError> {
+        txn.open_table(DOCUMENTS)?.remove(self.key(key).as_ref())?;
         Ok(())
     }
 
@@ -230,7 +269,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         if let Some(value) = value() {
-            Self::save_in(&txn, key, &value)?;
+            self.save_in(&txn, key, &value)?;
             txn.commit()?;
         }
         Ok(())
@@ -238,6 +277,7 @@ impl Store {
 
     /// Saves a document as part of a larger transaction (committed by the caller).
     pub fn save_in<T: Serialize>(
+        &self,
         txn: &redb::WriteTransaction,
         key: &str,
         value: &T,
@@ -246,19 +286,44 @@ impl Store {
             key: key.to_string(),
             source,
         })?;
-        txn.open_table(DOCUMENTS)?.insert(key, json.as_str())?;
+        txn.open_table(DOCUMENTS)?
+            .insert(self.key(key).as_ref(), json.as_str())?;
         Ok(())
     }
 }
 
+/// A table of one scope: its name in that scope, and its key and value types.
+pub struct Table<K: redb::Key + 'static, V: redb::Value + 'static> {
+    name: String,
+    types: std::marker::PhantomData<(K, V)>,
+}
+
+impl<K: redb::Key + 'static, V: redb::Value + 'static> Table<K, V> {
+    /// Table `base` of `store`'s scope.
+    pub fn of(store: &Store, base: &str) -> Self {
+        Table {
+            name: store.table(base),
+            types: std::marker::PhantomData,
+        }
+    }
+
+    /// What redb opens.
+    pub fn def(&self) -> TableDefinition<'_, K, V> {
+        TableDefinition::new(&self.name)
+    }
+}
+
 /// The documents at one moment (a read transaction).
-pub struct Snapshot(redb::ReadTransaction);
+pub struct Snapshot {
+    txn: redb::ReadTransaction,
+    store: Store,
+}
 
 impl Snapshot {
     /// A stored document, or `None` if it was never saved.
     pub fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        let table = self.0.open_table(DOCUMENTS)?;
-        let Some(json) = table.get(key)? else {
+        let table = self.txn.open_table(DOCUMENTS)?;
+        let Some(json) = table.get(self.store.key(key).as_ref())? else {
             return Ok(None);
         };
         parse(key, json.value()).map(Some)

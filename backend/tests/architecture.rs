@@ -2,10 +2,11 @@
 //! the source, so a new import that breaks the picture fails here, with the line that does it.
 //!
 //! ```text
-//! web ─→ simulation ─→ {engine, sandbox, plant, phone, training}
+//! web ─→ classroom ─→ simulation ─→ {engine, sandbox, plant, phone, training}
 //! engine ─→ {mailclient, plant, store, mail}      phone ─→ {mailclient, mail}
 //! mailclient ─→ mail      sandbox ─→ {mail, store}      plant ─→ {store, mail}
 //! training ─→ {store, mail}   (the simulation feeds it what happened; it touches no part)
+//! classroom: a simulation per trainee, built from the parts the process shares
 //! ```
 //!
 //! `mail`, `store` and `tls` are the foundations (the mail toolkit, the database, TLS streams and
@@ -28,10 +29,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("training", &["store", "mail"]),
     (
         "simulation",
-        &["engine", "sandbox", "plant", "phone", "mail", "training"],
+        &[
+            "engine", "sandbox", "plant", "phone", "mail", "training", "store",
+        ],
     ),
+    ("classroom", &["simulation", "config", "store"]),
     ("config", &["engine", "mailclient", "sandbox"]),
-    ("web", &["simulation", "config", "store", "tls"]),
+    (
+        "web",
+        &["classroom", "simulation", "config", "store", "tls"],
+    ),
 ];
 
 /// Files that wire the whole crate together.

@@ -80,7 +80,7 @@ fn message_id(i: usize) -> String {
 /// and the stored SETP1 that of the last SET executed. Returns how many were executed.
 fn check_on_disk(data: &Path) -> usize {
     let store = Store::open(data).unwrap();
-    let ledger = Ledger::new(store.database()).unwrap();
+    let ledger = Ledger::new(&store).unwrap();
     let executed: Vec<bool> = (0..MAILS)
         .map(|i| {
             let key = message_id_key(Some(PHONE), &message_id(i));

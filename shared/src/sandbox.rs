@@ -169,12 +169,48 @@ pub enum Op25bClients {
 }
 
 impl Op25bClients {
-    /// Whether a client connecting from `peer` is blocked.
-    pub fn includes(self, peer: IpAddr) -> bool {
+    /// Whether a client connecting from `peer` is blocked, where the system connects from
+    /// `system`.
+    pub fn includes(self, peer: IpAddr, system: IpAddr) -> bool {
         match self {
-            Op25bClients::System => peer == IpAddr::V4(SYSTEM_CLIENT),
+            Op25bClients::System => peer == system,
             Op25bClients::All => true,
         }
+    }
+}
+
+/// The loopback addresses one simulation's system and phone connect to the sandbox from: the
+/// ISP tells simulations (and the system from the phone) apart by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Clients {
+    /// The system's (the engine's) address.
+    pub system: Ipv4Addr,
+    /// The phone's address.
+    pub phone: Ipv4Addr,
+}
+
+/// The first address of the trainees' sessions: 127.16.0.0/12 leaves room for half a million.
+const SESSIONS_BASE: u32 = u32::from_be_bytes([127, 16, 0, 0]);
+/// The sessions fit below 127.32.0.0.
+pub const MAX_SESSIONS: u32 = 1 << 19;
+
+impl Clients {
+    /// The one simulation of single-user mode.
+    pub const SINGLE: Clients = Clients {
+        system: SYSTEM_CLIENT,
+        phone: PHONE_CLIENT,
+    };
+
+    /// The addresses of session number `index` (below [`MAX_SESSIONS`]) of a classroom.
+    pub fn of_session(index: u32) -> Option<Clients> {
+        if index >= MAX_SESSIONS {
+            return None;
+        }
+        let system = SESSIONS_BASE + 2 * index;
+        Some(Clients {
+            system: Ipv4Addr::from(system),
+            phone: Ipv4Addr::from(system + 1),
+        })
     }
 }
 
@@ -379,10 +415,22 @@ mod tests {
     fn the_default_isp_blocks_port_25_and_wants_auth_on_submission() {
         let policy = SandboxPolicy::default();
         assert_eq!(policy.op25b, Op25b::Timeout);
-        assert!(policy.op25b_clients.includes(SYSTEM_CLIENT.into()));
-        assert!(!policy.op25b_clients.includes(PHONE_CLIENT.into()));
-        assert!(!policy.op25b_clients.includes(Ipv4Addr::LOCALHOST.into()));
-        assert!(Op25bClients::All.includes(Ipv4Addr::LOCALHOST.into()));
+        let system = SYSTEM_CLIENT.into();
+        assert!(policy.op25b_clients.includes(system, system));
+        assert!(!policy.op25b_clients.includes(PHONE_CLIENT.into(), system));
+        let session = Clients::of_session(7).unwrap();
+        assert!(!policy.op25b_clients.includes(system, session.system.into()));
+        assert_eq!(session.system, Ipv4Addr::new(127, 16, 0, 14));
+        assert_eq!(session.phone, Ipv4Addr::new(127, 16, 0, 15));
+        let last = Clients::of_session(MAX_SESSIONS - 1).unwrap();
+        assert_eq!(last.phone, Ipv4Addr::new(127, 31, 255, 255));
+        assert_eq!(Clients::of_session(MAX_SESSIONS), None);
+        assert!(
+            !policy
+                .op25b_clients
+                .includes(Ipv4Addr::LOCALHOST.into(), system)
+        );
+        assert!(Op25bClients::All.includes(Ipv4Addr::LOCALHOST.into(), system));
         assert_eq!(
             policy.requirement(MailService::Submission),
             Requirement::Auth

@@ -56,8 +56,13 @@ async fn a_client_receives_the_welcome_and_live_status() {
     };
     assert_eq!(protocol, PROTOCOL_VERSION);
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let ServerMsg::Session(view) = socket.next_msg().await else {
+        panic!("the session must follow the welcome")
+    };
+    // Without a class, the page is everyone's and the ISP panel is its own.
+    assert!(view.joined.is_none() && !view.read_only && view.isp_panel);
     let ServerMsg::Status(first) = socket.next_msg().await else {
-        panic!("a status must follow the welcome")
+        panic!("a status must follow the session")
     };
     assert_eq!(first.clients, 1);
 

@@ -25,9 +25,9 @@ use crate::mail::message::{
     thread_headers,
 };
 use crate::mail::text::{self as mailtext, TextMail};
+use crate::plant::Plant;
 use crate::plant::runtime::PlantRuntime;
-use crate::plant::{Plant, STORE_KEY};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Executes command mails on the plant.
 pub struct PlantCommands {
@@ -171,7 +171,7 @@ impl CommandLayer for PlantCommands {
         // From here until the commit is settled, the plant's own saves would write the state
         // before these SETs over the one stored with them.
         self.plant.storing();
-        Store::save_in(txn, STORE_KEY, &live.snapshot())?;
+        self.plant.save_in(txn, &live.snapshot())?;
         prepared.stored = Some(live);
         Ok(())
     }
@@ -462,6 +462,8 @@ mod tests {
 
     use super::*;
     use crate::mail::message as mail;
+    use crate::plant::STORE_KEY;
+    use crate::store::Store;
 
     fn command_mail(text: &str) -> ReceivedMail {
         ReceivedMail {

@@ -8,20 +8,39 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 
 use crate::mail::clock::{now_unix, now_unix_ms};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError, Table};
 
 /// Outbox entries: id → JSON of [`OutboxMeta`].
-const OUTBOX_META: TableDefinition<u64, &str> = TableDefinition::new("engine_outbox_meta");
+const OUTBOX_META: &str = "engine_outbox_meta";
 /// Outbox bodies: id → the message as sent.
-const OUTBOX_BODY: TableDefinition<u64, &[u8]> = TableDefinition::new("engine_outbox_body");
+const OUTBOX_BODY: &str = "engine_outbox_body";
 /// Executed mails: `uidl:…` / `msgid:…` → when, in Unix seconds.
-const EXECUTED: TableDefinition<&str, u64> = TableDefinition::new("engine_executed");
+const EXECUTED: &str = "engine_executed";
 /// Counters: name → value.
-const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("engine_counters");
+const COUNTERS: &str = "engine_counters";
+
+/// The ledger's tables in its store's scope.
+struct Tables {
+    outbox_meta: Table<u64, &'static str>,
+    outbox_body: Table<u64, &'static [u8]>,
+    executed: Table<&'static str, u64>,
+    counters: Table<&'static str, u64>,
+}
+
+impl Tables {
+    fn of(store: &Store) -> Self {
+        Tables {
+            outbox_meta: Table::of(store, OUTBOX_META),
+            outbox_body: Table::of(store, OUTBOX_BODY),
+            executed: Table::of(store, EXECUTED),
+            counters: Table::of(store, COUNTERS),
+        }
+    }
+}
 
 /// Executed ids are forgotten after this long; a server keeping a mail longer would get it
 /// executed again, which only a broken server does.
@@ -87,21 +106,26 @@ pub fn message_id_key(sender: Option<&str>, message_id: &str) -> String {
 #[derive(Clone)]
 pub struct Ledger {
     db: Arc<Database>,
+    tables: Arc<Tables>,
     /// When stale executed ids were last forgotten (Unix seconds).
     pruned_at: Arc<AtomicU64>,
 }
 
 impl Ledger {
     /// The ledger in the back end's database.
-    pub fn new(db: Arc<Database>) -> Result<Self, StoreError> {
+    pub fn new(store: &Store) -> Result<Self, StoreError> {
+        let db = store.database();
+        let tables = Tables::of(store);
+        let t = &tables;
         let txn = db.begin_write()?;
-        txn.open_table(OUTBOX_META)?;
-        txn.open_table(OUTBOX_BODY)?;
-        txn.open_table(EXECUTED)?;
-        txn.open_table(COUNTERS)?;
+        txn.open_table(t.outbox_meta.def())?;
+        txn.open_table(t.outbox_body.def())?;
+        txn.open_table(t.executed.def())?;
+        txn.open_table(t.counters.def())?;
         txn.commit()?;
         Ok(Ledger {
             db,
+            tables: Arc::new(tables),
             pruned_at: Arc::default(),
         })
     }
@@ -109,7 +133,7 @@ impl Ledger {
     /// True if a mail with any of these ids was executed.
     pub fn was_executed(&self, ids: &[String]) -> Result<bool, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(EXECUTED)?;
+        let table = txn.open_table(self.tables.executed.def())?;
         for id in ids {
             if table.get(id.as_str())?.is_some() {
                 return Ok(true);
@@ -129,18 +153,22 @@ impl Ledger {
         let now = now_unix();
         let txn = self.db.begin_write()?;
         {
-            let mut executed = txn.open_table(EXECUTED)?;
+            let mut executed = txn.open_table(self.tables.executed.def())?;
             for id in executions.iter().flat_map(|e| &e.ids) {
                 executed.insert(id.as_str(), now)?;
             }
-            let mut counters = txn.open_table(COUNTERS)?;
+            let mut counters = txn.open_table(self.tables.counters.def())?;
             let count = counters.get("executed")?.map_or(0, |v| v.value());
             counters.insert("executed", count + executions.len() as u64)?;
         }
-        let queued = queue_in(&txn, executions.iter().flat_map(|e| &e.replies))?;
+        let queued = queue_in(
+            &txn,
+            &self.tables,
+            executions.iter().flat_map(|e| &e.replies),
+        )?;
         let prune = now.saturating_sub(self.pruned_at.load(Ordering::Relaxed)) >= PRUNE_EVERY_SECS;
         if prune {
-            prune_executed(&txn, now)?;
+            prune_executed(&txn, &self.tables, now)?;
         }
         store_documents(&txn)?;
         txn.commit()?;
@@ -153,14 +181,18 @@ impl Ledger {
     /// Forgets everything: the outbox, the executed ids and the counters (a training reset).
     pub fn clear(&self) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        txn.delete_table(OUTBOX_META).map_err(redb::Error::from)?;
-        txn.delete_table(OUTBOX_BODY).map_err(redb::Error::from)?;
-        txn.delete_table(EXECUTED).map_err(redb::Error::from)?;
-        txn.delete_table(COUNTERS).map_err(redb::Error::from)?;
-        txn.open_table(OUTBOX_META)?;
-        txn.open_table(OUTBOX_BODY)?;
-        txn.open_table(EXECUTED)?;
-        txn.open_table(COUNTERS)?;
+        txn.delete_table(self.tables.outbox_meta.def())
+            .map_err(redb::Error::from)?;
+        txn.delete_table(self.tables.outbox_body.def())
+            .map_err(redb::Error::from)?;
+        txn.delete_table(self.tables.executed.def())
+            .map_err(redb::Error::from)?;
+        txn.delete_table(self.tables.counters.def())
+            .map_err(redb::Error::from)?;
+        txn.open_table(self.tables.outbox_meta.def())?;
+        txn.open_table(self.tables.outbox_body.def())?;
+        txn.open_table(self.tables.executed.def())?;
+        txn.open_table(self.tables.counters.def())?;
         txn.commit()?;
         Ok(())
     }
@@ -168,7 +200,7 @@ impl Ledger {
     /// Queues mails (alarms) on their own.
     pub fn queue(&self, mails: &[NewMail]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        queue_in(&txn, mails)?;
+        queue_in(&txn, &self.tables, mails)?;
         txn.commit()?;
         Ok(())
     }
@@ -176,7 +208,7 @@ impl Ledger {
     /// Mails due at `now_ms` (Unix milliseconds), oldest first, at most `limit`.
     pub fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(OUTBOX_META)?;
+        let table = txn.open_table(self.tables.outbox_meta.def())?;
         let mut due = Vec::new();
         for entry in table.iter()? {
             let (id, meta) = entry?;
@@ -200,7 +232,7 @@ impl Ledger {
     /// When the next mail waiting out a backoff may be tried (Unix milliseconds), if any does.
     pub fn next_retry_ms(&self) -> Result<Option<u64>, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(OUTBOX_META)?;
+        let table = txn.open_table(self.tables.outbox_meta.def())?;
         let mut next: Option<u64> = None;
         for entry in table.iter()? {
             let (_, meta) = entry?;
@@ -216,7 +248,7 @@ impl Ledger {
     /// True while some mail has failed to go out and waits for another attempt.
     pub fn failing(&self) -> Result<bool, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(OUTBOX_META)?;
+        let table = txn.open_table(self.tables.outbox_meta.def())?;
         for entry in table.iter()? {
             let (_, meta) = entry?;
             if serde_json::from_str::<OutboxMeta>(meta.value()).is_ok_and(|m| m.attempts > 0) {
@@ -229,7 +261,7 @@ impl Ledger {
     /// The message of an outbox entry.
     pub fn body(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(OUTBOX_BODY)?;
+        let table = txn.open_table(self.tables.outbox_body.def())?;
         Ok(table.get(id)?.map(|b| b.value().to_vec()))
     }
 
@@ -246,8 +278,8 @@ impl Ledger {
     fn remove(&self, ids: &[u64]) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         {
-            let mut meta = txn.open_table(OUTBOX_META)?;
-            let mut body = txn.open_table(OUTBOX_BODY)?;
+            let mut meta = txn.open_table(self.tables.outbox_meta.def())?;
+            let mut body = txn.open_table(self.tables.outbox_body.def())?;
             for &id in ids {
                 meta.remove(id)?;
                 body.remove(id)?;
@@ -269,7 +301,8 @@ impl Ledger {
         meta.not_before_unix = meta.not_before_ms / 1000;
         let json = serde_json::to_string(&meta).expect("outbox entries serialize");
         let txn = self.db.begin_write()?;
-        txn.open_table(OUTBOX_META)?.insert(id, json.as_str())?;
+        txn.open_table(self.tables.outbox_meta.def())?
+            .insert(id, json.as_str())?;
         txn.commit()?;
         Ok(())
     }
@@ -277,9 +310,9 @@ impl Ledger {
     /// Mails waiting, and mails executed so far.
     pub fn counts(&self) -> Result<(u32, u64), StoreError> {
         let txn = self.db.begin_read()?;
-        let outbox = txn.open_table(OUTBOX_META)?.len()? as u32;
+        let outbox = txn.open_table(self.tables.outbox_meta.def())?.len()? as u32;
         let executed = txn
-            .open_table(COUNTERS)?
+            .open_table(self.tables.counters.def())?
             .get("executed")?
             .map_or(0, |v| v.value());
         Ok((outbox, executed))
@@ -287,8 +320,8 @@ impl Ledger {
 }
 
 /// Forgets executed ids older than [`KEEP_EXECUTED_SECS`].
-fn prune_executed(txn: &redb::WriteTransaction, now: u64) -> Result<(), StoreError> {
-    let mut executed = txn.open_table(EXECUTED)?;
+fn prune_executed(txn: &redb::WriteTransaction, t: &Tables, now: u64) -> Result<(), StoreError> {
+    let mut executed = txn.open_table(t.executed.def())?;
     let stale: Vec<String> = executed
         .iter()?
         .filter_map(Result::ok)
@@ -303,11 +336,12 @@ fn prune_executed(txn: &redb::WriteTransaction, now: u64) -> Result<(), StoreErr
 
 fn queue_in<'a>(
     txn: &redb::WriteTransaction,
+    t: &Tables,
     mails: impl IntoIterator<Item = &'a NewMail>,
 ) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
-    let mut counters = txn.open_table(COUNTERS)?;
-    let mut meta = txn.open_table(OUTBOX_META)?;
-    let mut body = txn.open_table(OUTBOX_BODY)?;
+    let mut counters = txn.open_table(t.counters.def())?;
+    let mut meta = txn.open_table(t.outbox_meta.def())?;
+    let mut body = txn.open_table(t.outbox_body.def())?;
     let last = counters.get("outbox_seq")?.map_or(0, |v| v.value());
     let mut id = last;
     let mut queued = Vec::new();
@@ -339,7 +373,7 @@ mod tests {
     fn ledger() -> (tempfile::TempDir, Ledger) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        (dir, Ledger::new(store.database()).unwrap())
+        (dir, Ledger::new(&store).unwrap())
     }
 
     fn mail(text: &str) -> NewMail {
@@ -417,13 +451,13 @@ mod tests {
         let now = now_unix();
         let txn = ledger.db.begin_write().unwrap();
         {
-            let mut executed = txn.open_table(EXECUTED).unwrap();
+            let mut executed = txn.open_table(ledger.tables.executed.def()).unwrap();
             executed
                 .insert("uidl:old", now - KEEP_EXECUTED_SECS - 1)
                 .unwrap();
             executed.insert("uidl:new", now - 1).unwrap();
         }
-        prune_executed(&txn, now).unwrap();
+        prune_executed(&txn, &ledger.tables, now).unwrap();
         txn.commit().unwrap();
         assert!(!ledger.was_executed(&["uidl:old".to_string()]).unwrap());
         assert!(ledger.was_executed(&["uidl:new".to_string()]).unwrap());

@@ -136,7 +136,7 @@ impl Engine {
         tasks: &TaskTracker,
     ) -> Result<Self, StoreError> {
         let settings = SettingsStore::new(store.clone());
-        let ledger = Ledger::new(store.database())?;
+        let ledger = Ledger::new(store)?;
         let (outbox, executed) = ledger.counts()?;
         let state = EngineState {
             outbox,
@@ -145,13 +145,16 @@ impl Engine {
             ..EngineState::default()
         };
         let state_scale = options.time_scale.max(1);
+        let system = sandbox
+            .as_ref()
+            .map_or(shared::sandbox::SYSTEM_CLIENT, |s| s.clients().system);
         let engine = Engine {
             inner: Arc::new(Inner {
                 view: watch::channel(settings.view()?).0,
                 settings,
                 ledger,
                 sandbox_ca: sandbox.as_ref().map(|s| s.ca_pem().to_string()),
-                routes: Routes::new(sandbox).from_address(shared::sandbox::SYSTEM_CLIENT.into()),
+                routes: Routes::new(sandbox).from_address(system.into()),
                 dialogue: Dialogue::new(Party::Engine),
                 commands: Arc::new(guard::Guarded::new(commands, options.replies_per_hour)),
                 options,

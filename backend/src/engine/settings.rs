@@ -92,17 +92,18 @@ impl SettingsStore {
         // Checked and written in one transaction, so two saves on the same version cannot
         // both pass.
         let txn = self.store.begin_write()?;
-        let current = version_in(&txn)?;
+        let current = version_in(&self.store, &txn)?;
         if current != based_on {
             return Err(SaveError::Stale { based_on, current });
         }
         let password = match password {
             PasswordChange::Set(p) => p,
-            PasswordChange::Keep => pending_in(&txn)?.password,
+            PasswordChange::Keep => pending_in(&self.store, &txn)?.password,
         };
         settings.password_set = !password.is_empty();
-        Store::save_in(&txn, PENDING, &StoredSettings { settings, password })?;
-        Store::save_in(&txn, VERSION, &(current + 1))?;
+        self.store
+            .save_in(&txn, PENDING, &StoredSettings { settings, password })?;
+        self.store.save_in(&txn, VERSION, &(current + 1))?;
         txn.commit().map_err(StoreError::from)?;
         Ok(current + 1)
     }
@@ -122,14 +123,14 @@ impl SettingsStore {
         applied: Option<&StoredSettings>,
     ) -> Result<(), StoreError> {
         let txn = self.store.begin_write()?;
-        Store::save_in(&txn, PENDING, pending)?;
+        self.store.save_in(&txn, PENDING, pending)?;
         match applied {
-            Some(applied) => Store::save_in(&txn, APPLIED, applied)?,
-            None => Store::remove_in(&txn, APPLIED)?,
+            Some(applied) => self.store.save_in(&txn, APPLIED, applied)?,
+            None => self.store.remove_in(&txn, APPLIED)?,
         }
         // A page still showing the settings from before the reset must not save over it.
-        let next = version_in(&txn)? + 1;
-        Store::save_in(&txn, VERSION, &next)?;
+        let next = version_in(&self.store, &txn)? + 1;
+        self.store.save_in(&txn, VERSION, &next)?;
         Ok(txn.commit()?)
     }
 
@@ -153,12 +154,12 @@ fn demo() -> StoredSettings {
     }
 }
 
-fn pending_in(txn: &redb::WriteTransaction) -> Result<StoredSettings, StoreError> {
-    Ok(Store::load_in(txn, PENDING)?.unwrap_or_else(demo))
+fn pending_in(store: &Store, txn: &redb::WriteTransaction) -> Result<StoredSettings, StoreError> {
+    Ok(store.load_in(txn, PENDING)?.unwrap_or_else(demo))
 }
 
-fn version_in(txn: &redb::WriteTransaction) -> Result<u64, StoreError> {
-    Ok(Store::load_in(txn, VERSION)?.unwrap_or(0))
+fn version_in(store: &Store, txn: &redb::WriteTransaction) -> Result<u64, StoreError> {
+    Ok(store.load_in(txn, VERSION)?.unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -4,19 +4,35 @@
 
 use std::net::SocketAddr;
 
-use shared::sandbox::MailService;
+use shared::sandbox::{Clients, MailService};
 
-/// The listeners of a sandbox ISP and the CA (PEM) to trust for its host names.
+/// The listeners of a sandbox ISP, the CA (PEM) to trust for its host names, and the source
+/// addresses by which the ISP knows this simulation's system and phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressMap {
     endpoints: Vec<(MailService, SocketAddr)>,
     ca_pem: String,
+    clients: Clients,
 }
 
 impl AddressMap {
-    /// A map of `endpoints` whose certificates `ca_pem` signs.
+    /// A map of `endpoints` whose certificates `ca_pem` signs, for single-user mode's clients.
     pub fn new(endpoints: Vec<(MailService, SocketAddr)>, ca_pem: String) -> Self {
-        AddressMap { endpoints, ca_pem }
+        AddressMap {
+            endpoints,
+            ca_pem,
+            clients: Clients::SINGLE,
+        }
+    }
+
+    /// The same map for a simulation whose clients connect from `clients`.
+    pub fn for_clients(self, clients: Clients) -> Self {
+        AddressMap { clients, ..self }
+    }
+
+    /// Where this simulation's system and phone connect from.
+    pub fn clients(&self) -> Clients {
+        self.clients
     }
 
     /// Where `service` listens, if it does.

@@ -86,6 +86,15 @@ impl PlantRuntime {
         self.newer_stored.store(true, Ordering::SeqCst);
     }
 
+    /// Stores `state` as part of the caller's transaction (after [`PlantRuntime::storing`]).
+    pub fn save_in(
+        &self,
+        txn: &redb::WriteTransaction,
+        state: &PlantState,
+    ) -> Result<(), crate::store::StoreError> {
+        self.store.save_in(txn, STORE_KEY, state)
+    }
+
     /// Puts a prepared plant in place (its state is already stored by the caller).
     pub fn replace(&self, plant: Plant) {
         *self.lock() = plant;

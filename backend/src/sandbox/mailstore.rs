@@ -57,6 +57,9 @@ pub struct Delivery {
 #[derive(Clone)]
 pub struct MailStore {
     db: Arc<Database>,
+    /// A trainee's session's mailboxes are apart from every other session's: their names
+    /// start with its scope.
+    scope: Option<Arc<str>>,
     locked: Arc<Mutex<HashSet<String>>>,
     writer: Arc<Writer>,
     deliveries: tokio::sync::broadcast::Sender<Delivery>,
@@ -258,9 +261,30 @@ impl MailStore {
         Ok(MailStore {
             writer: Arc::new(Writer::start(Arc::clone(&db))?),
             db,
+            scope: None,
             locked: Arc::default(),
             deliveries: tokio::sync::broadcast::channel(64).0,
         })
+    }
+
+    /// The mailboxes of `scope` (a trainee's session), sharing this store's database and
+    /// writer; its followers hear only its own deliveries.
+    pub fn scoped(&self, scope: &str) -> MailStore {
+        MailStore {
+            db: Arc::clone(&self.db),
+            scope: Some(Arc::from(self.key(scope).as_ref())),
+            locked: Arc::clone(&self.locked),
+            writer: Arc::clone(&self.writer),
+            deliveries: tokio::sync::broadcast::channel(16).0,
+        }
+    }
+
+    /// The stored name of `mailbox` in this scope.
+    fn key<'a>(&self, mailbox: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.scope {
+            None => std::borrow::Cow::Borrowed(mailbox),
+            Some(scope) => std::borrow::Cow::Owned(format!("{scope}/{mailbox}")),
+        }
     }
 
     /// Follows the messages stored from now on.
@@ -295,7 +319,7 @@ impl MailStore {
     pub fn deliver(&self, mailbox: &str, message: &[u8]) -> Result<MessageInfo, StoreError> {
         let (done, outcome) = mpsc::sync_channel(1);
         self.writer.submit(Job {
-            mailboxes: vec![mailbox.to_string()],
+            mailboxes: vec![self.key(mailbox).into_owned()],
             message: message.to_vec(),
             done: Answer::Blocking(done),
         })?;
@@ -316,7 +340,7 @@ impl MailStore {
         let copy = self.copy_for_followers(&message);
         let names = copy.as_ref().map(|_| mailboxes.clone()).unwrap_or_default();
         self.writer.submit(Job {
-            mailboxes,
+            mailboxes: mailboxes.iter().map(|m| self.key(m).into_owned()).collect(),
             message,
             done: Answer::Async(done),
         })?;
@@ -327,6 +351,8 @@ impl MailStore {
 
     /// The messages of `mailbox` in delivery order.
     pub fn list(&self, mailbox: &str) -> Result<Vec<MessageInfo>, StoreError> {
+        let mailbox = self.key(mailbox);
+        let mailbox = mailbox.as_ref();
         let txn = self.db.begin_read()?;
         let sizes = txn.open_table(SIZES)?;
         let mut list = Vec::new();
@@ -348,12 +374,14 @@ impl MailStore {
         let txn = self.db.begin_read()?;
         let bodies = txn.open_table(BODIES)?;
         Ok(bodies
-            .get((mailbox, seq))?
+            .get((self.key(mailbox).as_ref(), seq))?
             .map(|body| body.value().to_vec()))
     }
 
     /// Deletes the given messages in one transaction: all or none. Returns how many existed.
     pub fn delete(&self, mailbox: &str, uids: &[String]) -> Result<usize, StoreError> {
+        let mailbox = self.key(mailbox);
+        let mailbox = mailbox.as_ref();
         let txn = self.db.begin_write()?;
         let mut removed = 0;
         {
@@ -372,9 +400,10 @@ impl MailStore {
 
     /// Takes the mailbox for one session, or `None` while another session has it.
     pub fn try_lock(&self, mailbox: &str) -> Option<MailboxLock> {
+        let mailbox = self.key(mailbox).into_owned();
         let mut locked = self.locked.lock().ok()?;
-        locked.insert(mailbox.to_string()).then(|| MailboxLock {
-            mailbox: mailbox.to_string(),
+        locked.insert(mailbox.clone()).then(|| MailboxLock {
+            mailbox,
             locked: Arc::clone(&self.locked),
         })
     }

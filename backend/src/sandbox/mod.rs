@@ -10,6 +10,7 @@ pub mod poll_guard;
 pub mod pop3;
 pub mod pop_before_smtp;
 pub mod provider;
+pub mod servers;
 pub mod smtp;
 pub mod tls;
 
@@ -17,3 +18,4 @@ pub use accounts::{Account, Accounts};
 pub use mailstore::{MailStore, MailboxLock, MessageInfo, StoreError};
 pub use pop_before_smtp::PopBeforeSmtp;
 pub use provider::SandboxProvider;
+pub use servers::{Listen, SandboxServers};

@@ -1,24 +1,25 @@
-//! The running sandbox ISP: binds its loopback listeners, serves POP3 and SMTP on them, and
-//! keeps the trainer's policies (persisted, switchable while it runs).
+//! The sandbox ISP as one simulation sees it: its accounts, mailboxes, policies (persisted,
+//! switchable while it runs) and the memory of its clients, served on the listeners that
+//! [`SandboxServers`] shares between simulations.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use shared::sandbox::{
-    MailService, Op25b, Pop3Stage, Requirement, SandboxEndpoint, SandboxInfo, SandboxPolicy,
+    Clients, MailService, Op25b, Pop3Stage, Requirement, SandboxEndpoint, SandboxInfo,
+    SandboxPolicy,
 };
 use shared::transcript::Party;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::lockout::Lockout;
 use super::poll_guard::PollGuard;
-use super::pop3::{self, FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
+use super::pop3::{FaultStage, FaultSwitch, Pop3Context, Pop3Faults};
+use super::servers::{Listen, SandboxServers};
 use super::smtp::{self, ReplyFault, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
 use super::{Accounts, MailStore, PopBeforeSmtp, accounts, tls::SandboxTls};
 use crate::mail::AddressMap;
@@ -31,10 +32,10 @@ const POLICY_KEY: &str = "sandbox.policy";
 /// The sandbox ISP. Cheap to clone.
 #[derive(Clone)]
 pub struct SandboxProvider {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     accounts: Accounts,
     mail: MailStore,
     dialogue: Dialogue,
@@ -52,6 +53,10 @@ struct Inner {
     pop3_faults: FaultSwitch,
     /// One settings channel per SMTP service, in [`SMTP_SERVICES`] order.
     smtp_settings: Vec<watch::Sender<SmtpSettings>>,
+    /// The addresses this simulation's clients connect from.
+    clients: Clients,
+    /// Ends this simulation's connections.
+    cancel: CancellationToken,
 }
 
 const SMTP_SERVICES: [MailService; 3] = [
@@ -85,28 +90,10 @@ pub enum ResetError {
     Seed(#[from] crate::mail::text::ComposeError),
 }
 
-/// Where the ISP listens: one loopback address and a port per service (0: any free port).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listen {
-    /// The loopback address of every listener.
-    pub address: IpAddr,
-    /// The port standing for each service.
-    pub ports: Vec<(MailService, u16)>,
-}
-
-impl Listen {
-    /// Every service on a port the system picks, on 127.0.0.1 (tests running side by side).
-    pub fn ephemeral() -> Self {
-        Listen {
-            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ports: MailService::ALL.iter().map(|s| (*s, 0)).collect(),
-        }
-    }
-}
-
 impl SandboxProvider {
-    /// Binds every listener of `listen` and starts serving on `tasks` until `cancel`. The CA and
-    /// certificate live in `tls_dir`; policies and mailboxes in `store`.
+    /// Binds every listener of `listen` and starts serving on `tasks` until `cancel`, for one
+    /// simulation that every client address reaches (single-user mode). The CA and certificate
+    /// live in `tls_dir`; policies and mailboxes in `store`.
     pub async fn start(
         listen: &Listen,
         store: &Store,
@@ -114,112 +101,99 @@ impl SandboxProvider {
         cancel: CancellationToken,
         tasks: &TaskTracker,
     ) -> anyhow::Result<Self> {
+        let servers = SandboxServers::start(listen, store, tls_dir, cancel.clone(), tasks).await?;
+        let provider = servers.tenant(store, Clients::SINGLE, cancel)?;
+        servers.serve_everyone(&provider);
+        Ok(provider)
+    }
+
+    /// The ISP as one simulation sees it, on the shared `servers`: its own mailboxes and
+    /// policies in `store`'s scope, reached from `clients`' addresses. Its connections end when
+    /// `cancel` is cancelled.
+    pub(super) fn new(
+        servers: &SandboxServers,
+        store: &Store,
+        clients: Clients,
+        cancel: CancellationToken,
+    ) -> Result<Self, StoreError> {
         let policy: SandboxPolicy = store.load(POLICY_KEY)?.unwrap_or_default();
-        let tls = SandboxTls::load_or_create(tls_dir)?;
-        let mail = MailStore::new(store.database())?;
-        let mut listeners = Vec::new();
-        for &(service, port) in &listen.ports {
-            let listener = TcpListener::bind((listen.address, port))
-                .await
-                .with_context(|| {
-                    format!(
-                        "sandbox {} cannot listen on {}:{port} (another program there? pick \
-                         another with --sandbox-{}-port)",
-                        service.name(),
-                        listen.address,
-                        service.name()
-                    )
-                })?;
-            listeners.push((service, listener));
-        }
-        let endpoints = listeners
-            .iter()
-            .map(|(service, l)| Ok((*service, l.local_addr()?)))
-            .collect::<std::io::Result<Vec<_>>>()?;
+        let shared = &servers.inner;
         let provider = SandboxProvider {
             inner: Arc::new(Inner {
                 accounts: Accounts::training(),
-                mail,
+                mail: store
+                    .scope()
+                    .map_or(shared.mail.clone(), |scope| shared.mail.scoped(scope)),
                 dialogue: Dialogue::new(Party::Sandbox),
                 pop_before_smtp: PopBeforeSmtp::default(),
                 lockout: Lockout::default(),
                 poll_guard: PollGuard::default(),
                 time_scale: std::sync::atomic::AtomicU32::new(1),
-                tls,
+                tls: shared.tls.clone(),
                 store: store.clone(),
                 policy: watch::channel(policy.clone()).0,
-                endpoints,
+                endpoints: shared.endpoints.clone(),
                 pop3_faults: FaultSwitch::new(pop3_faults(&policy)),
                 smtp_settings: SMTP_SERVICES
                     .iter()
                     .map(|service| watch::channel(smtp_settings(&policy, *service)).0)
                     .collect(),
+                clients,
+                cancel,
             }),
         };
         provider.apply_poll_gap();
-        for (service, listener) in listeners {
-            provider.spawn_listener(service, listener, cancel.child_token(), tasks);
-        }
-        tracing::info!(endpoints = ?provider.inner.endpoints, "sandbox ISP listening");
         Ok(provider)
     }
 
-    fn spawn_listener(
-        &self,
-        service: MailService,
-        listener: TcpListener,
-        stop: CancellationToken,
-        tasks: &TaskTracker,
-    ) {
+    /// The context a POP3 connection of `service` is served with.
+    pub(super) fn pop3_context(&self, service: MailService) -> Pop3Context {
         let inner = &self.inner;
-        let task = match service {
-            MailService::Pop3 | MailService::Pop3s => {
-                let mut ctx = Pop3Context::new(
-                    inner.accounts.clone(),
-                    inner.mail.clone(),
-                    inner.dialogue.clone(),
-                    inner.pop_before_smtp.clone(),
-                );
-                ctx.tls = Some(inner.tls.acceptor());
-                ctx.implicit_tls = service.implicit_tls();
-                ctx.faults = inner.pop3_faults.clone();
-                ctx.lockout = inner.lockout.clone();
-                ctx.poll_guard = inner.poll_guard.clone();
-                ctx.shutdown = stop;
-                tasks.spawn(pop3::serve(listener, ctx))
-            }
-            MailService::Smtp | MailService::Submission | MailService::Smtps => {
-                let index = SMTP_SERVICES
-                    .iter()
-                    .position(|s| *s == service)
-                    .unwrap_or(0);
-                let mut ctx = SmtpContext::new(
-                    inner.mail.clone(),
-                    inner.pop_before_smtp.clone(),
-                    inner.dialogue.clone(),
-                    inner.smtp_settings[index].subscribe(),
-                );
-                ctx.tls = Some(inner.tls.acceptor());
-                ctx.implicit_tls = service.implicit_tls();
-                ctx.lockout = inner.lockout.clone();
-                ctx.shutdown = stop;
-                tasks.spawn(async move {
-                    smtp::serve(listener, ctx).await;
-                    Ok(())
-                })
-            }
-        };
-        tasks.spawn(async move {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    tracing::error!(%error, service = service.name(), "sandbox listener failed")
-                }
-                Err(error) => {
-                    tracing::error!(%error, service = service.name(), "sandbox listener panicked")
-                }
-            }
-        });
+        let mut ctx = Pop3Context::new(
+            inner.accounts.clone(),
+            inner.mail.clone(),
+            inner.dialogue.clone(),
+            inner.pop_before_smtp.clone(),
+        );
+        ctx.tls = Some(inner.tls.acceptor());
+        ctx.implicit_tls = service.implicit_tls();
+        ctx.faults = inner.pop3_faults.clone();
+        ctx.lockout = inner.lockout.clone();
+        ctx.poll_guard = inner.poll_guard.clone();
+        ctx.shutdown = inner.cancel.clone();
+        ctx.system_client = inner.clients.system.into();
+        ctx
+    }
+
+    /// The context an SMTP connection of `service` is served with.
+    pub(super) fn smtp_context(&self, service: MailService) -> SmtpContext {
+        let inner = &self.inner;
+        let index = SMTP_SERVICES
+            .iter()
+            .position(|s| *s == service)
+            .unwrap_or(0);
+        let mut ctx = SmtpContext::new(
+            inner.mail.clone(),
+            inner.pop_before_smtp.clone(),
+            inner.dialogue.clone(),
+            inner.smtp_settings[index].subscribe(),
+        );
+        ctx.tls = Some(inner.tls.acceptor());
+        ctx.implicit_tls = service.implicit_tls();
+        ctx.lockout = inner.lockout.clone();
+        ctx.shutdown = inner.cancel.clone();
+        ctx.system_client = inner.clients.system.into();
+        ctx
+    }
+
+    /// Where this simulation's system and phone connect from.
+    pub fn clients(&self) -> Clients {
+        self.inner.clients
+    }
+
+    /// True once its simulation has stopped.
+    pub(super) fn stopped(&self) -> bool {
+        self.inner.cancel.is_cancelled()
     }
 
     /// The policies in force.
@@ -321,6 +295,7 @@ impl SandboxProvider {
     /// Where clients reach this ISP: its listeners and its CA.
     pub fn addresses(&self) -> AddressMap {
         AddressMap::new(self.inner.endpoints.clone(), self.ca_pem().to_string())
+            .for_clients(self.inner.clients)
     }
 
     /// What the UI shows about the sandbox.

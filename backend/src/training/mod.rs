@@ -67,7 +67,7 @@ impl Trainer {
     /// The trainer for `exercises`, with the progress and record kept in `store`.
     pub fn new(store: &Store, exercises: Vec<Exercise>) -> Result<Self, StoreError> {
         let state: State = store.load(STATE_KEY)?.unwrap_or_default();
-        let record = Record::new(store.database())?;
+        let record = Record::new(store)?;
         let view = view_of(&exercises, &state, record.len()?);
         Ok(Trainer {
             inner: Arc::new(Inner {

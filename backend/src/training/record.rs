@@ -3,34 +3,40 @@
 
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use shared::training::RecordEntry;
 
-use crate::store::StoreError;
+use crate::store::{Store, StoreError, Table};
 
 /// Entries: seq → JSON of [`RecordEntry`].
-const RECORD: TableDefinition<u64, &str> = TableDefinition::new("training_record");
+const RECORD: &str = "training_record";
 
 /// The record in the back end's database. Cheap to clone.
 #[derive(Clone)]
 pub struct Record {
     db: Arc<Database>,
+    table: Arc<Table<u64, &'static str>>,
 }
 
 impl Record {
-    /// The record in `db`.
-    pub fn new(db: Arc<Database>) -> Result<Self, StoreError> {
+    /// The record in `store`'s scope.
+    pub fn new(store: &Store) -> Result<Self, StoreError> {
+        let db = store.database();
+        let table = Table::of(store, RECORD);
         let txn = db.begin_write()?;
-        txn.open_table(RECORD)?;
+        txn.open_table(table.def())?;
         txn.commit()?;
-        Ok(Record { db })
+        Ok(Record {
+            db,
+            table: Arc::new(table),
+        })
     }
 
     /// Appends an entry; its `seq` is set to follow the last one. Returns the entry stored.
     pub fn append(&self, mut entry: RecordEntry) -> Result<RecordEntry, StoreError> {
         let txn = self.db.begin_write()?;
         {
-            let mut table = txn.open_table(RECORD)?;
+            let mut table = txn.open_table(self.table.def())?;
             let last = table.last()?.map_or(0, |(seq, _)| seq.value());
             entry.seq = last + 1;
             let json = serde_json::to_string(&entry).map_err(|source| StoreError::Document {
@@ -46,7 +52,7 @@ impl Record {
     /// How many entries there are.
     pub fn len(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read()?;
-        Ok(txn.open_table(RECORD)?.len()?)
+        Ok(txn.open_table(self.table.def())?.len()?)
     }
 
     /// True when nothing was recorded yet.
@@ -57,7 +63,7 @@ impl Record {
     /// The whole record as JSON Lines, oldest first.
     pub fn json_lines(&self) -> Result<String, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(RECORD)?;
+        let table = txn.open_table(self.table.def())?;
         let mut out = String::new();
         for entry in table.iter()? {
             let (_, json) = entry?;
@@ -85,13 +91,13 @@ mod tests {
         };
         {
             let store = crate::store::Store::open(dir.path()).unwrap();
-            let record = Record::new(store.database()).unwrap();
+            let record = Record::new(&store).unwrap();
             assert!(record.is_empty().unwrap());
             assert_eq!(record.append(entry(Happening::Restarted)).unwrap().seq, 1);
             record.append(entry(Happening::ReceiveNow)).unwrap();
         }
         let store = crate::store::Store::open(dir.path()).unwrap();
-        let record = Record::new(store.database()).unwrap();
+        let record = Record::new(&store).unwrap();
         assert_eq!(record.len().unwrap(), 2);
         let lines = record.json_lines().unwrap();
         let parsed: Vec<RecordEntry> = lines

@@ -9,6 +9,10 @@
 
 use std::net::IpAddr;
 
+use axum::http::StatusCode;
+use shared::secret::constant_time_eq;
+use shared::transcript::Notice;
+
 /// The access rules of one server.
 #[derive(Clone)]
 pub struct AccessPolicy {
@@ -121,6 +125,38 @@ pub enum Refusal {
     BadToken,
 }
 
+impl Refusal {
+    /// The refusal as a page shows it, in both languages.
+    pub fn notice(&self) -> Notice {
+        match self {
+            Refusal::ForeignHost { host } => Notice::new(
+                format!("このサーバーは {host:?} という名前では使えません。"),
+                format!("This server does not answer to the name {host:?}."),
+            ),
+            Refusal::ForeignOrigin { origin } => Notice::new(
+                format!(
+                    "{origin} のページからは使えません。このサーバーのページから操作してください。"
+                ),
+                format!(
+                    "A page from {origin} may not use this server; use this server's own page."
+                ),
+            ),
+            Refusal::BadToken => Notice::new(
+                "アクセストークンがないか、違います。",
+                "The access token is missing or wrong.",
+            ),
+        }
+    }
+
+    /// The HTTP status of the refusal.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::ForeignHost { .. } | Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
+            Refusal::BadToken => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
+
 impl AccessPolicy {
     /// Rules with an optional token, origins allowed besides the page's own, and the names that
     /// mean this server.
@@ -183,18 +219,6 @@ impl AccessPolicy {
             })
         }
     }
-}
-
-/// Compares without returning early, so response time does not reveal the token's prefix.
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
 }
 
 #[cfg(test)]
@@ -339,6 +363,24 @@ mod tests {
     }
 
     #[test]
+    fn every_refusal_is_said_in_both_languages() {
+        for refusal in [
+            Refusal::ForeignHost {
+                host: "rebind.example".into(),
+            },
+            Refusal::ForeignOrigin {
+                origin: "http://evil.example".into(),
+            },
+            Refusal::BadToken,
+        ] {
+            let notice = refusal.notice();
+            assert!(!notice.ja.is_empty() && !notice.en.is_empty());
+            assert_ne!(notice.ja, notice.en);
+            assert!(refusal.status().is_client_error());
+        }
+    }
+
+    #[test]
     fn a_token_when_set_is_required() {
         let guarded = policy(Some("0123456789abcdef".into()), vec![]);
         let origin = Some("http://127.0.0.1:8080");
@@ -356,14 +398,5 @@ mod tests {
             Err(Refusal::BadToken)
         );
         assert_eq!(guarded.check(None, HOST, Some("")), Err(Refusal::BadToken));
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_strings() {
-        assert!(constant_time_eq("abc", "abc"));
-        assert!(!constant_time_eq("abc", "abd"));
-        assert!(!constant_time_eq("abc", "abcd"));
-        assert!(!constant_time_eq("", "a"));
-        assert!(constant_time_eq("", ""));
     }
 }

@@ -1,26 +1,35 @@
-//! The web layer: the built front end as static files and the `/ws` endpoint, behind the
-//! `Host` check (every request) and the connection caps of [`listener`].
+//! The web layer: the built front end as static files, `/ws`, and in class mode the join
+//! (`/api/session`, `/api/join`) and the instructor's `/ws/instructor`, behind the `Host` check
+//! (every request) and the connection caps of [`listener`].
 
 mod access;
+mod caller;
+mod forwarded;
+mod instructor;
+mod join;
 mod limits;
 pub mod listener;
+mod seat;
 pub mod tls;
 mod ws;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::classroom::Classroom;
 use crate::config::Config;
 use crate::simulation::Simulation;
 
@@ -30,10 +39,16 @@ pub use access::{AccessPolicy, HostPolicy, Refusal};
 #[derive(Clone)]
 pub struct AppState {
     simulation: Simulation,
+    /// In class mode, every trainee's simulation (then `simulation` is an empty lobby).
+    classroom: Option<Classroom>,
     access: Arc<AccessPolicy>,
     /// One permit per open `/ws` socket.
     sockets: Arc<Semaphore>,
     static_dir: PathBuf,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    trusted_proxies: Arc<[IpAddr]>,
+    /// This server itself serves HTTPS.
+    https: bool,
 }
 
 impl AppState {
@@ -41,6 +56,7 @@ impl AppState {
     pub fn new(simulation: Simulation, config: &Config) -> Self {
         AppState {
             simulation,
+            classroom: None,
             access: Arc::new(AccessPolicy::new(
                 config.token.clone(),
                 config.allowed_origins.clone(),
@@ -48,9 +64,49 @@ impl AppState {
             )),
             sockets: Arc::new(Semaphore::new(config.web_limits.max_sockets)),
             static_dir: config.static_dir.clone(),
+            trusted_proxies: config.classroom.trusted_proxies.clone().into(),
+            https: config.https(),
         }
     }
 }
+
+impl AppState {
+    /// The state for a classroom served with `config`'s access rules; `lobby` answers pages
+    /// that have not joined.
+    pub fn for_class(classroom: Classroom, lobby: Simulation, config: &Config) -> Self {
+        AppState {
+            classroom: Some(classroom),
+            ..AppState::new(lobby, config)
+        }
+    }
+
+    /// The classroom, in class mode.
+    pub fn classroom(&self) -> Option<&Classroom> {
+        self.classroom.as_ref()
+    }
+
+    /// The checks of everything that acts (sockets, the join): `Host`, `Origin` and the access
+    /// token, from `?token=` or an `Authorization: Bearer` header.
+    fn check(&self, headers: &HeaderMap, query_token: Option<&str>) -> Result<(), Refusal> {
+        let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{FFFD}"));
+        let bearer = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
+        self.access.check(
+            text(header::ORIGIN),
+            text(header::HOST),
+            query_token.or(bearer),
+        )
+    }
+}
+
+/// The access token in a query, where a page puts it.
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The answer when every socket slot is taken.
+const TOO_MANY_PAGES: &str = "開いている画面が多すぎます。ほかのタブを閉じてください。\n\
+     Too many pages are open; close other tabs.";
 
 /// The router: `/ws`, `/healthz` and the front end's files (with `index.html` for unknown paths),
 /// each only for a `Host` that names this server.
@@ -58,6 +114,12 @@ pub fn app(state: AppState) -> Router {
     let index = state.static_dir.join("index.html");
     let router = Router::new()
         .route("/ws", get(ws::upgrade))
+        .route("/ws/instructor", get(instructor::upgrade))
+        .route("/api/session", get(join::session_info))
+        .route(
+            "/api/join",
+            post(join::join).layer(DefaultBodyLimit::max(join::MAX_JOIN_BYTES)),
+        )
         .route("/healthz", get(|| async { "ok" }));
     let router = if index.is_file() {
         router.fallback_service(files(&state.static_dir, &index))
@@ -90,6 +152,10 @@ async fn host_guard(State(state): State<AppState>, request: Request, next: Next)
         .map(|v| v.to_str().unwrap_or("\u{FFFD}"));
     if let Err(refusal) = state.access.check_host(host) {
         tracing::warn!(%refusal, "refused a request");
+        // The page's own requests read a notice; everything else a plain text.
+        if request.uri().path().starts_with("/api/") {
+            return (refusal.status(), Json(refusal.notice())).into_response();
+        }
         return (StatusCode::FORBIDDEN, refusal.to_string()).into_response();
     }
     next.run(request).await

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -21,8 +21,10 @@ use shared::transcript::DialogueLine;
 use shared::{Lang, ServerMsg};
 use tokio::sync::{broadcast, mpsc, watch};
 
+use super::AppState;
+use super::caller::Caller;
 use super::limits::CommandLimits;
-use super::{AppState, Refusal};
+use super::seat::Seat;
 use crate::simulation::{
     Engine, PlantError, PlantRuntime, PolicyError, ResetScope, SaveError, Simulation,
 };
@@ -32,49 +34,47 @@ use shared::training::Happening;
 #[derive(Debug, Deserialize)]
 pub(super) struct WsQuery {
     token: Option<String>,
+    /// In a class: the trainee the instructor watches, with the instructor's `key`.
+    pub(super) watch: Option<String>,
+    pub(super) key: Option<String>,
 }
 
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
+    caller: Caller,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{FFFD}"));
-    let bearer = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
-    let token = query.token.as_deref().or(bearer);
-    if let Err(refusal) = state
-        .access
-        .check(text(header::ORIGIN), text(header::HOST), token)
-    {
+    if let Err(refusal) = state.check(&headers, query.token.as_deref()) {
         tracing::warn!(%refusal, "refused /ws");
-        let status = match refusal {
-            Refusal::ForeignHost { .. } | Refusal::ForeignOrigin { .. } => StatusCode::FORBIDDEN,
-            Refusal::BadToken => StatusCode::UNAUTHORIZED,
-        };
-        return (status, refusal.to_string()).into_response();
+        return (refusal.status(), refusal.to_string()).into_response();
     }
     let Ok(slot) = state.sockets.clone().try_acquire_owned() else {
         tracing::warn!("refused /ws: too many open pages");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "開いている画面が多すぎます。ほかのタブを閉じてください。\n\
-             Too many pages are open; close other tabs.",
-        )
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, super::TOO_MANY_PAGES).into_response();
     };
-    let simulation = state.simulation.clone();
+    let (simulation, seat) = match state.classroom() {
+        None => {
+            let view = state.simulation.view().clone();
+            (state.simulation.clone(), Seat::Single(view))
+        }
+        Some(classroom) => match Seat::in_class(classroom, &query, &caller).await {
+            Ok(seated) => seated,
+            Err(refused) => return refused,
+        },
+    };
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            session(sink, stream, simulation).await;
+            session(sink, stream, simulation, seat).await;
             drop(slot);
         })
 }
 
 /// Serves one browser until it leaves or the simulation shuts down.
-pub(super) async fn session<W, R, E>(mut sink: W, mut stream: R, simulation: Simulation)
+pub(super) async fn session<W, R, E>(mut sink: W, mut stream: R, simulation: Simulation, seat: Seat)
 where
     W: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
@@ -91,13 +91,12 @@ where
     let mut engine_dialogue = engine.as_ref().map(|e| e.dialogue().subscribe());
     let mut points = simulation.plant().map(|p| p.subscribe());
     let mut training = simulation.trainer().map(|t| t.subscribe());
-    let mut greeting = vec![
-        ServerMsg::Welcome {
-            protocol: PROTOCOL_VERSION,
-            server: simulation.info().clone(),
-        },
-        ServerMsg::Status(status.borrow_and_update().clone()),
-    ];
+    let mut greeting = vec![ServerMsg::Welcome {
+        protocol: PROTOCOL_VERSION,
+        server: simulation.info().clone(),
+    }];
+    greeting.push(ServerMsg::Session(Box::new(seat.view().clone())));
+    greeting.push(ServerMsg::Status(status.borrow_and_update().clone()));
     if let (Some(sandbox), Some(policy)) = (&sandbox, &mut policy) {
         policy.borrow_and_update();
         greeting.push(ServerMsg::Sandbox(Box::new(sandbox.info())));
@@ -165,7 +164,7 @@ where
                     break;
                 }
                 Some(Ok(frame)) => match admit(&frame, &mut limits) {
-                    Ok(()) => perform(answer(frame, &simulation), &later, &simulation),
+                    Ok(()) => perform(answer(frame, &simulation, &seat), &later, &simulation),
                     Err(refused) => Some(ServerMsg::Error(refused)),
                 },
             },
@@ -342,11 +341,14 @@ async fn test_connection(
     }
 }
 
-/// What one client frame asks of the connection.
-fn answer(frame: Message, simulation: &Simulation) -> Effect {
+/// What one client frame asks of the connection, from a page in `seat`.
+fn answer(frame: Message, simulation: &Simulation, seat: &Seat) -> Effect {
     match frame {
         Message::Text(text) => match ClientMsg::decode(&text) {
-            Ok(msg) => dispatch(msg, simulation),
+            Ok(msg) => match seat.refusal(&msg) {
+                Some(refused) => Effect::error(refused),
+                None => dispatch(msg, simulation),
+            },
             Err(err) => Effect::error(err),
         },
         Message::Binary(_) => Effect::error(ProtocolError::binary_frame()),
@@ -528,6 +530,7 @@ mod tests {
     use std::convert::Infallible;
 
     use futures_channel::mpsc;
+    use shared::classroom::SessionView;
     use shared::protocol::ErrorCode;
     use tokio_util::sync::CancellationToken;
 
@@ -548,7 +551,13 @@ mod tests {
     async fn answers_follow_the_protocol() {
         let simulation = crate::simulation::without_parts(CancellationToken::new());
         let (later, _answers) = tokio::sync::mpsc::channel(1);
-        let answer = |frame| perform(answer(frame, &simulation), &later, &simulation);
+        let answer = |frame| {
+            perform(
+                answer(frame, &simulation, &Seat::Single(SessionView::default())),
+                &later,
+                &simulation,
+            )
+        };
         assert_eq!(
             answer(text(
                 &ClientMsg::Hello {
@@ -590,11 +599,16 @@ mod tests {
         let simulation = crate::simulation::without_parts(cancel.clone());
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
-        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone()));
+        let seat = Seat::Single(simulation.view().clone());
+        let task = tokio::spawn(session(out_tx, in_rx, simulation.clone(), seat));
 
         assert!(matches!(
             decode(out_rx.next().await.unwrap()),
             ServerMsg::Welcome { .. }
+        ));
+        assert!(matches!(
+            decode(out_rx.next().await.unwrap()),
+            ServerMsg::Session(_)
         ));
         let ServerMsg::Status(status) = decode(out_rx.next().await.unwrap()) else {
             panic!("a status snapshot must follow the welcome")
@@ -630,5 +644,55 @@ mod tests {
         }
         task.await.unwrap();
         assert_eq!(simulation.subscribe().borrow().clients, 0);
+    }
+
+    fn view(name: &str) -> SessionView {
+        SessionView {
+            joined: Some(shared::classroom::Joined {
+                class: "A".into(),
+                name: name.into(),
+            }),
+            read_only: false,
+            isp_panel: true,
+            client_addresses: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_watcher_is_told_its_session_and_refused_a_change() {
+        let cancel = CancellationToken::new();
+        let simulation = crate::simulation::without_parts(cancel.clone());
+        let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
+        let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
+        let seat = Seat::watcher(view("佐藤"));
+        let task = tokio::spawn(session(out_tx, in_rx, simulation, seat));
+
+        assert!(matches!(
+            decode(out_rx.next().await.unwrap()),
+            ServerMsg::Welcome { .. }
+        ));
+        let ServerMsg::Session(told) = decode(out_rx.next().await.unwrap()) else {
+            panic!("the session view must follow the welcome")
+        };
+        assert!(told.read_only && !told.isp_panel);
+        assert_eq!(told.joined.unwrap().name, "佐藤");
+
+        in_tx
+            .unbounded_send(Ok(text(&ClientMsg::SetTimeScale { scale: 2 }.encode())))
+            .unwrap();
+        in_tx
+            .unbounded_send(Ok(text(r#"{"type":"ping","nonce":3}"#)))
+            .unwrap();
+        let mut answers = Vec::new();
+        while answers.len() < 2 {
+            let msg = decode(out_rx.next().await.unwrap());
+            if !msg.is_push() {
+                answers.push(msg);
+            }
+        }
+        assert_eq!(answers[0], ServerMsg::Error(ProtocolError::read_only()));
+        assert_eq!(answers[1], ServerMsg::Pong { nonce: 3 });
+        cancel.cancel();
+        task.await.unwrap();
     }
 }

@@ -7,12 +7,18 @@
 //! - [`process`]: outside programs as independent clients (Python's mail libraries, curl);
 //! - [`binary`]: the back end's real binary as a child process, to kill or to signal.
 //! - [`phone`]: the phone and its mailbox, played by Python.
+//! - [`classroom`]: the instructor's page of a class;
+//! - [`http`]: HTTP requests as a page's `fetch` makes them (curl), with the cookies set;
+//! - [`nginx`]: a real nginx in front of several back ends, routing by class code.
 //!
 //! Every wait is bounded by [`WAIT`] and waits for an event or a condition, never for time.
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod binary;
+pub mod classroom;
+pub mod http;
+pub mod nginx;
 pub mod phone;
 pub mod process;
 pub mod sandbox;

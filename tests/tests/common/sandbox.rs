@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backend::mail::Dialogue;
+use backend::sandbox::Listen;
 use backend::sandbox::pop3::{self, FaultSwitch, Pop3Context};
-use backend::sandbox::provider::Listen;
 use backend::sandbox::smtp::{self, SmtpContext, SmtpFaults, SmtpPolicy, SmtpSettings};
 use backend::sandbox::tls::SandboxTls;
 use backend::sandbox::{Accounts, MailStore, PopBeforeSmtp, SandboxProvider};

@@ -134,6 +134,14 @@ impl Client {
             })
     }
 
+    /// A client on a socket the test opened itself (e.g. from another source address).
+    pub fn from_socket(socket: Socket) -> Client {
+        Client {
+            socket,
+            settings_version: None,
+        }
+    }
+
     pub async fn send(&mut self, msg: ClientMsg) {
         self.socket.send(Message::text(msg.encode())).await.unwrap();
     }

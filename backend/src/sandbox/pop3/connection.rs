@@ -113,6 +113,9 @@ pub struct Pop3Context {
     pub faults: FaultSwitch,
     /// Cancelling stops the listener and closes every connection (nothing is deleted).
     pub shutdown: CancellationToken,
+    /// The address the system connects from: only its logins are watched for polling too
+    /// often.
+    pub system_client: std::net::IpAddr,
 }
 
 impl Pop3Context {
@@ -135,6 +138,7 @@ impl Pop3Context {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             faults: FaultSwitch::default(),
             shutdown: CancellationToken::new(),
+            system_client: shared::sandbox::SYSTEM_CLIENT.into(),
         }
     }
 }
@@ -148,7 +152,7 @@ pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
             "implicit TLS needs a certificate (tls is None)",
         ));
     }
-    let busy = Refusal::TooManyConnections.response().to_wire();
+    let busy = busy_reply();
     accept_loop(
         listener,
         &ctx.shutdown.clone(),
@@ -158,6 +162,11 @@ pub async fn serve(listener: TcpListener, ctx: Pop3Context) -> io::Result<()> {
     )
     .await;
     Ok(())
+}
+
+/// What a client over the connection limit is told, as sent.
+pub fn busy_reply() -> Vec<u8> {
+    Refusal::TooManyConnections.response().to_wire()
 }
 
 /// Runs one POP3 connection to its end. Errors end the connection and go to the transcript.
@@ -440,7 +449,7 @@ impl Connection {
             }
         };
         // Only the system is a customer that polls; the phone and mail programs are not watched.
-        if self.peer == std::net::IpAddr::V4(shared::sandbox::SYSTEM_CLIENT)
+        if self.peer == self.ctx.system_client
             && self.ctx.poll_guard.login(&account.user, now).is_err()
         {
             self.transcript

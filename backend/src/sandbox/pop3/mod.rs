@@ -24,6 +24,6 @@ pub mod session;
 
 pub use crate::sandbox::lockout::{Lockout, LockoutPolicy};
 pub use connection::{
-    DEFAULT_IDLE_TIMEOUT, FaultStage, FaultSwitch, Pop3Context, Pop3Faults, handle_connection,
-    serve,
+    DEFAULT_IDLE_TIMEOUT, FaultStage, FaultSwitch, Pop3Context, Pop3Faults, busy_reply,
+    handle_connection, serve,
 };

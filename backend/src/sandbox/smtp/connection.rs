@@ -93,6 +93,8 @@ pub struct SmtpContext {
     pub lockout: Lockout,
     /// Cancelled when the listener and its connections are to end.
     pub shutdown: CancellationToken,
+    /// The address the system connects from (OP25B blocks it; other clients may reach 25).
+    pub system_client: IpAddr,
 }
 
 impl SmtpContext {
@@ -115,6 +117,7 @@ impl SmtpContext {
             settings,
             lockout: Lockout::default(),
             shutdown: CancellationToken::new(),
+            system_client: shared::sandbox::SYSTEM_CLIENT.into(),
         }
     }
 
@@ -143,15 +146,25 @@ pub enum Misconfigured {
 
 /// Serves SMTP on `listener` until `ctx.shutdown` is cancelled; open connections end with it.
 pub async fn serve(listener: TcpListener, ctx: SmtpContext) {
-    let busy = protocol::too_many_connections(&ctx.hostname).to_wire();
     accept_loop(
         listener,
         &ctx.shutdown.clone(),
         "SMTP",
-        busy.into_bytes(),
+        busy_reply_of(&ctx.hostname),
         |stream, peer| serve_connection(stream, peer.ip(), ctx.clone()),
     )
     .await;
+}
+
+/// What a client over the connection limit is told, as sent, by the ISP's own name.
+pub fn busy_reply() -> Vec<u8> {
+    busy_reply_of(DEFAULT_HOSTNAME)
+}
+
+fn busy_reply_of(hostname: &str) -> Vec<u8> {
+    protocol::too_many_connections(hostname)
+        .to_wire()
+        .into_bytes()
 }
 
 /// Serves one accepted connection from `peer` to its end.
@@ -165,7 +178,7 @@ pub async fn serve_connection(stream: TcpStream, peer: IpAddr, ctx: SmtpContext)
         ));
         return;
     }
-    let blocking = if faults.op25b_clients.includes(peer) {
+    let blocking = if faults.op25b_clients.includes(peer, ctx.system_client) {
         faults.op25b
     } else {
         Op25b::Off

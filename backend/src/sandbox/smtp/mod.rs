@@ -33,7 +33,7 @@ pub mod session;
 
 pub use connection::{
     DEFAULT_HOSTNAME, DEFAULT_IDLE_TIMEOUT, Misconfigured, Op25b, Op25bClients, SmtpContext,
-    SmtpFaults, SmtpSettings, serve, serve_connection,
+    SmtpFaults, SmtpSettings, busy_reply, serve, serve_connection,
 };
 pub use session::{
     BadFaultCode, DEFAULT_MAX_SIZE, ReplyFault, Requirement, SmtpPolicy, Stage, StartTls,
