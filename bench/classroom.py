@@ -50,8 +50,16 @@ READ = {"welcome", "engine", "settings", "settings_saved", "phone_sent", "phone_
         "pong", "error", "session"}
 
 
+class StepFailed(Exception):
+    """Why the step cannot go on, for people."""
+
+
 def fail(why):
-    sys.exit(f"classroom benchmark: {why}")
+    raise StepFailed(why)
+
+
+# Every client opened, so that a failing step still closes them all.
+OPENED = []
 
 
 class Client:
@@ -155,6 +163,7 @@ async def open_client(label, url, origin, cookie=None):
     if welcome.get("type") != "welcome":
         fail(f"{label}: the first message is not a welcome: {welcome}")
     client = Client(label, ws)
+    OPENED.append(client)
     await client.send({"type": "hello", "protocol": welcome["protocol"]})
     await client.until("sent the settings", lambda c: c.settings and c.engine)
     return client
@@ -357,9 +366,14 @@ async def gather_limited(jobs, width=16):
     gate = asyncio.Semaphore(width)
 
     async def one(job):
-        async with gate:
-            return await job
-    return await asyncio.gather(*(one(job) for job in jobs))
+        try:
+            async with gate:
+                return await job
+        finally:
+            job.close()  # a job cancelled before its turn never started
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one(job)) for job in jobs]
+    return [task.result() for task in tasks]
 
 
 async def run(mode, binary, work, n, period, rounds, exercises):
@@ -413,7 +427,7 @@ async def run(mode, binary, work, n, period, rounds, exercises):
             rss_loaded_kib=rss_kib(pids),
         )
     finally:
-        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in OPENED), return_exceptions=True)
         backends.stop()
     return result
 
@@ -434,8 +448,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--exercises", default="exercises")
     a = parser.parse_args()
-    print(json.dumps(asyncio.run(run(a.mode, a.binary, a.work, a.n, a.period, a.rounds,
-                                     a.exercises)), ensure_ascii=False))
+    try:
+        result = asyncio.run(run(a.mode, a.binary, a.work, a.n, a.period, a.rounds,
+                                 a.exercises))
+    except (StepFailed, ExceptionGroup) as err:
+        while isinstance(err, ExceptionGroup):
+            err = err.exceptions[0]
+        sys.exit(f"classroom benchmark, {a.mode} with {a.n}: {err}")
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
