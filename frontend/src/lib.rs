@@ -3,6 +3,7 @@
 //! [`model`] is the pure state the screens show, fed by [`link`] (the one WebSocket). Screens are
 //! in [`pages`], shared pieces in [`components`]. All texts come in Japanese and English.
 
+pub mod address;
 pub mod components;
 pub mod form;
 pub mod help;
@@ -13,17 +14,21 @@ pub mod pages;
 pub mod phone_form;
 pub mod point_form;
 pub mod policy_form;
+pub mod session;
+pub mod socket;
+pub mod start;
 
 use leptos::prelude::*;
 use shared::Lang;
 
-use crate::components::{Header, LinkBanner, TrainingPanel};
+use crate::address::{Place, SocketTarget};
+use crate::components::{Header, LinkBanner, ReadOnlyBanner, TrainingPanel};
 use crate::link::Link;
 use crate::model::Model;
 use crate::nav::Page;
 use crate::pages::{
-    ConsolePage, HelpPage, LogPage, MainMenu, PhonePage, PointsPage, SandboxPage, SettingsPage,
-    SystemMenu,
+    ConsolePage, HelpPage, InstructorPage, LogPage, MainMenu, PhonePage, PointsPage, SandboxPage,
+    SettingsPage, SystemMenu,
 };
 
 /// What every component reaches through context. `Copy`, so closures take it freely.
@@ -44,6 +49,11 @@ pub fn use_ui() -> Ui {
     expect_context::<Ui>()
 }
 
+/// The display language, on every page (the instructor's too, which has no [`Ui`]).
+pub fn use_lang() -> RwSignal<Lang> {
+    expect_context::<RwSignal<Lang>>()
+}
+
 const LANG_KEY: &str = "karacrix.lang";
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -58,20 +68,12 @@ fn saved_lang() -> Lang {
     }
 }
 
-/// The whole page.
+/// The whole page: the simulator, the join form, the instructor's page or the read-only view,
+/// as the address says.
 #[component]
 pub fn App() -> impl IntoView {
-    let model = RwSignal::new(Model::default());
     let lang = RwSignal::new(saved_lang());
-    let link = Link::start(model);
-    let page = RwSignal::new(nav::current());
-    nav::follow_address(page);
-    provide_context(Ui {
-        model,
-        lang,
-        link,
-        page,
-    });
+    provide_context(lang);
 
     // Keep <html lang> and the saved choice in step with the switch.
     Effect::new(move || {
@@ -90,9 +92,35 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    match address::current_place() {
+        Place::Instructor => view! { <InstructorPage /> }.into_any(),
+        Place::Watch { id } => match address::instructor_key() {
+            Some(key) => view! { <Simulator target=SocketTarget::Watch { id, key } /> }.into_any(),
+            None => view! { <start::KeyMissing /> }.into_any(),
+        },
+        Place::App { class } => view! { <start::Start class /> }.into_any(),
+    }
+}
+
+/// The simulator, talking to the back end over `target`.
+#[component]
+pub fn Simulator(target: SocketTarget) -> impl IntoView {
+    let model = RwSignal::new(Model::default());
+    let lang = use_lang();
+    let link = Link::start(model, target);
+    let page = RwSignal::new(nav::current());
+    nav::follow_address(page);
+    provide_context(Ui {
+        model,
+        lang,
+        link,
+        page,
+    });
+
     view! {
         <Header />
         <LinkBanner />
+        <ReadOnlyBanner />
         <div class="workspace">
         <main class="desktop" data-page=move || page.get().hash()>
             {move || match page.get() {

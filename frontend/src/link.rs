@@ -5,32 +5,25 @@ use leptos::prelude::*;
 use shared::protocol::PROTOCOL_VERSION;
 use shared::{ClientMsg, ServerMsg};
 use std::time::Duration;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use crate::address::SocketTarget;
 use crate::model::{Event, LinkState, Model};
+use crate::socket::Socket;
 
 /// A handle to the connection; `Copy`, so any closure can hold one.
 #[derive(Clone, Copy)]
 pub struct Link {
     model: RwSignal<Model>,
+    target: StoredValue<SocketTarget>,
     socket: StoredValue<Option<Socket>, LocalStorage>,
 }
 
-/// A socket and its handlers, dropped together when the next attempt replaces them.
-struct Socket {
-    ws: WebSocket,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
 impl Link {
-    /// Opens the connection; it lives as long as the app.
-    pub fn start(model: RwSignal<Model>) -> Self {
+    /// Opens the connection to `target`; it lives as long as the app.
+    pub fn start(model: RwSignal<Model>, target: SocketTarget) -> Self {
         let link = Link {
             model,
+            target: StoredValue::new(target),
             socket: StoredValue::new_local(None),
         };
         link.connect();
@@ -40,10 +33,8 @@ impl Link {
     /// Sends a message if the socket is open; the back end's next state shows the effect.
     pub fn send(&self, msg: &ClientMsg) {
         self.socket.with_value(|socket| {
-            if let Some(socket) = socket
-                && socket.ws.ready_state() == WebSocket::OPEN
-            {
-                let _ = socket.ws.send_with_str(&msg.encode());
+            if let Some(socket) = socket {
+                socket.send(&msg.encode());
             }
         });
     }
@@ -54,42 +45,23 @@ impl Link {
 
     fn connect(self) {
         self.apply(Event::Connecting);
-        let Some(url) = socket_url() else {
-            self.lost();
-            return;
-        };
-        let ws = match WebSocket::new(&url) {
-            Ok(ws) => ws,
-            Err(_) => {
-                self.lost();
-                return;
-            }
-        };
-        let on_open = Closure::<dyn FnMut()>::new(move || {
+        let path = self
+            .target
+            .with_value(|target| target.path(access_token().as_deref()));
+        let on_open = move || {
             self.apply(Event::Opened);
             self.send(&ClientMsg::Hello {
                 protocol: PROTOCOL_VERSION,
             });
-        });
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
-                return;
-            };
-            match ServerMsg::decode(&text) {
-                Ok(msg) => self.apply(Event::Message(msg)),
-                Err(err) => leptos::logging::warn!("unreadable message from the back end: {err}"),
-            }
-        });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| self.lost());
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        self.socket.set_value(Some(Socket {
-            ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
-        }));
+        };
+        let on_text = move |text: String| match ServerMsg::decode(&text) {
+            Ok(msg) => self.apply(Event::Message(msg)),
+            Err(err) => leptos::logging::warn!("unreadable message from the back end: {err}"),
+        };
+        match Socket::open(&path, on_open, on_text, move || self.lost()) {
+            Some(socket) => self.socket.set_value(Some(socket)),
+            None => self.lost(),
+        }
     }
 
     /// The socket closed (or never opened): try again later. The retry runs from a timer, not
@@ -107,24 +79,6 @@ impl Link {
     }
 }
 
-/// `ws://host/ws`, or `wss://` under https, with the access token passed on.
-fn socket_url() -> Option<String> {
-    let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    let host = location.host().ok()?;
-    Some(match access_token() {
-        Some(token) => format!(
-            "{scheme}://{host}/ws?token={}",
-            js_sys::encode_uri_component(&token)
-        ),
-        None => format!("{scheme}://{host}/ws"),
-    })
-}
-
 /// Where this tab keeps the token for reconnects and reloads.
 const TOKEN_KEY: &str = "karacrix-token";
 
@@ -132,7 +86,7 @@ const TOKEN_KEY: &str = "karacrix-token";
 /// the back end prints it); it is taken from there once, kept in this tab's session storage
 /// (gone when the tab closes), and removed from the address bar, so it does not stay in the
 /// history, a bookmark, a screenshot or a shared screen (as Jupyter does with its token).
-fn access_token() -> Option<String> {
+pub fn access_token() -> Option<String> {
     let window = web_sys::window()?;
     let storage = window.session_storage().ok().flatten();
     let location = window.location();

@@ -301,6 +301,19 @@ impl Model {
         self.link == LinkState::Open
     }
 
+    /// True while this page may change the simulation: live, and not the instructor's
+    /// read-only view of a trainee.
+    pub fn can_change(&self) -> bool {
+        self.is_live() && !self.session.read_only
+    }
+
+    /// True on a page of a class whose ISP the instructor runs (a trainee's, or the read-only
+    /// view of one); never in single-user mode.
+    pub fn isp_is_instructors(&self) -> bool {
+        let in_class = self.session.joined.is_some() || self.session.read_only;
+        in_class && !self.session.isp_panel
+    }
+
     /// Why the back end refused the last request (out of range, failed, or a part not
     /// running), in `lang`; protocol errors of the page itself are not shown to people.
     pub fn refusal(&self, lang: Lang) -> Option<String> {
@@ -314,6 +327,7 @@ impl Model {
                         | ErrorCode::NotAvailable
                         | ErrorCode::RateLimited
                         | ErrorCode::Conflict
+                        | ErrorCode::NotAllowed
                 )
             })
             .map(|e| e.text(lang).to_string())
@@ -365,6 +379,36 @@ mod tests {
             ProtocolError::rate_limited("多すぎます".into(), "too many".into()),
         )));
         assert_eq!(model.refusal(Lang::Ja).as_deref(), Some("多すぎます"));
+    }
+
+    #[test]
+    fn a_class_session_decides_what_may_change_here() {
+        use shared::classroom::{Joined, SessionView};
+        let session = |joined: bool, read_only: bool, isp_panel: bool| {
+            Event::Message(ServerMsg::Session(Box::new(SessionView {
+                joined: joined.then(|| Joined {
+                    class: "A1".into(),
+                    name: "山田".into(),
+                }),
+                read_only,
+                isp_panel,
+                client_addresses: None,
+            })))
+        };
+        let mut model = Model::default();
+        model.apply(Event::Opened);
+        // Single-user mode, before and after its session view: the ISP panel is the page's.
+        assert!(model.can_change() && !model.isp_is_instructors());
+        model.apply(session(false, false, true));
+        assert!(model.can_change() && !model.isp_is_instructors());
+        // A trainee: changes allowed, the ISP the instructor's.
+        model.apply(session(true, false, false));
+        assert!(model.can_change() && model.isp_is_instructors());
+        // The instructor's view of a trainee: nothing changes from here, and a refusal shows.
+        model.apply(session(true, true, false));
+        assert!(!model.can_change() && model.isp_is_instructors());
+        model.apply(Event::Message(ServerMsg::Error(ProtocolError::read_only())));
+        assert!(model.refusal(Lang::Ja).unwrap().contains("閲覧専用"));
     }
 
     fn welcome(instance: &str) -> Event {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::policy_form::Choice;
-use crate::use_ui;
+use crate::use_lang;
 
 /// A `<select>` with its label; `get` reads the current choice, `set` stores a new one.
 #[component]
@@ -27,7 +27,7 @@ where
     G: Fn() -> C + Copy + Send + Sync + 'static,
     S: Fn(C) + Copy + Send + Sync + 'static,
 {
-    let lang = use_ui().lang;
+    let lang = use_lang();
     let options = move || {
         C::ALL
             .iter()

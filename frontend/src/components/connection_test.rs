@@ -84,7 +84,7 @@ pub fn ConnectionTest(
             </div>
             <div class="button-row">
                 <button type="button" class="btn" data-testid="conn-test-start"
-                    disabled=move || running() || !ui.model.with(|m| m.is_live())
+                    disabled=move || running() || !ui.model.with(|m| m.can_change())
                     on:click=start>
                     {move || lang.get().pick("接続テスト", "Connection test")}
                 </button>

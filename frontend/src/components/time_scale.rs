@@ -34,7 +34,7 @@ pub fn TimeScaleControl() -> impl IntoView {
                 prop:value=move || current().to_string()
                 on:input=move |ev| typed.set(event_target_value(&ev)) />
             <button type="submit" class="btn btn-small" data-testid="time-scale-set"
-                disabled=move || !ui.model.with(|m| m.is_live())>
+                disabled=move || !ui.model.with(|m| m.can_change())>
                 {move || lang.get().pick("変更", "Change")}
             </button>
         </form>

@@ -19,7 +19,7 @@ use crate::use_ui;
 pub fn ConsolePage() -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
-    let live = move || ui.model.with(|m| m.is_live());
+    let live = move || ui.model.with(|m| m.can_change());
     let view_memo = Memo::new(move |_| ui.model.with(|m| m.settings.clone()));
     let restart_needed = move || view_memo.with(|v| v.as_ref().is_some_and(|v| v.restart_needed()));
     // What the running engine does: `None` before the first RST, else its interval.

@@ -2,6 +2,8 @@
 
 pub mod console;
 pub mod help;
+pub mod instructor;
+pub mod join;
 pub mod log;
 pub mod main_menu;
 pub mod phone;
@@ -12,6 +14,8 @@ pub mod system_menu;
 
 pub use console::ConsolePage;
 pub use help::HelpPage;
+pub use instructor::InstructorPage;
+pub use join::JoinPage;
 pub use log::LogPage;
 pub use main_menu::MainMenu;
 pub use phone::PhonePage;

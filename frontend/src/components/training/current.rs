@@ -42,6 +42,7 @@ pub fn CurrentExercise() -> impl IntoView {
                     <Hints exercise=exercise.clone() />
                     <Notice notice />
                     <button type="button" class="btn btn-small" data-testid="reset-exercise"
+                        disabled=move || !ui.model.with(|m| m.can_change())
                         on:click=move |_| {
                             ui.model.update(|m| m.clear_error());
                             ui.link.send(&ClientMsg::ResetExercise);

@@ -46,6 +46,7 @@ pub fn ExerciseList() -> impl IntoView {
                             </span>
                             <button type="button" class="btn btn-small"
                                 data-testid=format!("exercise-start-{id}")
+                                disabled=move || !ui.model.with(|m| m.can_change())
                                 on:click=move |_| {
                                     ui.model.update(|m| m.clear_error());
                                     ui.link.send(&ClientMsg::StartExercise { id: start.clone() });

@@ -1,5 +1,6 @@
 //! The panel's tools: reset the whole simulation, download the trainee's record (JSON Lines),
-//! and the instructor switch that unlocks the ISP panel (locked by an exercise in progress).
+//! and the instructor switch that unlocks the ISP panel (locked by an exercise in progress; not
+//! shown in a class, whose ISP the instructor runs from the instructor's page).
 
 use leptos::prelude::*;
 use shared::ClientMsg;
@@ -50,6 +51,8 @@ pub fn Tools() -> impl IntoView {
                     {move || lang.get().pick("記録をダウンロード（JSON Lines）", "Download the record (JSON Lines)")}
                 </button>
             </p>
+            // In a class the instructor runs the ISP from the instructor's page; no switch here.
+            <Show when=move || !ui.model.with(|m| m.isp_is_instructors())>
             <label class="instructor-switch">
                 <input type="checkbox" data-testid="instructor-switch"
                     prop:checked=instructor
@@ -63,7 +66,9 @@ pub fn Tools() -> impl IntoView {
                     "Instructor (may change the ISP; locked during an exercise)",
                 )}
             </label>
+            </Show>
             <button type="button" class="btn btn-small" data-testid="reset-simulation"
+                disabled=move || !ui.model.with(|m| m.can_change())
                 on:click=move |_| {
                     ui.model.update(|m| m.clear_error());
                     ui.link.send(&ClientMsg::ResetSimulation);
@@ -78,7 +83,7 @@ pub fn Tools() -> impl IntoView {
 }
 
 /// Offers `text` as a file download, as a link to a Blob would.
-fn save_file(name: &str, text: &str) {
+pub fn save_file(name: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

@@ -18,7 +18,7 @@ pub fn Compose(draft: Draft, busy: RwSignal<Busy>, seq: Memo<u64>) -> impl IntoV
     let to = RwSignal::new(String::new());
     let to_touched = RwSignal::new(false);
     let charset = RwSignal::new(Charset::Utf8);
-    let live = move || ui.model.with(|m| m.is_live());
+    let live = move || ui.model.with(|m| m.can_change());
 
     // The system's address (the saved 8.自分のメールアドレス名) until the user types another.
     let system_address = Memo::new(move |_| {

@@ -15,7 +15,7 @@ use crate::use_ui;
 pub fn Inbox(busy: RwSignal<Busy>, seq: Memo<u64>) -> impl IntoView {
     let ui = use_ui();
     let lang = ui.lang;
-    let live = move || ui.model.with(|m| m.is_live());
+    let live = move || ui.model.with(|m| m.can_change());
     let check = move |_| {
         ui.model.update(|m| m.clear_error());
         busy.set(Busy::Checking(seq.get_untracked()));

@@ -49,7 +49,7 @@ impl Target {
     /// Whether the back end is connected, so that the controls can be used.
     fn live(&self) -> impl Fn() -> bool + Copy + use<> {
         let model = self.ui.model;
-        move || model.with(|m| m.is_live())
+        move || model.with(|m| m.can_change())
     }
 }
 

@@ -96,7 +96,7 @@ pub fn SandboxPage() -> impl IntoView {
                     )}</div>
                 }
             >
-            <Show when=move || ui.model.with(|m| m.isp_locked())>
+            <Show when=move || ui.model.with(|m| m.isp_locked() && !m.isp_is_instructors())>
                 <div class="notice" role="status" data-testid="isp-locked">{move || lang.get().pick(
                     "この ISP の設定は講師のものです。研修課題の実施中は変更できません（講師モードを切っているときも同じです）。",
                     "These ISP settings are the instructor's: they cannot be changed during an exercise (nor with the instructor switch off).",
@@ -104,7 +104,18 @@ pub fn SandboxPage() -> impl IntoView {
             </Show>
             <div class="frames">
                 <info::IspInfo info />
-                <policy::PolicyForm draft apply message=Signal::derive(message) />
+                <Show
+                    when=move || !ui.model.with(|m| m.isp_is_instructors())
+                    fallback=move || view! {
+                        <div class="notice" role="status" data-testid="isp-instructors">{move || lang.get().pick(
+                            "このクラスの ISP は講師が運用しています。ポリシーと障害は講師ページから設定されます（ここでは変更できません）。",
+                            "In this class the instructor runs the ISP: its policies and faults are set from the instructor's page (not from here).",
+                        )}</div>
+                    }
+                >
+                    <policy::PolicyForm draft apply message=Signal::derive(message)
+                        can_apply=Signal::derive(move || ui.model.with(|m| m.can_change() && !m.isp_locked())) />
+                </Show>
             </div>
             </Show>
         </div>

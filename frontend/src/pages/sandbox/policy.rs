@@ -1,11 +1,12 @@
 //! The ISP's policies as a form: OP25B, what each SMTP port requires, the PopBeforeSmtp window,
-//! STARTTLS, and the faults. 適用 sends the whole policy.
+//! STARTTLS, and the faults. 適用 sends the whole policy. The instructor's page uses it too, for
+//! a class's ISP.
 
 use leptos::prelude::*;
 
 use crate::components::ChoiceSelect;
 use crate::policy_form::PolicyDraft;
-use crate::use_ui;
+use crate::use_lang;
 
 /// A number input of the panel.
 fn text_input<G, S>(
@@ -19,7 +20,7 @@ where
     G: Fn() -> String + Copy + Send + Sync + 'static,
     S: Fn(String) + Copy + Send + Sync + 'static,
 {
-    let lang = use_ui().lang;
+    let lang = use_lang();
     view! {
         <div class="control">
             <label for=id>{move || lang.get().pick(ja, en)}</label>
@@ -41,7 +42,7 @@ where
     G: Fn() -> bool + Copy + Send + Sync + 'static,
     S: Fn(bool) + Copy + Send + Sync + 'static,
 {
-    let lang = use_ui().lang;
+    let lang = use_lang();
     view! {
         <div class="control check">
             <input id=id data-testid=id type="checkbox" prop:checked=get
@@ -51,15 +52,16 @@ where
     }
 }
 
-/// The policy form; `apply` sends it, `message` is how the last one went.
+/// The policy form; `apply` sends it, `message` is how the last one went, `can_apply` enables
+/// 適用.
 #[component]
 pub fn PolicyForm(
     draft: RwSignal<PolicyDraft>,
     apply: impl Fn(leptos::ev::SubmitEvent) + 'static,
     message: Signal<Option<(&'static str, String)>>,
+    can_apply: Signal<bool>,
 ) -> impl IntoView {
-    let ui = use_ui();
-    let lang = ui.lang;
+    let lang = use_lang();
     // Accessors for the controls: read and change one part of the draft.
     macro_rules! part {
         ($field:ident) => {
@@ -109,7 +111,7 @@ pub fn PolicyForm(
             </div>
             <div class="save-bar">
                 <button type="submit" class="btn btn-primary" data-testid="apply-policy"
-                    disabled=move || ui.model.with(|m| !m.is_live() || m.isp_locked())>
+                    disabled=move || !can_apply.get()>
                     {move || lang.get().pick("適用", "Apply")}
                 </button>
                 <span data-testid="policy-outcome" role="status"

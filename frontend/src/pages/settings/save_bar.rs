@@ -52,7 +52,7 @@ pub fn SaveBar(outcome: RwSignal<SaveOutcome>) -> impl IntoView {
                 type="submit"
                 class="btn btn-primary"
                 data-testid="save"
-                disabled=move || !ui.model.with(|m| m.is_live())
+                disabled=move || !ui.model.with(|m| m.can_change())
             >
                 {move || lang.get().pick("登録", "Save")}
             </button>
