@@ -240,6 +240,30 @@ impl Default for WebLimits {
     }
 }
 
+/// Pages a trainee may have open at once (tabs, the instructor watching).
+const PAGES_PER_TRAINEE: usize = 3;
+/// HTTP connections a page may hold (its socket and the browser's parallel fetches).
+const CONNECTIONS_PER_PAGE: usize = 2;
+
+impl WebLimits {
+    /// The limits for `class`: a classroom's trainees share one process, so the caps that fit
+    /// one user's pages grow with the number of trainees it takes.
+    pub fn for_class(self, class: &ClassArgs) -> WebLimits {
+        if !class.enabled() {
+            return self;
+        }
+        let trainees = usize::try_from(class.max_sessions).unwrap_or(usize::MAX);
+        let sockets = trainees.saturating_mul(PAGES_PER_TRAINEE);
+        WebLimits {
+            max_sockets: self.max_sockets.max(sockets),
+            max_connections: self
+                .max_connections
+                .max(sockets.saturating_mul(CONNECTIONS_PER_PAGE)),
+            ..self
+        }
+    }
+}
+
 /// A configuration the back end refuses to run with.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -439,6 +463,19 @@ mod tests {
         c.mail_timeout_secs = 2;
         let pop3 = c.engine_options().pop3;
         assert_eq!(pop3.session_timeout, pop3.exchange_timeout);
+    }
+
+    #[test]
+    fn a_class_gets_room_for_every_trainee_s_pages() {
+        let mut c = config("127.0.0.1:8080", None);
+        let single = c.web_limits.for_class(&c.classroom);
+        assert_eq!(single, WebLimits::default());
+        c.classroom.classes = vec!["A".into()];
+        c.classroom.max_sessions = 200;
+        let class = c.web_limits.for_class(&c.classroom);
+        assert_eq!(class.max_sockets, 600);
+        assert_eq!(class.max_connections, 1200);
+        assert_eq!(class.max_silent, single.max_silent);
     }
 
     #[test]

@@ -97,10 +97,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// once [`SHUTDOWN_GRACE`] has passed.
 pub async fn serve(
     listener: TcpListener,
-    config: Config,
+    mut config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     config.validate()?;
+    config.web_limits = config.web_limits.for_class(&config.classroom);
     store::create_private_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let tls = web::tls::acceptor(&config).context("cannot set up HTTPS for the web UI")?;

@@ -134,6 +134,30 @@ store_error_from!(
     redb::CommitError
 );
 
+/// Runs `work`, which waits on the disk (a commit's fsync, or another writer's turn), without
+/// holding up the other tasks of a multi-threaded runtime's worker: the runtime hands them to
+/// another thread meanwhile. In a classroom every trainee's simulation writes to the one
+/// database, and a commit stalled on a busy disk would otherwise stop every trainee's pages
+/// served by that worker. Elsewhere (a current-thread runtime, a plain thread) it just runs.
+pub fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
+/// Starts a write transaction on `db`, waiting for the writer before it off the workers.
+pub fn begin_write(db: &Database) -> Result<redb::WriteTransaction, StoreError> {
+    Ok(off_the_workers(|| db.begin_write())?)
+}
+
+/// Commits `txn` durably, the fsync off the workers.
+pub fn commit(txn: redb::WriteTransaction) -> Result<(), StoreError> {
+    Ok(off_the_workers(|| txn.commit())?)
+}
+
 /// The database, or one simulation's part of it. Cheap to clone.
 ///
 /// In a classroom every trainee's simulation keeps its documents and tables in the one
@@ -165,7 +189,7 @@ impl Store {
             .create(path)?;
         let txn = db.begin_write()?;
         txn.open_table(DOCUMENTS)?;
-        txn.commit()?;
+        commit(txn)?;
         Ok(Store {
             db: Arc::new(db),
             scope: None,
@@ -220,24 +244,24 @@ impl Store {
 
     /// Saves a document durably.
     pub fn save<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_write(&self.db)?;
         self.save_in(&txn, key, value)?;
-        txn.commit()?;
+        commit(txn)?;
         Ok(())
     }
 
     /// Forgets a document (a reset); nothing happens if it was never saved.
     pub fn remove(&self, key: &str) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_write(&self.db)?;
         self.remove_in(&txn, key)?;
-        txn.commit()?;
+        commit(txn)?;
         Ok(())
     }
 
     /// Starts a write transaction: documents read and written in it change together, and no
     /// other writer runs in between.
     pub fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
-        Ok(self.db.begin_write()?)
+        begin_write(&self.db)
     }
 
     /// A stored document as a write transaction sees it.
@@ -267,10 +291,10 @@ impl Store {
         key: &str,
         value: impl FnOnce() -> Option<T>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_write(&self.db)?;
         if let Some(value) = value() {
             self.save_in(&txn, key, &value)?;
-            txn.commit()?;
+            commit(txn)?;
         }
         Ok(())
     }

@@ -117,12 +117,12 @@ impl Ledger {
         let db = store.database();
         let tables = Tables::of(store);
         let t = &tables;
-        let txn = db.begin_write()?;
+        let txn = crate::store::begin_write(&db)?;
         txn.open_table(t.outbox_meta.def())?;
         txn.open_table(t.outbox_body.def())?;
         txn.open_table(t.executed.def())?;
         txn.open_table(t.counters.def())?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(Ledger {
             db,
             tables: Arc::new(tables),
@@ -151,7 +151,7 @@ impl Ledger {
         store_documents: impl FnOnce(&redb::WriteTransaction) -> Result<(), StoreError>,
     ) -> Result<Vec<(u64, OutboxMeta)>, StoreError> {
         let now = now_unix();
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         {
             let mut executed = txn.open_table(self.tables.executed.def())?;
             for id in executions.iter().flat_map(|e| &e.ids) {
@@ -171,7 +171,7 @@ impl Ledger {
             prune_executed(&txn, &self.tables, now)?;
         }
         store_documents(&txn)?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         if prune {
             self.pruned_at.store(now, Ordering::Relaxed);
         }
@@ -180,7 +180,7 @@ impl Ledger {
 
     /// Forgets everything: the outbox, the executed ids and the counters (a training reset).
     pub fn clear(&self) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         txn.delete_table(self.tables.outbox_meta.def())
             .map_err(redb::Error::from)?;
         txn.delete_table(self.tables.outbox_body.def())
@@ -193,15 +193,15 @@ impl Ledger {
         txn.open_table(self.tables.outbox_body.def())?;
         txn.open_table(self.tables.executed.def())?;
         txn.open_table(self.tables.counters.def())?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(())
     }
 
     /// Queues mails (alarms) on their own.
     pub fn queue(&self, mails: &[NewMail]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         queue_in(&txn, &self.tables, mails)?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(())
     }
 
@@ -276,7 +276,7 @@ impl Ledger {
     }
 
     fn remove(&self, ids: &[u64]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         {
             let mut meta = txn.open_table(self.tables.outbox_meta.def())?;
             let mut body = txn.open_table(self.tables.outbox_body.def())?;
@@ -285,7 +285,7 @@ impl Ledger {
                 body.remove(id)?;
             }
         }
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(())
     }
 
@@ -300,10 +300,10 @@ impl Ledger {
         meta.not_before_ms = now_unix_ms() + backoff.as_millis() as u64;
         meta.not_before_unix = meta.not_before_ms / 1000;
         let json = serde_json::to_string(&meta).expect("outbox entries serialize");
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         txn.open_table(self.tables.outbox_meta.def())?
             .insert(id, json.as_str())?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(())
     }
 

@@ -104,7 +104,7 @@ impl SettingsStore {
         self.store
             .save_in(&txn, PENDING, &StoredSettings { settings, password })?;
         self.store.save_in(&txn, VERSION, &(current + 1))?;
-        txn.commit().map_err(StoreError::from)?;
+        crate::store::commit(txn)?;
         Ok(current + 1)
     }
 
@@ -131,7 +131,7 @@ impl SettingsStore {
         // A page still showing the settings from before the reset must not save over it.
         let next = version_in(&self.store, &txn)? + 1;
         self.store.save_in(&txn, VERSION, &next)?;
-        Ok(txn.commit()?)
+        crate::store::commit(txn)
     }
 
     /// What the browser may see: no password. Read at one moment, so the version always

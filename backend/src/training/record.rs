@@ -23,9 +23,9 @@ impl Record {
     pub fn new(store: &Store) -> Result<Self, StoreError> {
         let db = store.database();
         let table = Table::of(store, RECORD);
-        let txn = db.begin_write()?;
+        let txn = crate::store::begin_write(&db)?;
         txn.open_table(table.def())?;
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(Record {
             db,
             table: Arc::new(table),
@@ -34,7 +34,7 @@ impl Record {
 
     /// Appends an entry; its `seq` is set to follow the last one. Returns the entry stored.
     pub fn append(&self, mut entry: RecordEntry) -> Result<RecordEntry, StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = crate::store::begin_write(&self.db)?;
         {
             let mut table = txn.open_table(self.table.def())?;
             let last = table.last()?.map_or(0, |(seq, _)| seq.value());
@@ -45,7 +45,7 @@ impl Record {
             })?;
             table.insert(entry.seq, json.as_str())?;
         }
-        txn.commit()?;
+        crate::store::commit(txn)?;
         Ok(entry)
     }
 
