@@ -58,6 +58,12 @@ impl GuardedListener {
             tracing::warn!(%peer, "web connection closed: too many silent connections");
             return;
         };
+        // The socket pushes many small frames (a protocol log line each): with Nagle, every
+        // one after the first would wait for the browser's delayed ACK, up to 40 ms on Linux,
+        // and so would the answer or state behind them.
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%peer, %error, "web connection: TCP_NODELAY not set");
+        }
         let timeout = self.first_byte_timeout;
         let tls = self.tls.clone();
         self.pending.spawn(async move {
@@ -158,5 +164,26 @@ impl AsyncWrite for Connection {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_admitted_connection_sends_small_frames_at_once() {
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = tcp.local_addr().unwrap();
+        let mut listener = GuardedListener::new(tcp, WebLimits::default(), None);
+        let mut client = TcpStream::connect(address).await.unwrap();
+        client.write_all(b"G").await.unwrap();
+        let (connection, _) = axum::serve::Listener::accept(&mut listener).await;
+        let MaybeTls::Plain(tcp) = &connection.io else {
+            panic!("a plain listener gives plain connections")
+        };
+        assert!(tcp.nodelay().unwrap(), "Nagle is off on the server's side");
     }
 }
