@@ -15,9 +15,8 @@ use crate::address::with_query;
 /// classes, so that is single-user mode.
 pub async fn fetch_session() -> Option<SessionInfo> {
     let window = web_sys::window()?;
-    let response = JsFuture::from(window.fetch_with_str("/api/session"))
-        .await
-        .ok()?;
+    let url = with_token("/api/session", &[]);
+    let response = JsFuture::from(window.fetch_with_str(&url)).await.ok()?;
     let response: Response = response.dyn_into().ok()?;
     if response.status() >= 500 {
         return None;
@@ -42,7 +41,7 @@ pub async fn join(request: &JoinRequest) -> Result<SessionInfo, Notice> {
     init.set_headers(&headers);
     let body = serde_json::to_string(request).map_err(|_| unreachable())?;
     init.set_body(&JsValue::from_str(&body));
-    let url = with_query("/api/join", &[("class", &request.class)]);
+    let url = with_token("/api/join", &[("class", &request.class)]);
     let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
         .map_err(|_| unreachable())?;
@@ -58,6 +57,17 @@ pub async fn join(request: &JoinRequest) -> Result<SessionInfo, Notice> {
             )
         }))
     }
+}
+
+/// `path` with `query` and, behind a non-loopback back end, its access token (which the back
+/// end asks of these requests as of the socket).
+fn with_token(path: &str, query: &[(&str, &str)]) -> String {
+    let token = crate::link::access_token();
+    let mut pairs = query.to_vec();
+    if let Some(token) = &token {
+        pairs.push(("token", token));
+    }
+    with_query(path, &pairs)
 }
 
 async fn text(response: &Response) -> Option<String> {
