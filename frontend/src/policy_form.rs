@@ -50,8 +50,8 @@ impl Choice for Op25bClients {
     fn label(self, lang: Lang) -> &'static str {
         match self {
             Op25bClients::System => lang.pick(
-                "システム（127.0.0.2 からの接続）だけ",
-                "the system only (connections from 127.0.0.2)",
+                "システムからの接続だけ（他の接続元は 25 番に届く）",
+                "the system only (other clients reach port 25)",
             ),
             Op25bClients::All => lang.pick("すべての接続元", "every client"),
         }
