@@ -8,7 +8,7 @@
 mod common;
 
 use common::{
-    Backend, Client, Env, Mail, phone_sends, read_mailbox, sandbox_env, submission_settings,
+    Backend, Client, Env, Mail, cycles, phone_sends, read_mailbox, sandbox_env, submission_settings,
 };
 use shared::engine::{EngineState, Hold};
 use shared::points::Value;
@@ -67,13 +67,6 @@ async fn rig(replies_per_hour: u32, edit: impl FnOnce(&mut MailSettings)) -> Rig
     }
 }
 
-fn cycles(state: &EngineState) -> Option<u64> {
-    match state.status {
-        MailStatus::Run { cycles } => Some(cycles),
-        _ => None,
-    }
-}
-
 impl Rig {
     async fn send(&self, mails: &[String]) {
         phone_sends(&self.env, mails).await;
@@ -86,26 +79,9 @@ impl Rig {
     /// Runs one receive cycle to its end with the outbox empty; returns the state and the
     /// engine's notices (English) on the way.
     async fn receive(&mut self) -> (EngineState, Vec<String>) {
-        self.client.send(ClientMsg::ReceiveNow).await;
-        let next = self.cycles + 1;
-        let mut notices = Vec::new();
-        let state = self
-            .client
-            .wait_for("a receive cycle done, outbox empty", |m| match m {
-                ServerMsg::Dialogue(line)
-                    if line.party == Party::Engine && line.direction == Direction::Note =>
-                {
-                    notices.push(line.text);
-                    None
-                }
-                ServerMsg::Engine(state) if cycles(&state) == Some(next) && state.outbox == 0 => {
-                    Some(*state)
-                }
-                _ => None,
-            })
-            .await;
-        self.cycles = next;
-        (state, notices)
+        let done = self.client.receive_cycle(self.cycles).await;
+        self.cycles += 1;
+        done
     }
 
     /// Waits until the engine has handed a mail to the SMTP server (an alarm mail).

@@ -32,7 +32,7 @@ use shared::sandbox::SandboxInfo;
 pub use phone::{Mail, phone_sends, read_mailbox, submission_settings};
 pub use process::{Env, Ran, curl, python, python_args, run, sandbox_python};
 pub use sandbox::{Isp, Sandbox};
-pub use server::{Backend, Client};
+pub use server::{Backend, Client, cycles};
 
 /// How long any single wait may take before the test fails. Generous: a failing test pays it,
 /// a passing one never does, and the machine may be busy with builds.

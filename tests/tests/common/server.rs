@@ -7,6 +7,8 @@ use futures_util::{SinkExt, StreamExt};
 use shared::engine::EngineState;
 use shared::sandbox::SandboxInfo;
 use shared::settings::{MailSettings, PasswordChange};
+use shared::status::MailStatus;
+use shared::transcript::{Direction, Party};
 use shared::{ClientMsg, ServerMsg};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -212,6 +214,30 @@ impl Client {
         .await
     }
 
+    /// Presses 今すぐ受信 and waits until the receive cycle after `done` cycles has ended with
+    /// the outbox empty; returns that state and the engine's notices (English) on the way.
+    pub async fn receive_cycle(&mut self, done: u64) -> (EngineState, Vec<String>) {
+        self.send(ClientMsg::ReceiveNow).await;
+        let mut notices = Vec::new();
+        let state = self
+            .wait_for("a receive cycle done, outbox empty", |m| match m {
+                ServerMsg::Dialogue(line)
+                    if line.party == Party::Engine && line.direction == Direction::Note =>
+                {
+                    notices.push(line.text);
+                    None
+                }
+                ServerMsg::Engine(state)
+                    if cycles(&state) == Some(done + 1) && state.outbox == 0 =>
+                {
+                    Some(*state)
+                }
+                _ => None,
+            })
+            .await;
+        (state, notices)
+    }
+
     /// Saves `settings` as 登録 does, then presses RST and waits until they run.
     pub async fn save_and_restart(&mut self, settings: MailSettings, password: PasswordChange) {
         let password_set = !matches!(password, PasswordChange::Keep);
@@ -250,5 +276,13 @@ impl Client {
             _ => None,
         })
         .await;
+    }
+}
+
+/// The receive cycles an engine state has counted, while it runs.
+pub fn cycles(state: &EngineState) -> Option<u64> {
+    match state.status {
+        MailStatus::Run { cycles } => Some(cycles),
+        _ => None,
     }
 }
