@@ -9,11 +9,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Backend, Env, free_port, python};
-use shared::ServerMsg;
+use common::{Backend, Client, Env, cycles, free_port, python};
 use shared::points::Value;
 use shared::settings::{MailSettings, PasswordChange, Security};
 use shared::status::MailStatus;
+use shared::{ClientMsg, ServerMsg};
 
 /// The servers, stopped when dropped (also when the test fails).
 struct MailPeers {
@@ -141,12 +141,29 @@ async fn mailbox(peers: &MailPeers, user: &str, count: u32) -> String {
     python(MAILBOX, &env).await
 }
 
+/// The phone's command mail, delivered into the system's mailbox (empty before).
 async fn deliver(peers: &MailPeers, command: &str, id: &str) {
     let mut env = peers.env.clone();
     env.insert("CMD".into(), command.into());
     env.insert("PIN".into(), PIN.into());
     env.insert("ID".into(), id.into());
     assert!(python(DELIVER, &env).await.contains("delivered"));
+    assert!(mailbox(peers, "karacrix", 1).await.contains("count: 1"));
+}
+
+/// Saves `settings` with RST and waits until `executed` mails are done and answered.
+async fn run_until_answered(
+    client: &mut Client,
+    settings: MailSettings,
+    password: PasswordChange,
+    executed: u64,
+) {
+    client.save_and_restart(settings, password).await;
+    client
+        .engine_until(&format!("{executed} mails done and answered"), |s| {
+            s.executed == executed && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
+        })
+        .await;
 }
 
 #[tokio::test]
@@ -163,22 +180,17 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
 
     // POP3S (implicit TLS on 995) and submission (587, STARTTLS, AUTH LOGIN).
     deliver(&peers, "SET PUMP1 ON", "real-1@phone.sandbox.test").await;
-    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
     let mut settings = real_settings();
     settings.pop_server = "127.0.0.1:995".into();
     settings.pop_security = Security::Tls;
     settings.smtp_service = "submission".into();
-    client
-        .save_and_restart(
-            settings.clone(),
-            PasswordChange::Set("karacrix-pass".into()),
-        )
-        .await;
-    client
-        .engine_until("the first mail done", |s| {
-            s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-        })
-        .await;
+    run_until_answered(
+        &mut client,
+        settings.clone(),
+        PasswordChange::Set("karacrix-pass".into()),
+        1,
+    )
+    .await;
     let phone = mailbox(&peers, "operator", 1).await;
     assert!(phone.contains("Subject: Re: SET PUMP1 ON"), "{phone}");
     assert!(
@@ -201,17 +213,9 @@ async fn a_command_mail_round_trips_through_dovecot_and_postfix() {
 
     // POP3 on a plain port with STLS offered by Dovecot.
     deliver(&peers, "LIST", "real-2@phone.sandbox.test").await;
-    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
     settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
     settings.pop_security = Security::Starttls;
-    client
-        .save_and_restart(settings, PasswordChange::Keep)
-        .await;
-    client
-        .engine_until("the second mail done", |s| {
-            s.executed == 2 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-        })
-        .await;
+    run_until_answered(&mut client, settings, PasswordChange::Keep, 2).await;
     let phone = mailbox(&peers, "operator", 2).await;
     assert!(phone.contains("Subject: Re: LIST"), "{phone}");
     backend.stop().await;
@@ -270,17 +274,114 @@ async fn tls_and_starttls_work_on_any_port_and_a_wrong_choice_fails_visibly() {
 
     // The right choices: TLS on an arbitrary port, STARTTLS + AUTH on another.
     deliver(&peers, "SET PUMP1 ON", "any-port-1@phone.sandbox.test").await;
-    assert!(mailbox(&peers, "karacrix", 1).await.contains("count: 1"));
     settings.pop_server = format!("127.0.0.1:{pop3s}");
-    client
-        .save_and_restart(settings, PasswordChange::Keep)
-        .await;
-    client
-        .engine_until("the mail done over TLS on any port", |s| {
-            s.executed == 1 && s.outbox == 0 && matches!(s.status, MailStatus::Run { .. })
-        })
-        .await;
+    run_until_answered(&mut client, settings, PasswordChange::Keep, 1).await;
     let phone = mailbox(&peers, "operator", 1).await;
     assert!(phone.contains("Subject: Re: SET PUMP1 ON"), "{phone}");
     backend.stop().await;
+}
+
+/// Two systems on one real mail server that each allow the other as a sender and mail their
+/// alarms to each other: the loop every auto-responder must not start (RFC 3834). One command
+/// from system B's address to system A is answered once; A's alarm goes to B once; B deletes
+/// both unanswered (they say `Auto-Submitted`), and a further cycle on each side finds nothing:
+/// three mails in all.
+#[tokio::test]
+async fn two_systems_that_allow_each_other_exchange_a_bounded_number_of_mails() {
+    const A: &str = "karacrix@sandbox.test";
+    const B: &str = "operator@sandbox.test";
+    let peers = MailPeers::start_on(free_port(), free_port());
+    let system = |address: &str, peer: &str| {
+        let mut settings = real_settings();
+        settings.address = address.into();
+        settings.user = address.split('@').next().unwrap().into();
+        settings.allowed_senders = vec![peer.into()];
+        settings.alarm_recipients = vec![peer.into()];
+        settings.pop_server = format!("127.0.0.1:{}", peers.env["POP3_PORT"]);
+        settings.pop_security = Security::Starttls;
+        settings.smtp_service = peers.env["SUBMISSION_PORT"].clone();
+        settings.smtp_security = Security::Starttls;
+        settings
+    };
+    let mut a = SystemOnPeers::start(&peers, system(A, B), "karacrix-pass").await;
+    let mut b = SystemOnPeers::start(&peers, system(B, A), "operator-pass").await;
+    let (mut a_done, mut b_done) = (a.cycles, b.cycles);
+
+    // B's address sends A a command; A answers it and mails B an alarm.
+    deliver(&peers, "LIST", "loop-1@operator.sandbox.test").await;
+    let (state, _) = a.client.receive_cycle(a_done).await;
+    a_done += 1;
+    assert_eq!(state.executed, 1);
+    a.client
+        .send(ClientMsg::SimulatePoint {
+            id: "DOOR1".into(),
+            value: Value::Digital(true),
+        })
+        .await;
+    let inbox = mailbox(&peers, "operator", 2).await;
+    assert!(
+        inbox.contains("count: 2") && inbox.contains("Subject: Re: LIST"),
+        "{inbox}"
+    );
+
+    // B, allowing A, reads both and answers neither.
+    let (state, notices) = b.client.receive_cycle(b_done).await;
+    b_done += 1;
+    assert_eq!(state.executed, 2, "{notices:?}");
+    for automatic in [
+        "Auto-Submitted: auto-replied",
+        "Auto-Submitted: auto-generated",
+    ] {
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.contains(automatic) && n.contains("no mail loop")),
+            "{automatic}: {notices:?}"
+        );
+    }
+
+    // One more cycle on each side: nothing arrives, nothing goes out.
+    let (state, notices) = a.client.receive_cycle(a_done).await;
+    assert_eq!(state.executed, 1, "A got nothing back: {notices:?}");
+    let (state, notices) = b.client.receive_cycle(b_done).await;
+    assert_eq!(state.executed, 2, "B got nothing new: {notices:?}");
+    for user in ["karacrix", "operator"] {
+        assert!(
+            mailbox(&peers, user, 0).await.contains("count: 0"),
+            "{user}"
+        );
+    }
+    a.backend.stop().await;
+    b.backend.stop().await;
+}
+
+/// A back end whose system has its account on the real servers, running `settings`.
+struct SystemOnPeers {
+    backend: Backend,
+    client: Client,
+    /// Receive cycles it had run when it was ready.
+    cycles: u64,
+}
+
+impl SystemOnPeers {
+    async fn start(peers: &MailPeers, settings: MailSettings, password: &str) -> SystemOnPeers {
+        let ca = peers.ca();
+        let backend = Backend::start(|c| {
+            c.mail_timeout_secs = 10;
+            c.ca_file = Some(ca);
+        })
+        .await;
+        let mut client = backend.client().await;
+        client
+            .save_and_restart(settings, PasswordChange::Set(password.into()))
+            .await;
+        let state = client
+            .engine_until("run after RST", |s| cycles(s).is_some())
+            .await;
+        SystemOnPeers {
+            backend,
+            client,
+            cycles: cycles(&state).unwrap(),
+        }
+    }
 }
