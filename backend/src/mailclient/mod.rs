@@ -6,6 +6,8 @@
 
 pub mod net;
 pub mod pop3;
+#[cfg(test)]
+mod scripted;
 pub mod smtp;
 
 pub use net::{ClientError, Route, Routes, Trust};

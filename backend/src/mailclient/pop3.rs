@@ -719,28 +719,35 @@ fn note(transcript: &Option<Transcript>, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::AsyncBufReadExt;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 
     use super::*;
+    use crate::mailclient::scripted::{self, record_lines, serve, write_line};
+
+    /// What a server says from its greeting to a login without CAPA: greeting, USER, PASS, and
+    /// CAPA refused.
+    const LOGGED_IN: &[u8] = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n";
 
     /// A server that writes `script` after accepting, then stalls; returns its route.
     async fn hostile(script: Vec<u8>) -> (Routes, Route) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            let _ = stream.write_all(&script).await;
+        let (routes, route, _) = serve(move |mut io| async move {
+            let _ = io.get_mut().write_all(&script).await;
             // Never answer again, never close.
             let mut sink = [0u8; 1024];
-            while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
-                if n == 0 {
-                    break;
-                }
-            }
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
+            while io.read(&mut sink).await.is_ok_and(|n| n > 0) {}
+        })
+        .await;
         (routes, route)
+    }
+
+    /// A plaintext session with the server at `route`.
+    async fn plain_session(
+        routes: &Routes,
+        route: &Route,
+        options: Options,
+    ) -> Result<Pop3Session, ClientError> {
+        let trust = scripted::trust();
+        Pop3Session::connect(routes, &trust, route, Security::Plain, options, None).await
     }
 
     fn quick() -> Options {
@@ -756,8 +763,7 @@ mod tests {
 
     async fn session_on(script: &[u8]) -> Result<Pop3Session, ClientError> {
         let (routes, route) = hostile(script.to_vec()).await;
-        let trust = Trust::new(None, None).unwrap();
-        Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None).await
+        plain_session(&routes, &route, quick()).await
     }
 
     #[tokio::test]
@@ -774,7 +780,7 @@ mod tests {
         assert_eq!(err.kind, MailError::Timeout, "{err}");
 
         // A never-ending multi-line answer (UIDL) ends at the deadline, its lines not kept.
-        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK list follows\r\n".to_vec();
+        let mut script = [LOGGED_IN, b"+OK list follows\r\n"].concat();
         for i in 0..10_000 {
             script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
         }
@@ -805,7 +811,7 @@ mod tests {
     /// rest read past, and the session stays in step for the next command.
     #[tokio::test]
     async fn a_listing_over_the_entry_limit_gives_its_first_entries() {
-        let mut script = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK list follows\r\n".to_vec();
+        let mut script = [LOGGED_IN, b"+OK list follows\r\n"].concat();
         for i in 1..=150 {
             script.extend_from_slice(format!("{i} uid{i}\r\n").as_bytes());
         }
@@ -823,23 +829,11 @@ mod tests {
     async fn recording(
         script: &'static [u8],
     ) -> (Routes, Route, tokio::task::JoinHandle<Vec<String>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut io = BufReader::new(stream);
+        serve(move |mut io| async move {
             io.get_mut().write_all(script).await.unwrap();
-            let mut seen = Vec::new();
-            let mut line = String::new();
-            while io.read_line(&mut line).await.unwrap_or(0) > 0 {
-                seen.push(line.trim_end().to_string());
-                line.clear();
-            }
-            seen
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        (routes, route, seen)
+            record_lines(&mut io, |_| b"").await
+        })
+        .await
     }
 
     #[tokio::test]
@@ -852,7 +846,7 @@ mod tests {
         ];
         for script in no_stls {
             let (routes, route, seen) = recording(script).await;
-            let trust = Trust::new(None, None).unwrap();
+            let trust = scripted::trust();
             let result = Pop3Session::connect(
                 &routes,
                 &trust,
@@ -930,25 +924,15 @@ mod tests {
     /// well within the reply timeout, so only the exchange's own deadline can end it.
     #[tokio::test]
     async fn a_trickling_answer_hits_the_exchange_deadline() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            stream
-                .write_all(b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n+OK here it comes\r\n")
-                .await
-                .unwrap();
-            while stream.write_all(b"x\r\n").await.is_ok() {
+        let (routes, route, _) = serve(|mut io| async move {
+            io.get_mut().write_all(LOGGED_IN).await.unwrap();
+            write_line(&mut io, "+OK here it comes").await;
+            while write_line(&mut io, "x").await {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        let trust = Trust::new(None, None).unwrap();
-        let mut session =
-            Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None)
-                .await
-                .unwrap();
+        })
+        .await;
+        let mut session = plain_session(&routes, &route, quick()).await.unwrap();
         session.login("u", "p").await.unwrap();
         let started = std::time::Instant::now();
         let err = session.retr(1).await.unwrap_err();
@@ -962,38 +946,27 @@ mod tests {
     /// stop a client that keeps asking.
     #[tokio::test]
     async fn answers_each_just_in_time_hit_the_session_deadline() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut io = BufReader::new(stream);
-            let hello = b"+OK hi\r\n+OK\r\n+OK\r\n-ERR no CAPA\r\n";
-            io.get_mut().write_all(hello).await.unwrap();
+        let (routes, route, _) = serve(|mut io| async move {
+            io.get_mut().write_all(LOGGED_IN).await.unwrap();
             let mut line = String::new();
             while io.read_line(&mut line).await.is_ok_and(|n| n > 0) {
                 if line.starts_with("RETR") {
                     for text in ["+OK", "Subject: slow", "", "1", "2", "3", "4", "."] {
                         tokio::time::sleep(Duration::from_millis(100)).await;
-                        let line = format!("{text}\r\n");
-                        if io.get_mut().write_all(line.as_bytes()).await.is_err() {
+                        if !write_line(&mut io, text).await {
                             return;
                         }
                     }
                 }
                 line.clear();
             }
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        let trust = Trust::new(None, None).unwrap();
+        })
+        .await;
         let options = Options {
             session_timeout: Duration::from_secs(2),
             ..quick()
         };
-        let mut session =
-            Pop3Session::connect(&routes, &trust, &route, Security::Plain, options, None)
-                .await
-                .unwrap();
+        let mut session = plain_session(&routes, &route, options).await.unwrap();
         session.login("u", "p").await.unwrap();
         let started = std::time::Instant::now();
         // Without the session's deadline these would take about 16 s.
@@ -1023,11 +996,7 @@ mod tests {
     /// read: the server below answers only once it has all three commands.
     #[tokio::test]
     async fn retrs_are_pipelined_when_the_server_advertises_it() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut io = BufReader::new(stream);
+        let (routes, route, _) = serve(|mut io| async move {
             io.get_mut()
                 .write_all(b"+OK hi\r\n+OK\r\n+OK\r\n+OK\r\nPIPELINING\r\n.\r\n")
                 .await
@@ -1046,14 +1015,9 @@ mod tests {
             }
             let mut rest = String::new();
             let _ = io.read_line(&mut rest).await;
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        let trust = Trust::new(None, None).unwrap();
-        let mut session =
-            Pop3Session::connect(&routes, &trust, &route, Security::Plain, quick(), None)
-                .await
-                .unwrap();
+        })
+        .await;
+        let mut session = plain_session(&routes, &route, quick()).await.unwrap();
         session.login("u", "p").await.unwrap();
         assert!(session.pipelining());
         let messages = session.retr_many(&[1, 2, 3]).await.unwrap();

@@ -400,41 +400,28 @@ fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
     use super::*;
+    use crate::mailclient::scripted::{self, record_lines, serve, write_line};
 
     /// A server offering AUTH but no STARTTLS that records every line the client sends until
     /// it hangs up.
     async fn no_starttls_server() -> (Routes, Route, tokio::task::JoinHandle<Vec<String>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut io = BufReader::new(stream);
-            io.get_mut()
-                .write_all(b"220 smtp.example.jp\r\n")
-                .await
-                .unwrap();
-            let mut seen = Vec::new();
-            let mut line = String::new();
-            while io.read_line(&mut line).await.unwrap_or(0) > 0 {
+        serve(|mut io| async move {
+            write_line(&mut io, "220 smtp.example.jp").await;
+            record_lines(&mut io, |line| {
                 let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
-                let answer: &[u8] = match verb.as_str() {
+                match verb.as_str() {
                     "EHLO" => b"250-smtp.example.jp\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n",
                     "AUTH" => b"334 VXNlcm5hbWU6\r\n",
                     "QUIT" => b"221 bye\r\n",
                     _ => b"250 ok\r\n",
-                };
-                seen.push(line.trim_end().to_string());
-                line.clear();
-                let _ = io.get_mut().write_all(answer).await;
-            }
-            seen
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        (routes, route, seen)
+                }
+            })
+            .await
+        })
+        .await
     }
 
     fn target(route: Route, security: Security, port_25: bool) -> SmtpTarget {
@@ -452,32 +439,24 @@ mod tests {
     /// 100 ms: each line comes quickly, so only the whole send's deadline can end it.
     #[tokio::test]
     async fn a_trickling_reply_hits_the_send_deadline() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut io = BufReader::new(stream);
-            io.get_mut()
-                .write_all(b"220 slow.example.jp\r\n")
-                .await
-                .unwrap();
+        let (routes, route, _) = serve(|mut io| async move {
+            write_line(&mut io, "220 slow.example.jp").await;
             let mut line = String::new();
             while io.read_line(&mut line).await.unwrap_or(0) > 0 {
                 if line.to_uppercase().starts_with("EHLO") {
                     let hello = b"250-slow.example.jp\r\n250 8BITMIME\r\n";
                     io.get_mut().write_all(hello).await.unwrap();
                 } else {
-                    while io.get_mut().write_all(b"250-still here\r\n").await.is_ok() {
+                    while write_line(&mut io, "250-still here").await {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                     return;
                 }
                 line.clear();
             }
-        });
-        let routes = Routes::new(None);
-        let route = routes.route("127.0.0.1", port).unwrap();
-        let trust = Trust::new(None, None).unwrap();
+        })
+        .await;
+        let trust = scripted::trust();
         let target = SmtpTarget {
             credentials: None,
             timeout: Duration::from_secs(1),
@@ -503,7 +482,7 @@ mod tests {
     async fn auth_never_goes_out_in_plaintext_unless_none_was_chosen() {
         // On a port that does not require STARTTLS for plain sending (25 or any other).
         let (routes, route, seen) = no_starttls_server().await;
-        let trust = Trust::new(None, None).unwrap();
+        let trust = scripted::trust();
         let target = target(route, Security::Starttls, true);
         let err = SmtpSession::open(&routes, &trust, &target, None)
             .await
