@@ -330,19 +330,13 @@ impl Engine {
         password: &str,
         trust: &Trust,
     ) -> Result<(), ClientError> {
-        let (route, security) = self.pop_route(settings)?;
+        let server = self.pop_route(settings)?;
         let transcript = self.inner.dialogue.session(Service::Pop3);
         transcript.notice(&test_note("PopBeforeSmtp"));
-        let mut session = Pop3Session::connect(
-            &self.inner.routes,
-            trust,
-            &route,
-            security,
-            self.inner.options.pop3,
-            Some(transcript),
-        )
-        .await?;
-        session.login(&settings.user, password).await?;
+        let login = (settings.user.as_str(), password);
+        let session = self
+            .pop_login(server, login, trust, transcript, || {})
+            .await?;
         session.quit().await
     }
 

@@ -19,9 +19,10 @@ use super::batch::Batch;
 use super::ledger;
 use super::sender::{Feed, Progress};
 use super::settings::StoredSettings;
+use crate::mail::Transcript;
 use crate::mail::message as mail;
-use crate::mailclient::pop3::Pop3Session;
-use crate::mailclient::{ClientError, Trust};
+use crate::mailclient::pop3::{Pop3Session, Security};
+use crate::mailclient::{ClientError, Route, Trust};
 use shared::settings::MailSettings;
 
 /// Mails retrieved in one pipelined group at most.
@@ -105,9 +106,26 @@ impl Engine {
         trust: &Trust,
     ) -> Result<Pop3Session, ClientError> {
         let settings = &applied.settings;
-        let (route, security) = self.pop_route(settings)?;
+        let server = self.pop_route(settings)?;
         self.set_status(MailStatus::PopConnect);
         let transcript = self.inner.dialogue.session(Service::Pop3);
+        let login = (settings.user.as_str(), applied.password.as_str());
+        self.pop_login(server, login, trust, transcript, || {
+            self.set_status(MailStatus::PopAuth);
+        })
+        .await
+    }
+
+    /// Connects to `server` with the engine's POP3 options and logs in with `login` (user,
+    /// password), the dialogue going to `transcript`; `logging_in` runs between the two.
+    pub(super) async fn pop_login(
+        &self,
+        (route, security): (Route, Security),
+        (user, password): (&str, &str),
+        trust: &Trust,
+        transcript: Transcript,
+        logging_in: impl FnOnce(),
+    ) -> Result<Pop3Session, ClientError> {
         let mut session = Pop3Session::connect(
             &self.inner.routes,
             trust,
@@ -117,8 +135,8 @@ impl Engine {
             Some(transcript),
         )
         .await?;
-        self.set_status(MailStatus::PopAuth);
-        session.login(&settings.user, &applied.password).await?;
+        logging_in();
+        session.login(user, password).await?;
         Ok(session)
     }
 
