@@ -107,23 +107,25 @@ impl Seat {
     }
 }
 
+/// The view of `name`'s simulation in class A, before a seat narrows it: for the tests of seats.
+#[cfg(test)]
+pub(super) fn joined_view(name: &str) -> SessionView {
+    SessionView {
+        joined: Some(shared::classroom::Joined {
+            class: "A".into(),
+            name: name.into(),
+        }),
+        read_only: false,
+        isp_panel: true,
+        client_addresses: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use shared::protocol::PROTOCOL_VERSION;
 
     use super::*;
-
-    fn view(name: &str) -> SessionView {
-        SessionView {
-            joined: Some(shared::classroom::Joined {
-                class: "A".into(),
-                name: name.into(),
-            }),
-            read_only: false,
-            isp_panel: true,
-            client_addresses: None,
-        }
-    }
 
     #[test]
     fn a_watcher_changes_nothing_and_a_trainee_leaves_the_isp_to_the_instructor() {
@@ -148,8 +150,8 @@ mod tests {
             instructor.clone(),
         ];
         let single = Seat::Single(SessionView::default());
-        let watcher = Seat::watcher(view("山田"));
-        let trainee = Seat::trainee(view("山田"));
+        let watcher = Seat::watcher(joined_view("山田"));
+        let trainee = Seat::trainee(joined_view("山田"));
         for msg in &reads {
             assert_eq!(watcher.refusal(msg), None, "{msg:?}");
             assert_eq!(trainee.refusal(msg), None, "{msg:?}");

@@ -646,25 +646,13 @@ mod tests {
         assert_eq!(simulation.subscribe().borrow().clients, 0);
     }
 
-    fn view(name: &str) -> SessionView {
-        SessionView {
-            joined: Some(shared::classroom::Joined {
-                class: "A".into(),
-                name: name.into(),
-            }),
-            read_only: false,
-            isp_panel: true,
-            client_addresses: None,
-        }
-    }
-
     #[tokio::test]
     async fn a_watcher_is_told_its_session_and_refused_a_change() {
         let cancel = CancellationToken::new();
         let simulation = crate::simulation::without_parts(cancel.clone());
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, Infallible>>();
-        let seat = Seat::watcher(view("佐藤"));
+        let seat = Seat::watcher(crate::web::seat::joined_view("佐藤"));
         let task = tokio::spawn(session(out_tx, in_rx, simulation, seat));
 
         assert!(matches!(
