@@ -17,6 +17,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod settings;
 pub mod status;
+pub mod text;
 pub mod training;
 pub mod transcript;
 

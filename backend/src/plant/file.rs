@@ -11,6 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 use shared::command;
 use shared::points::{PointKind, Value};
+use shared::text::line_of;
 use shared::transcript::Notice;
 use toml::Spanned;
 
@@ -331,15 +332,6 @@ pub fn parse(text: &str) -> Result<PlantConfig, PlantFileError> {
         points: checker.points.into_iter().map(|(def, _)| def).collect(),
         links,
     })
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The file's checks, point by point then link by link (in `point.rs` and `link.rs`): a link

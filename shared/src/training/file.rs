@@ -16,6 +16,7 @@ use crate::Lang;
 use crate::points::Value;
 use crate::sandbox::{MailService, Op25b, Requirement, SandboxPolicy, StartTls};
 use crate::settings::{MailSettings, Security};
+use crate::text::line_of;
 
 /// The longest exercise id.
 pub const MAX_ID_CHARS: usize = 32;
@@ -358,15 +359,6 @@ fn check_slug(field: &'static str, id: &str) -> Result<(), Problem> {
             slug: id.to_string(),
         })
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]
