@@ -1296,19 +1296,7 @@ mod tests {
         assert!(point_matches("PUMP1", "給水ポンプ", "pump1"));
         assert!(point_matches("A", "ｷｭｳｽｲ", "キュウスイ"));
         assert!(!point_matches("PUMP1", "給水ポンプ", "給水"));
-        let snapshots = [PointSnapshot {
-            id: "LEVEL1".into(),
-            name: "受水槽水位".into(),
-            name_en: String::new(),
-            kind: PointKind::Ai,
-            value: Value::Analog(50.0),
-            unit: "%".into(),
-            decimals: 0,
-            alarm: None,
-            low: Some(20.0),
-            high: None,
-            alarm_when: None,
-        }];
+        let snapshots = [crate::points::level1(Some(20.0), None)];
         let mail = parse_mail("", "受水槽水位?\nlevel1?", &snapshots[..]);
         assert_eq!(mail.runnable().count(), 2);
     }

@@ -275,6 +275,25 @@ impl AlarmEvent {
     }
 }
 
+/// The manual's water level LEVEL1 (AI, 50 %) with the alarm limits `low` and `high`: a point for
+/// the tests of points and of the command language.
+#[cfg(test)]
+pub(crate) fn level1(low: Option<f64>, high: Option<f64>) -> PointSnapshot {
+    PointSnapshot {
+        id: "LEVEL1".into(),
+        name: "受水槽水位".into(),
+        name_en: String::new(),
+        kind: PointKind::Ai,
+        value: Value::Analog(50.0),
+        unit: "%".into(),
+        decimals: 0,
+        alarm: None,
+        low,
+        high,
+        alarm_when: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,35 +346,19 @@ mod tests {
         assert!(event.summary(Lang::En).contains("high alarm raised"));
     }
 
-    fn ai(low: Option<f64>, high: Option<f64>) -> PointSnapshot {
-        PointSnapshot {
-            id: "LEVEL1".into(),
-            name: "受水槽水位".into(),
-            name_en: String::new(),
-            kind: PointKind::Ai,
-            value: Value::Analog(50.0),
-            unit: "%".into(),
-            decimals: 0,
-            alarm: None,
-            low,
-            high,
-            alarm_when: None,
-        }
-    }
-
     #[test]
     fn the_alarm_rule_says_what_raises_the_alarm() {
         // A low limit alarms below it: the hint must not read as "alarm at 20 % or more".
-        let level = ai(Some(20.0), None);
+        let level = level1(Some(20.0), None);
         assert_eq!(level.alarm_rule(Lang::Ja).unwrap(), "20 % 未満で下限警報");
         assert_eq!(level.alarm_rule(Lang::En).unwrap(), "low alarm below 20 %");
-        let temp = ai(Some(5.0), Some(30.0));
+        let temp = level1(Some(5.0), Some(30.0));
         assert_eq!(
             temp.alarm_rule(Lang::En).unwrap(),
             "low alarm below 5 %, high alarm above 30 %"
         );
-        assert_eq!(ai(None, None).alarm_rule(Lang::Ja), None);
-        let mut door = ai(None, None);
+        assert_eq!(level1(None, None).alarm_rule(Lang::Ja), None);
+        let mut door = level1(None, None);
         door.kind = PointKind::Di;
         assert_eq!(
             door.alarm_rule(Lang::En),
@@ -369,13 +372,13 @@ mod tests {
 
     #[test]
     fn the_english_name_is_shown_in_english_when_there_is_one() {
-        let mut point = ai(None, None);
+        let mut point = level1(None, None);
         assert_eq!(point.display_name(Lang::En), "受水槽水位");
         point.name_en = "Tank level".into();
         assert_eq!(point.display_name(Lang::En), "Tank level");
         assert_eq!(point.display_name(Lang::Ja), "受水槽水位");
         // Old snapshots without the field still read.
-        let json = serde_json::to_string(&ai(None, None)).unwrap();
+        let json = serde_json::to_string(&level1(None, None)).unwrap();
         assert!(!json.contains("name_en"));
         let back: PointSnapshot = serde_json::from_str(&json).unwrap();
         assert_eq!(back.name_en, "");
