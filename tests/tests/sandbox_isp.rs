@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Backend, python, sandbox_env};
+use common::{Backend, SMTP_LOGIN_CODE, python, sandbox_env};
 use shared::sandbox::MailService;
 
 #[tokio::test]
@@ -86,8 +86,7 @@ async fn pop3_guesses_lock_the_account_s_smtp_auth() {
     let info = backend.client().await.sandbox().await;
     let env = sandbox_env(&info, backend.data.path());
 
-    let out = python(
-        r#"
+    let script = r#"
 import os, poplib, smtplib, ssl
 ctx = ssl.create_default_context(cafile=os.environ["CA_FILE"])
 
@@ -110,11 +109,7 @@ def smtp(source, user, password):
     s.starttls(context=ctx)
     s.ehlo("phone.sandbox.test")
     s.esmtp_features["auth"] = "LOGIN"
-    try:
-        s.login(user, password)
-        result = "235"
-    except smtplib.SMTPAuthenticationError as e:
-        result = str(e.smtp_code)
+    result = login_code(s, user, password)
     s.quit()
     return result
 
@@ -124,10 +119,8 @@ print("fifth:", pop3("guess4")[:4])
 print("pop3 locked:", pop3("karacrix-pass"))
 print("smtp elsewhere:", smtp("127.0.0.3", "karacrix", "karacrix-pass"))
 print("other elsewhere:", smtp("127.0.0.3", "operator", "operator-pass"))
-"#,
-        &env,
-    )
-    .await;
+"#;
+    let out = python(&format!("{SMTP_LOGIN_CODE}\n{script}"), &env).await;
     assert!(out.contains("guesses: -ERR -ERR -ERR -ERR"), "{out}");
     assert!(out.contains("own account: 235"), "{out}");
     assert!(out.contains("fifth: -ERR"), "{out}");

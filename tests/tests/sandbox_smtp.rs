@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use backend::sandbox::smtp::{
     Op25b, Op25bClients, ReplyFault, Requirement, SmtpFaults, SmtpPolicy, Stage, StartTls,
 };
-use common::sandbox::wait_for_line;
-use common::{Ran, Sandbox, WAIT, curl, python_args};
+use common::sandbox::{Builder, wait_for_line};
+use common::{Ran, SMTP_LOGIN_CODE, Sandbox, WAIT, curl, python_args};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -25,19 +25,23 @@ use tokio_rustls::rustls::pki_types::ServerName;
 const SYSTEM: &str = "karacrix@sandbox.test";
 const PHONE: &str = "operator@sandbox.test";
 
-fn auth_policy(starttls: StartTls) -> SmtpPolicy {
-    SmtpPolicy {
+/// A sandbox whose SMTP server demands AUTH, with `starttls` as its STARTTLS policy.
+fn auth_required(starttls: StartTls) -> Builder {
+    Sandbox::builder().smtp_policy(SmtpPolicy {
         requirement: Requirement::Auth,
         starttls,
         ..SmtpPolicy::default()
-    }
+    })
 }
 
-fn starttls_offered() -> SmtpPolicy {
-    SmtpPolicy {
-        starttls: StartTls::Offered,
-        ..SmtpPolicy::default()
-    }
+/// A sandbox whose SMTP server has a certificate and offers STARTTLS without demanding it.
+fn starttls_offered() -> Builder {
+    Sandbox::builder()
+        .smtp_policy(SmtpPolicy {
+            starttls: StartTls::Offered,
+            ..SmtpPolicy::default()
+        })
+        .tls()
 }
 
 async fn raw(sandbox: &Sandbox) -> Raw<TcpStream> {
@@ -115,14 +119,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
     }
 }
 
-/// Runs a Python program after [`PYTHON_PRELUDE`] against `sandbox`; returns its stdout.
+/// Runs a Python program after [`PYTHON_PRELUDE`] and [`SMTP_LOGIN_CODE`] against `sandbox`;
+/// returns its stdout.
 async fn smtplib(script: &str, sandbox: &Sandbox) -> String {
     smtplib_args(script, sandbox, &[]).await
 }
 
 /// The same with `args` in `sys.argv[1:]`.
 async fn smtplib_args(script: &str, sandbox: &Sandbox, args: &[&str]) -> String {
-    python_args(&format!("{PYTHON_PRELUDE}\n{script}"), args, &sandbox.env()).await
+    let program = format!("{PYTHON_PRELUDE}\n{SMTP_LOGIN_CODE}\n{script}");
+    python_args(&program, args, &sandbox.env()).await
 }
 
 const PYTHON_PRELUDE: &str = r#"
@@ -198,11 +204,7 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_starttls_then_auth_plain_and_login() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(auth_policy(StartTls::Required))
-        .tls()
-        .smtp()
-        .await;
+    let sandbox = auth_required(StartTls::Required).tls().smtp().await;
     let mut log = sandbox.dialogue.subscribe();
     let out = smtplib(
         r#"
@@ -272,11 +274,7 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_smtp_ssl_implicit_tls() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(auth_policy(StartTls::Off))
-        .implicit_tls()
-        .smtp()
-        .await;
+    let sandbox = auth_required(StartTls::Off).implicit_tls().smtp().await;
     let out = smtplib(
         r#"
 s = smtplib.SMTP_SSL(HOST, PORT, context=tls_context(), timeout=10)
@@ -297,11 +295,7 @@ s.quit()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_sends_plain_with_starttls_and_with_auth() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(starttls_offered())
-        .tls()
-        .smtp()
-        .await;
+    let sandbox = starttls_offered().smtp().await;
     let file = sandbox.dir.path().join("mail.eml");
     // LF line ends on purpose: they are stored as CRLF.
     std::fs::write(
@@ -392,10 +386,8 @@ async fn curl_smtps_and_refusals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
-    let policy = auth_policy(StartTls::Required);
-    let submission = Sandbox::builder().smtp_policy(policy).tls().smtp().await;
-    let smtps = Sandbox::builder()
-        .smtp_policy(policy)
+    let submission = auth_required(StartTls::Required).tls().smtp().await;
+    let smtps = auth_required(StartTls::Required)
         .implicit_tls()
         .smtp()
         .await;
@@ -451,10 +443,7 @@ async fn lettre_sends_over_starttls_and_implicit_tls_with_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_required_without_auth_gets_530() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(auth_policy(StartTls::Off))
-        .smtp()
-        .await;
+    let sandbox = auth_required(StartTls::Off).smtp().await;
     let out = smtplib(
         r#"
 s = smtplib.SMTP(HOST, PORT, timeout=10)
@@ -595,45 +584,38 @@ for source in sys.argv[1:]:
         "127.0.0.1 is not the system: {outcome:?}"
     );
 
-    sandbox.set_smtp_faults(SmtpFaults {
-        op25b: Op25b::Refuse,
+    let all = |op25b| SmtpFaults {
+        op25b,
         op25b_clients: Op25bClients::All,
         ..SmtpFaults::default()
-    });
-    assert_eq!(
-        smtplib_args(script, &sandbox, &sources).await,
-        from(&[
-            ("127.0.0.1", "disconnected"),
-            (&phone, "disconnected"),
-            (&system, "disconnected")
-        ])
-    );
-    sandbox.set_smtp_faults(SmtpFaults {
-        op25b: Op25b::Timeout,
-        op25b_clients: Op25bClients::All,
-        ..SmtpFaults::default()
-    });
-    assert_eq!(
-        smtplib_args(script, &sandbox, &["127.0.0.1"]).await,
-        "127.0.0.1 timeout\n"
-    );
-    sandbox.set_smtp_faults(SmtpFaults {
+    };
+    let down = SmtpFaults {
         down: true,
         ..SmtpFaults::default()
-    });
-    assert_eq!(
-        smtplib_args(script, &sandbox, &["127.0.0.1"]).await,
-        "127.0.0.1 disconnected\n"
-    );
-    sandbox.set_smtp_faults(SmtpFaults::default());
-    assert_eq!(
-        smtplib_args(script, &sandbox, &sources).await,
+    };
+    let loopback: &[&str] = &["127.0.0.1"];
+    let every = |outcome: &str| {
         from(&[
-            ("127.0.0.1", "connected"),
-            (&phone, "connected"),
-            (&system, "connected")
+            ("127.0.0.1", outcome),
+            (&phone, outcome),
+            (&system, outcome),
         ])
-    );
+    };
+    let switched = [
+        (all(Op25b::Refuse), &sources[..], every("disconnected")),
+        (
+            all(Op25b::Timeout),
+            loopback,
+            from(&[("127.0.0.1", "timeout")]),
+        ),
+        (down, loopback, from(&[("127.0.0.1", "disconnected")])),
+        (SmtpFaults::default(), &sources[..], every("connected")),
+    ];
+    for (faults, sources, outcomes) in switched {
+        sandbox.set_smtp_faults(faults);
+        let ran = smtplib_args(script, &sandbox, sources).await;
+        assert_eq!(ran, outcomes, "{faults:?}");
+    }
     // Only lettre's one message got through.
     assert_eq!(sandbox.mailbox(PHONE).len(), 1);
 }
@@ -791,11 +773,7 @@ async fn bad_input_over_raw_sockets_is_refused_and_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plaintext_pipelined_behind_starttls_is_discarded() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(starttls_offered())
-        .tls()
-        .smtp()
-        .await;
+    let sandbox = starttls_offered().smtp().await;
     let mut client = raw(&sandbox).await;
     client.expect("220").await;
     client.command("EHLO pc", "250").await;
@@ -900,10 +878,7 @@ async fn a_browser_post_to_the_smtp_port_is_cut_off_at_its_request_line() {
 /// another account elsewhere still logs in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_auth_locks_out_the_address_and_the_account() {
-    let sandbox = Sandbox::builder()
-        .smtp_policy(auth_policy(StartTls::Off))
-        .smtp()
-        .await;
+    let sandbox = auth_required(StartTls::Off).smtp().await;
     let out = smtplib(
         r#"
 def login(source, user, password):
@@ -911,11 +886,7 @@ def login(source, user, password):
     s.ehlo()
     # One guess per login: smtplib would try LOGIN after a refused PLAIN.
     s.esmtp_features["auth"] = "PLAIN"
-    try:
-        s.login(user, password)
-        result = "235"
-    except smtplib.SMTPAuthenticationError as e:
-        result = str(e.smtp_code)
+    result = login_code(s, user, password)
     s.quit()
     return result
 print(" ".join(login("127.0.0.2", "karacrix", "guess%d" % i) for i in range(5)))

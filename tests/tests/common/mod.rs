@@ -30,7 +30,7 @@ use std::time::Duration;
 use shared::sandbox::SandboxInfo;
 
 pub use phone::{Mail, phone_sends, read_mailbox, submission_settings};
-pub use process::{Env, Ran, curl, python, python_args, run, sandbox_python};
+pub use process::{Env, Ran, SMTP_LOGIN_CODE, curl, python, python_args, run, sandbox_python};
 pub use sandbox::{Isp, Sandbox};
 pub use server::{Backend, Client, cycles};
 

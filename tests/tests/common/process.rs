@@ -88,6 +88,18 @@ def pop3(user, password=None):
     return p
 "#;
 
+/// A Python helper for scripts that log in to an SMTP server: `login_code(s, user, password)` tries
+/// AUTH on the smtplib connection `s` and gives "235", or the code it was refused with.
+pub const SMTP_LOGIN_CODE: &str = r#"
+import smtplib
+def login_code(s, user, password):
+    try:
+        s.login(user, password)
+        return "235"
+    except smtplib.SMTPAuthenticationError as e:
+        return str(e.smtp_code)
+"#;
+
 /// Runs a Python script after [`SANDBOX_CLIENTS`]; returns its stdout.
 pub async fn sandbox_python(script: &str, env: &Env) -> String {
     python(&format!("{SANDBOX_CLIENTS}\n{script}"), env).await
