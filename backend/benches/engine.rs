@@ -9,8 +9,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use backend::engine::EngineOptions;
 use backend::engine::executor::PlantCommands;
-use backend::engine::{Engine, EngineOptions};
 use backend::plant::Plant;
 use backend::plant::runtime::PlantRuntime;
 use common::{Sandbox, submission_settings};
@@ -63,29 +63,17 @@ async fn main() {
         cancel.clone(),
         &tokio_util::task::TaskTracker::new(),
     );
-    let engine = Engine::start(
-        store,
-        Some(sandbox.addresses()),
-        Arc::new(PlantCommands::new(plant)),
-        // A load test: the one phone sends thousands of command mails within the hour.
-        EngineOptions {
-            replies_per_hour: u32::MAX,
-            ..EngineOptions::default()
-        },
-        cancel.clone(),
-        &tokio_util::task::TaskTracker::new(),
-    )
-    .unwrap();
+    // A load test: the one phone sends thousands of command mails within the hour.
+    let options = EngineOptions {
+        replies_per_hour: u32::MAX,
+        ..EngineOptions::default()
+    };
+    let engine = isp.engine(Arc::new(PlantCommands::new(plant)), options);
     let mut settings = submission_settings();
     settings.receive_interval_min = 1440; // only "receive now" polls
     engine
-        .save_settings(
-            settings,
-            PasswordChange::Set("karacrix-pass".into()),
-            engine.settings_version(),
-        )
+        .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
         .unwrap();
-    engine.restart().unwrap();
     let mut state = engine.subscribe();
     until(&mut state, |s| {
         matches!(s.status, shared::status::MailStatus::Run { .. })

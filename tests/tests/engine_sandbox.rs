@@ -143,9 +143,9 @@ async fn a_temporary_pop_server_failure_is_not_a_password_and_clears_on_success(
 
 #[tokio::test]
 async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enabled() {
+    use backend::engine::EngineOptions;
     use backend::engine::commands::{CommandLayer, Handling};
     use backend::engine::ledger::NewMail;
-    use backend::engine::{Engine, EngineOptions};
     use backend::mail::message::ReceivedMail;
     use std::sync::Arc;
     use std::time::Duration;
@@ -168,15 +168,7 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
         ..EngineOptions::default()
     };
     options.pop3.reply_timeout = Duration::from_secs(2);
-    let engine = Engine::start(
-        &isp.store,
-        Some(sandbox.addresses()),
-        Arc::new(NoCommands),
-        options,
-        isp.cancel.child_token(),
-        &tokio_util::task::TaskTracker::new(),
-    )
-    .unwrap();
+    let engine = isp.engine(Arc::new(NoCommands), options);
     let mut state = engine.subscribe();
     let mut until = async |what: &str, wanted: &dyn Fn(&EngineState) -> bool| {
         tokio::time::timeout(common::WAIT, state.wait_for(|s| wanted(s)))
@@ -190,13 +182,11 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
     settings.receive_interval_min = 0; // sending only, as for a plant that only raises alarms
     settings.pop_before_smtp = false;
     engine
-        .save_settings(
+        .save_and_restart(
             settings.clone(),
             PasswordChange::Set("karacrix-pass".into()),
-            engine.settings_version(),
         )
         .unwrap();
-    engine.restart().unwrap();
     until("stop", &|s| s.status == MailStatus::Stop).await;
 
     let alarm = NewMail {
@@ -216,9 +206,8 @@ async fn alarm_mail_without_pop_before_smtp_is_relay_denied_and_sent_once_enable
 
     settings.pop_before_smtp = true;
     engine
-        .save_settings(settings, PasswordChange::Keep, engine.settings_version())
+        .save_and_restart(settings, PasswordChange::Keep)
         .unwrap();
-    engine.restart().unwrap();
     until("the alarm sent", &|s| {
         s.outbox == 0 && s.status == MailStatus::Stop
     })
@@ -409,8 +398,8 @@ p.quit()
 /// unread, the log says so, and its sender gets no reply; the mail beside it is executed.
 #[tokio::test]
 async fn an_oversized_mail_is_deleted_unread_with_a_notice() {
+    use backend::engine::EngineOptions;
     use backend::engine::commands::{CommandLayer, Handling};
-    use backend::engine::{Engine, EngineOptions};
     use backend::mail::message::ReceivedMail;
     use std::sync::Arc;
 
@@ -430,15 +419,7 @@ async fn an_oversized_mail_is_deleted_unread_with_a_notice() {
     let mut options = EngineOptions::default();
     options.pop3.max_message = 4096;
     let commands = Arc::new(Counting::default());
-    let engine = Engine::start(
-        &isp.store,
-        Some(sandbox.addresses()),
-        commands.clone(),
-        options,
-        isp.cancel.child_token(),
-        &tokio_util::task::TaskTracker::new(),
-    )
-    .unwrap();
+    let engine = isp.engine(commands.clone(), options);
     let mut log = engine.dialogue().subscribe();
     let big = format!(
         "From: stranger@example.jp\r\nSubject: big\r\n\r\n{}\r\n",
@@ -450,15 +431,10 @@ async fn an_oversized_mail_is_deleted_unread_with_a_notice() {
 
     let mut settings = MailSettings::sandbox_demo();
     settings.receive_interval_min = 60;
-    engine
-        .save_settings(
-            settings,
-            PasswordChange::Set("karacrix-pass".into()),
-            engine.settings_version(),
-        )
-        .unwrap();
     let mut state = engine.subscribe();
-    engine.restart().unwrap();
+    engine
+        .save_and_restart(settings, PasswordChange::Set("karacrix-pass".into()))
+        .unwrap();
     tokio::time::timeout(
         common::WAIT,
         state.wait_for(|s| matches!(s.status, MailStatus::Run { cycles: 1 })),

@@ -9,6 +9,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use backend::engine::commands::CommandLayer;
+use backend::engine::{Engine, EngineOptions};
 use backend::mail::Dialogue;
 use backend::sandbox::Listen;
 use backend::sandbox::pop3::{self, FaultSwitch, Pop3Context};
@@ -402,5 +404,21 @@ pub struct Isp {
 impl Drop for Isp {
     fn drop(&mut self) {
         self.cancel.cancel();
+    }
+}
+
+impl Isp {
+    /// An engine beside the ISP, on its database and reaching it by its addresses, with
+    /// `commands` as its command layer; it stops with the ISP.
+    pub fn engine(&self, commands: Arc<dyn CommandLayer>, options: EngineOptions) -> Engine {
+        Engine::start(
+            &self.store,
+            Some(self.provider.addresses()),
+            commands,
+            options,
+            self.cancel.child_token(),
+            &tokio_util::task::TaskTracker::new(),
+        )
+        .unwrap()
     }
 }

@@ -278,13 +278,8 @@ mod tests {
         settings.smtp_server = "127.0.0.1".into();
         settings.smtp_service = "9".into();
         engine
-            .save_settings(
-                settings,
-                PasswordChange::Set("x".into()),
-                engine.settings_version(),
-            )
+            .save_and_restart(settings, PasswordChange::Set("x".into()))
             .unwrap();
-        engine.restart().unwrap();
         engine.report_standing_alarms();
         assert_eq!(outbox_subjects(&engine), ["【警報】DOOR1 扉 接点警報 発生"]);
         let (id, _) = engine.inner.ledger.due(u64::MAX, 1).unwrap()[0].clone();
