@@ -223,37 +223,31 @@ impl Engine {
         let plain = security == pop3::Security::Plain;
         let transcript = self.inner.dialogue.session(Service::Pop3);
         transcript.notice(&test_note(""));
-        let session = Pop3Session::connect_reporting(
-            &self.inner.routes,
-            trust,
-            &route,
-            security,
-            self.inner.options.pop3,
-            Some(transcript),
-            // On pop3s the greeting comes through TLS, so it ends the TLS step there.
-            &mut |phase| match phase {
-                pop3::Phase::Connected if implicit => {
-                    progress.pass(target.clone());
+        // On pop3s the greeting comes through TLS, so it ends the TLS step there.
+        let mut report = |phase| match phase {
+            pop3::Phase::Connected if implicit => {
+                progress.pass(target.clone());
+                progress.start(Step::PopTls);
+            }
+            pop3::Phase::Greeted if progress.running(Step::PopConnect) => {
+                progress.pass(target.clone());
+                if plain {
+                    progress.push(
+                        Step::PopTls,
+                        Outcome::Skipped,
+                        tls_not_used(Field::PopSecurity),
+                    );
+                } else {
                     progress.start(Step::PopTls);
                 }
-                pop3::Phase::Greeted if progress.running(Step::PopConnect) => {
-                    progress.pass(target.clone());
-                    if plain {
-                        progress.push(
-                            Step::PopTls,
-                            Outcome::Skipped,
-                            tls_not_used(Field::PopSecurity),
-                        );
-                    } else {
-                        progress.start(Step::PopTls);
-                    }
-                }
-                pop3::Phase::Greeted if implicit => progress.pass("TLS (pop3s)"),
-                pop3::Phase::Secured if !implicit => progress.pass("STLS"),
-                _ => {}
-            },
-        )
-        .await?;
+            }
+            pop3::Phase::Greeted if implicit => progress.pass("TLS (pop3s)"),
+            pop3::Phase::Secured if !implicit => progress.pass("STLS"),
+            _ => {}
+        };
+        let session = self
+            .pop_connect((route, security), trust, transcript, &mut report)
+            .await?;
         if progress.running(Step::PopTls) {
             // Nothing to secure with: the server offers no STLS.
             progress.end(Outcome::Skipped, not_offered("STLS"));

@@ -21,7 +21,7 @@ use super::sender::{Feed, Progress};
 use super::settings::StoredSettings;
 use crate::mail::Transcript;
 use crate::mail::message as mail;
-use crate::mailclient::pop3::{Pop3Session, Security};
+use crate::mailclient::pop3::{Phase, Pop3Session, Security};
 use crate::mailclient::{ClientError, Route, Trust};
 use shared::settings::MailSettings;
 
@@ -116,28 +116,40 @@ impl Engine {
         .await
     }
 
-    /// Connects to `server` with the engine's POP3 options and logs in with `login` (user,
-    /// password), the dialogue going to `transcript`; `logging_in` runs between the two.
+    /// Connects to `server` and logs in with `login` (user, password), the dialogue going to
+    /// `transcript`; `logging_in` runs between the two.
     pub(super) async fn pop_login(
         &self,
-        (route, security): (Route, Security),
+        server: (Route, Security),
         (user, password): (&str, &str),
         trust: &Trust,
         transcript: Transcript,
         logging_in: impl FnOnce(),
     ) -> Result<Pop3Session, ClientError> {
-        let mut session = Pop3Session::connect(
-            &self.inner.routes,
-            trust,
-            &route,
-            security,
-            self.inner.options.pop3,
-            Some(transcript),
-        )
-        .await?;
+        let mut session = self
+            .pop_connect(server, trust, transcript, &mut |_| {})
+            .await?;
         logging_in();
         session.login(user, password).await?;
         Ok(session)
+    }
+
+    /// Connects to `server` with the engine's routes and POP3 options, the dialogue going to
+    /// `transcript`, telling `progress` each phase reached.
+    pub(super) async fn pop_connect(
+        &self,
+        (route, security): (Route, Security),
+        trust: &Trust,
+        transcript: Transcript,
+        progress: &mut (dyn FnMut(Phase) + Send),
+    ) -> Result<Pop3Session, ClientError> {
+        let options = self.inner.options.pop3;
+        let routes = &self.inner.routes;
+        let transcript = Some(transcript);
+        Pop3Session::connect_reporting(
+            routes, trust, &route, security, options, transcript, progress,
+        )
+        .await
     }
 
     /// The receiving side; `feed` closes when it returns, which ends the sender's work.
