@@ -55,14 +55,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let isp = Sandbox::builder().op25b(Op25b::Off).isp().await;
     let (store, sandbox, cancel) = (&isp.store, &isp.provider, &isp.cancel);
-    let plant = PlantRuntime::start(
-        Plant::default_plant(),
-        store.clone(),
-        1,
-        Arc::new(|_| {}),
-        cancel.clone(),
-        &tokio_util::task::TaskTracker::new(),
-    );
+    let plant = PlantRuntime::unattended(Plant::default_plant(), store.clone(), cancel.clone());
     // A load test: the one phone sends thousands of command mails within the hour.
     let options = EngineOptions {
         replies_per_hour: u32::MAX,

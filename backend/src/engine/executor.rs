@@ -456,8 +456,6 @@ fn error_text(err: &CommandError, lang: Lang) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use tokio_util::sync::CancellationToken;
 
     use super::*;
@@ -498,14 +496,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let cancel = CancellationToken::new();
         let plant = Plant::default_plant();
-        let runtime = PlantRuntime::start(
-            plant,
-            store.clone(),
-            1,
-            Arc::new(|_| {}),
-            cancel.clone(),
-            &tokio_util::task::TaskTracker::new(),
-        );
+        let runtime = PlantRuntime::unattended(plant, store.clone(), cancel.clone());
         let commands = PlantCommands::new(runtime.clone());
         let settings = MailSettings::sandbox_demo();
 
@@ -540,14 +531,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let cancel = CancellationToken::new();
-        let runtime = PlantRuntime::start(
-            Plant::default_plant(),
-            store,
-            1,
-            Arc::new(|_| {}),
-            cancel.clone(),
-            &tokio_util::task::TaskTracker::new(),
-        );
+        let runtime = PlantRuntime::unattended(Plant::default_plant(), store, cancel.clone());
         (PlantCommands::new(runtime), cancel, dir)
     }
 

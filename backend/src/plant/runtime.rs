@@ -70,6 +70,19 @@ impl PlantRuntime {
         runtime
     }
 
+    /// [`PlantRuntime::start`] at real time, its alarms told nobody and its task on a tracker of
+    /// its own: a plant for tests and benchmarks that read, command or subscribe to it.
+    pub fn unattended(plant: Plant, store: Store, cancel: CancellationToken) -> Self {
+        Self::start(
+            plant,
+            store,
+            1,
+            Arc::new(|_| {}),
+            cancel,
+            &TaskTracker::new(),
+        )
+    }
+
     /// Follows the points.
     pub fn subscribe(&self) -> watch::Receiver<Vec<PointSnapshot>> {
         self.points.subscribe()

@@ -257,14 +257,7 @@ mod tests {
         let mut plant = Plant::default_plant();
         plant.simulate("DOOR1", Value::Digital(true)).unwrap();
         assert_eq!(plant.evaluate_alarms(0).len(), 1);
-        let runtime = PlantRuntime::start(
-            plant,
-            store.clone(),
-            1,
-            Arc::new(|_| {}),
-            cancel.clone(),
-            &tokio_util::task::TaskTracker::new(),
-        );
+        let runtime = PlantRuntime::unattended(plant, store.clone(), cancel.clone());
         let engine = engine_on(&store, &cancel);
         engine.attach_plant(runtime.subscribe());
         assert!(
