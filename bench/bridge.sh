@@ -24,30 +24,12 @@ SIZES=${SIZES:-1000 10000}
 VARIANTS=${VARIANTS:-plain stls tls}
 CONNECTIONS=${CONNECTIONS:-4}
 RUNS=${RUNS:-1}
-VENV=${BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/karacrix-bench/venv}
 BENCH=$(cd "$(dirname "$0")" && pwd)
-REPO=$(dirname "$BENCH")
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 
-log() { printf '%s\n' "$*" >&2; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-if ! "$VENV/bin/python" -c 'import websockets' 2>/dev/null; then
-  log "creating the Python venv $VENV (websockets)"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet websockets >&2
-fi
-PY=$VENV/bin/python
-
-if [ -n "${BENCH_BIN:-}" ]; then
-  BIN=$BENCH_BIN
-else
-  log "building the back end (release)"
-  (cd "$REPO" && cargo build --release --quiet -p backend >&2)
-  BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/karacrix-mail
-fi
+ensure_venv websockets websockets
+ensure_binary
 
 WORK=$(mktemp -d /tmp/karacrix-bridge.XXXXXX)
 chmod 755 "$WORK"

@@ -33,31 +33,17 @@ STEPS=${STEPS:-50 100 200 300 400}
 PERIOD=${PERIOD:-20}
 ROUNDS=${ROUNDS:-5}
 STOP_MS=${STOP_MS:-1000}
-VENV=${BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/karacrix-bench/venv}
 BENCH=$(cd "$(dirname "$0")" && pwd)
-REPO=$(dirname "$BENCH")
-
-log() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 
 case $MODE in
   sessions | processes) ;;
   *) log "MODE must be sessions or processes, not $MODE"; exit 2 ;;
 esac
 
-if ! "$VENV/bin/python" -c 'import websockets.asyncio.client' 2>/dev/null; then
-  log "creating the Python venv $VENV (websockets)"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --upgrade websockets >&2
-fi
-PY=$VENV/bin/python
-
-if [ -n "${BENCH_BIN:-}" ]; then
-  BIN=$BENCH_BIN
-else
-  log "building the back end (release)"
-  (cd "$REPO" && cargo build --release --quiet -p backend >&2)
-  BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/karacrix-mail
-fi
+ensure_venv websockets.asyncio.client websockets
+ensure_binary
 
 BIN_PATH=$(realpath "$BIN")
 

@@ -32,17 +32,14 @@ POP3_SIZE=${POP3_SIZE:-4096}
 POP3_WINDOW=${POP3_WINDOW:-32}
 MEMORY_MESSAGES=${MEMORY_MESSAGES:-100000}
 MEMORY_STEP=${MEMORY_STEP:-10000}
-VENV=${BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/karacrix-bench/venv}
-
 BENCH=$(cd "$(dirname "$0")" && pwd)
-REPO=$(dirname "$BENCH")
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 HOST=127.0.0.1
 FROM=operator@sandbox.test
 TO=karacrix@sandbox.test
 CLIENT_NAME=client.bench
 MAIL_UID=5000 # owner of Dovecot's Maildir; needs no passwd entry
-
-log() { printf '%s\n' "$*" >&2; }
 
 # ------------------------------------------------------------------ tools
 ensure_packages() {
@@ -57,26 +54,6 @@ ensure_packages() {
     postfix dovecot-core dovecot-pop3d >&2 \
     || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y \
       --no-install-recommends postfix dovecot-core dovecot-pop3d >&2; }
-}
-
-ensure_venv() {
-  if ! "$VENV/bin/python" -c 'import aiosmtpd, websockets' 2>/dev/null; then
-    log "creating the Python venv $VENV (aiosmtpd, websockets)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet aiosmtpd websockets >&2
-  fi
-  PY=$VENV/bin/python
-}
-
-ensure_binary() {
-  if [ -n "${BENCH_BIN:-}" ]; then
-    BIN=$BENCH_BIN
-  else
-    log "building the back end (release)"
-    (cd "$REPO" && cargo build --release --quiet -p backend >&2)
-    BIN=${CARGO_TARGET_DIR:-$REPO/target}/release/karacrix-mail
-  fi
-  [ -x "$BIN" ] || { log "no binary at $BIN"; exit 1; }
 }
 
 # ------------------------------------------------------------------ processes
@@ -98,10 +75,6 @@ cleanup() {
 stop() { # PID: ends one server we started
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
-}
-
-free_port() {
-  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 wait_port() { # PORT
@@ -324,7 +297,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/karacrix-bench.XXXXXX")
 RESULTS=$WORK/results.tsv
 trap cleanup EXIT
 ensure_packages
-ensure_venv
+ensure_venv "aiosmtpd, websockets" aiosmtpd websockets
 ensure_binary
 record_load before
 record machine "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
