@@ -69,6 +69,17 @@ impl Progress {
             .is_some_and(|s| s.step == step && s.outcome == Outcome::Running)
     }
 
+    /// The server greeted: the connect step passes with `shown` (where it connected), and the
+    /// TLS step `tls` starts, or is skipped when `plain` (the security `field` chose none).
+    fn greeted(&mut self, shown: String, plain: bool, tls: Step, field: Field) {
+        self.pass(shown);
+        if plain {
+            self.push(tls, Outcome::Skipped, tls_not_used(field));
+        } else {
+            self.start(tls);
+        }
+    }
+
     fn not_tried(&mut self, steps: &[Step]) {
         for step in steps {
             self.push(*step, Outcome::NotTried, Notice::default());
@@ -230,16 +241,7 @@ impl Engine {
                 progress.start(Step::PopTls);
             }
             pop3::Phase::Greeted if progress.running(Step::PopConnect) => {
-                progress.pass(target.clone());
-                if plain {
-                    progress.push(
-                        Step::PopTls,
-                        Outcome::Skipped,
-                        tls_not_used(Field::PopSecurity),
-                    );
-                } else {
-                    progress.start(Step::PopTls);
-                }
+                progress.greeted(target.clone(), plain, Step::PopTls, Field::PopSecurity);
             }
             pop3::Phase::Greeted if implicit => progress.pass("TLS (pop3s)"),
             pop3::Phase::Secured if !implicit => progress.pass("STLS"),
@@ -355,16 +357,7 @@ impl Engine {
             Some(&transcript),
             &mut |phase| match phase {
                 smtp::Phase::Greeted => {
-                    progress.pass(shown.clone());
-                    if plain {
-                        progress.push(
-                            Step::SmtpTls,
-                            Outcome::Skipped,
-                            tls_not_used(Field::SmtpSecurity),
-                        );
-                        return;
-                    }
-                    progress.start(Step::SmtpTls);
+                    progress.greeted(shown.clone(), plain, Step::SmtpTls, Field::SmtpSecurity);
                     if implicit {
                         progress.pass("TLS (smtps)");
                     }
