@@ -19,24 +19,23 @@ pub fn point_controls(
     last: RwSignal<Option<Request>>,
 ) -> AnyView {
     let target = |simulate| Target {
-        id,
         snapshot,
         last,
         simulate,
         ui: use_ui(),
     };
     match kind {
-        Some(PointKind::Do) => digital_controls(target(false)).into_any(),
-        Some(PointKind::Di) => digital_controls(target(true)).into_any(),
-        Some(PointKind::Ao) => analog_controls(target(false)).into_any(),
-        Some(PointKind::Ai) => analog_controls(target(true)).into_any(),
+        Some(PointKind::Do) => digital_controls(id, target(false)).into_any(),
+        Some(PointKind::Di) => digital_controls(id, target(true)).into_any(),
+        Some(PointKind::Ao) => analog_controls(id, target(false)).into_any(),
+        Some(PointKind::Ai) => analog_controls(id, target(true)).into_any(),
         _ => view! { <span class="muted">"—"</span> }.into_any(),
     }
 }
 
-/// What both kinds of controls work on.
+/// What both kinds of controls of a point work on; `Copy`, so every closure takes its own.
+#[derive(Clone, Copy)]
 struct Target {
-    id: String,
     snapshot: Memo<Option<PointSnapshot>>,
     /// The request the report line shows.
     last: RwSignal<Option<Request>>,
@@ -47,40 +46,34 @@ struct Target {
 
 impl Target {
     /// Whether the back end is connected, so that the controls can be used.
-    fn live(&self) -> impl Fn() -> bool + Copy + use<> {
-        let model = self.ui.model;
-        move || model.with(|m| m.can_change())
+    fn live(self) -> bool {
+        self.ui.model.with(|m| m.can_change())
+    }
+
+    /// Sends an operation (DO, AO) or a training input (DI, AI) to point `id`, remembering it
+    /// (as `text`) for the report line.
+    fn send(self, id: &str, value: Value, text: String) {
+        self.ui.model.update(|m| m.clear_error());
+        self.last.set(Some(Request {
+            id: id.to_string(),
+            value: text,
+            local_error: None,
+        }));
+        let id = id.to_string();
+        self.ui.link.send(&if self.simulate {
+            ClientMsg::SimulatePoint { id, value }
+        } else {
+            ClientMsg::OperatePoint { id, value }
+        });
     }
 }
 
-/// Sends an operation (DO, AO) or a training input (DI, AI), remembering it for the report line.
-fn send(last: RwSignal<Option<Request>>, id: &str, value: Value, simulate: bool, text: String) {
-    let ui = use_ui();
-    ui.model.update(|m| m.clear_error());
-    last.set(Some(Request {
-        id: id.to_string(),
-        value: text,
-        local_error: None,
-    }));
-    let id = id.to_string();
-    ui.link.send(&if simulate {
-        ClientMsg::SimulatePoint { id, value }
-    } else {
-        ClientMsg::OperatePoint { id, value }
-    });
-}
-
 /// ON and OFF buttons; for a DI they are training inputs.
-fn digital_controls(target: Target) -> impl IntoView {
-    let live = target.live();
+fn digital_controls(id: String, target: Target) -> impl IntoView {
     let Target {
-        id,
-        snapshot,
-        last,
-        simulate,
-        ui,
+        snapshot, simulate, ..
     } = target;
-    let lang = ui.lang;
+    let lang = target.ui.lang;
     let is_on = move || {
         snapshot.with(|p| matches!(p.as_ref().map(|p| p.value), Some(Value::Digital(true))))
     };
@@ -108,10 +101,10 @@ fn digital_controls(target: Target) -> impl IntoView {
                 aria-pressed=move || (is_on() == on).to_string()
                 aria-label=aria
                 data-testid=format!("{prefix}-{}-{id}", if on { "on" } else { "off" })
-                disabled=move || !live()
+                disabled=move || !target.live()
                 on:click=move |_| {
                     let text = if on { "ON" } else { "OFF" };
-                    send(last, &id, Value::Digital(on), simulate, text.to_string());
+                    target.send(&id, Value::Digital(on), text.to_string());
                 }
             >
                 {label}
@@ -140,16 +133,11 @@ fn hint_view(id: &str, text: String) -> impl IntoView + use<> {
 }
 
 /// A number input and its button; for an AI it is a training input.
-fn analog_controls(target: Target) -> impl IntoView {
-    let live = target.live();
+fn analog_controls(id: String, target: Target) -> impl IntoView {
     let Target {
-        id,
-        snapshot,
-        last,
-        simulate,
-        ui,
+        snapshot, simulate, ..
     } = target;
-    let lang = ui.lang;
+    let lang = target.ui.lang;
     let draft = RwSignal::new(String::new());
     let prefix = if simulate { "sim" } else { "ao" };
     let input_id = format!("{prefix}-input-{id}");
@@ -165,9 +153,9 @@ fn analog_controls(target: Target) -> impl IntoView {
             match analog_value(&point, &text) {
                 Ok(value) => {
                     let shown = value.display(&point.unit, point.decimals);
-                    send(last, &id, value, simulate, shown);
+                    target.send(&id, value, shown);
                 }
-                Err(bad) => last.set(Some(Request {
+                Err(bad) => target.last.set(Some(Request {
                     id: id.clone(),
                     value: text,
                     local_error: Some(bad.message(&point, lang.get_untracked())),
@@ -206,7 +194,7 @@ fn analog_controls(target: Target) -> impl IntoView {
                 type="submit"
                 class="btn btn-small"
                 data-testid=format!("{prefix}-set-{id}")
-                disabled=move || !live()
+                disabled=move || !target.live()
             >
                 {move || if simulate {
                     lang.get().pick("模擬入力", "Simulate")
