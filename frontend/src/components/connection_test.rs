@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::conntest::{Outcome, StepReport};
 
-use crate::components::Window;
+use crate::components::{FrameHint, Window};
 use crate::form::Draft;
 use crate::help::{error_id, status_id};
 use crate::nav::{self, Page};
@@ -69,10 +69,10 @@ pub fn ConnectionTest(
     };
     view! {
         <Window id="conn-test" ja="接続テスト" en="Connection test" help="conn-test">
-            <p class="frame-hint">{move || lang.get().pick(
-                "入力中の設定でサーバに接続してみます。登録・反映はせず、メールの削除もしません。",
-                "Tries the settings on the screen against the servers. Nothing is saved or applied, and no mail is deleted.",
-            )}</p>
+            <FrameHint
+                ja="入力中の設定でサーバに接続してみます。登録・反映はせず、メールの削除もしません。"
+                en="Tries the settings on the screen against the servers. Nothing is saved or applied, and no mail is deleted."
+            />
             <div class="check-row">
                 <input type="checkbox" id="conn-test-mail" data-testid="conn-test-mail"
                     prop:checked=move || send_mail.get()

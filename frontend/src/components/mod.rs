@@ -13,6 +13,7 @@ pub mod screen_bar;
 pub mod status_frame;
 pub mod time_scale;
 pub mod training;
+pub mod value_row;
 pub mod window;
 
 pub use choice_select::ChoiceSelect;
@@ -27,4 +28,5 @@ pub use screen_bar::{Back, ScreenBar};
 pub use status_frame::StatusFrame;
 pub use time_scale::TimeScaleControl;
 pub use training::TrainingPanel;
-pub use window::Window;
+pub use value_row::value_row;
+pub use window::{FrameHint, Window};

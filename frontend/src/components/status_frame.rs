@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use shared::engine::EngineState;
 
-use crate::components::clock;
+use crate::components::{clock, value_row};
 use crate::help::{error_id, status_id};
 use crate::nav::{self, Page};
 use crate::use_ui;
@@ -48,14 +48,6 @@ pub fn StatusFrame() -> impl IntoView {
                 .map(|e| e.holds.iter().map(|h| hold_text(h, l)).collect::<Vec<_>>())
                 .unwrap_or_default()
         })
-    };
-    let row = move |ja: &'static str, en: &'static str, testid: &'static str, value| {
-        view! {
-            <tr>
-                <th scope="row">{move || lang.get().pick(ja, en)}</th>
-                <td data-testid=testid>{value}</td>
-            </tr>
-        }
     };
     view! {
         <div class="status-frame" class:stale=stale>
@@ -101,24 +93,24 @@ pub fn StatusFrame() -> impl IntoView {
             })}
             <table class="fields">
                 <tbody>
-                    {row("最後の成功", "Last success", "last-success", Box::new(with_state(|e, l| {
+                    {value_row("最後の成功", "Last success", "last-success", with_state(|e, l| {
                         e.last_success_unix.map_or_else(|| l.pick("まだありません", "none yet").into(), clock::date_time)
-                    })) as Box<dyn Fn() -> String + Send + Sync>)}
-                    {row("最後の失敗", "Last failure", "last-failure", Box::new(with_state(|e, l| {
+                    }))}
+                    {value_row("最後の失敗", "Last failure", "last-failure", with_state(|e, l| {
                         e.last_failure.as_ref().map_or_else(
                             || l.pick("まだありません", "none yet").into(),
                             |f| format!("{} {}", clock::date_time(f.at_unix), f.error.code()),
                         )
-                    })))}
-                    {row("送信待ちメール", "Mails waiting to be sent", "outbox", Box::new(with_state(|e, _| e.outbox.to_string())))}
-                    {row("実行したコマンドメール", "Command mails executed", "executed", Box::new(with_state(|e, _| e.executed.to_string())))}
-                    {row("時間倍率", "Time scale", "time-scale", Box::new(with_state(|e, l| {
+                    }))}
+                    {value_row("送信待ちメール", "Mails waiting to be sent", "outbox", with_state(|e, _| e.outbox.to_string()))}
+                    {value_row("実行したコマンドメール", "Command mails executed", "executed", with_state(|e, _| e.executed.to_string()))}
+                    {value_row("時間倍率", "Time scale", "time-scale", with_state(|e, l| {
                         if e.time_scale <= 1 {
                             l.pick("実時間", "real time").into()
                         } else {
                             format!("× {}", e.time_scale)
                         }
-                    })))}
+                    }))}
                 </tbody>
             </table>
         </div>

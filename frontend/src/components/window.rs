@@ -35,3 +35,15 @@ pub fn Window(
         </section>
     }
 }
+
+/// The short explanation under a window's title (or beside its controls), in the page's language.
+#[component]
+pub fn FrameHint(
+    /// Japanese text.
+    ja: &'static str,
+    /// English text.
+    en: &'static str,
+) -> impl IntoView {
+    let lang = use_ui().lang;
+    view! { <p class="frame-hint">{move || lang.get().pick(ja, en)}</p> }
+}

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use shared::ClientMsg;
 use shared::settings::Field;
 
-use crate::components::{Back, OursTag, ScreenBar, StatusFrame, TimeScaleControl, Window};
+use crate::components::{
+    Back, FrameHint, OursTag, ScreenBar, StatusFrame, TimeScaleControl, Window,
+};
 use crate::form::display_value;
 use crate::use_ui;
 
@@ -76,10 +78,10 @@ pub fn ConsolePage() -> impl IntoView {
             <ScreenBar ja="GUI呼出コンソール" en="GUI console" back=Back::OpenMenu help="console" />
             <div class="frames">
                 <Window id="console-controls" ja="操作" en="Controls" help="restart">
-                    <p class="frame-hint">{move || lang.get().pick(
-                        "RST でエンジンを再起動し、登録した設定を反映します。",
-                        "RST restarts the engine with the saved settings.",
-                    )}</p>
+                    <FrameHint
+                        ja="RST でエンジンを再起動し、登録した設定を反映します。"
+                        en="RST restarts the engine with the saved settings."
+                    />
                     <div class="button-row">
                         <button
                             type="button"

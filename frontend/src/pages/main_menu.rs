@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::{FrameHint, value_row};
 use crate::model::format_duration;
 use crate::nav::{self, Page};
 use crate::use_ui;
@@ -110,10 +111,10 @@ pub fn MainMenu() -> impl IntoView {
             <p class="menu-section">{move || lang.get().pick("本シミュレータの追加", "This simulator's additions")}</p>
             <ul class="menu">{menu_items(OURS)}</ul>
             <div class="menu-foot">
-                <p class="frame-hint">{move || lang.get().pick(
-                    "メインメニューを閉じると GUI呼出コンソール（RST）が現れます。",
-                    "Closing the main menu shows the GUI console (RST).",
-                )}</p>
+                <FrameHint
+                    ja="メインメニューを閉じると GUI呼出コンソール（RST）が現れます。"
+                    en="Closing the main menu shows the GUI console (RST)."
+                />
                 <button type="button" class="btn" data-testid="menu-close"
                     on:click=move |_| nav::go(ui.page, Page::Console)>
                     {move || lang.get().pick("メインメニューを閉じる", "Close the main menu")}
@@ -133,17 +134,6 @@ fn BackendState() -> impl IntoView {
     let field = move |f: fn(&crate::model::Model) -> Option<String>| {
         move || model.with(f).unwrap_or_else(|| "—".to_string())
     };
-    let row = move |ja: &'static str,
-                    en: &'static str,
-                    testid: &'static str,
-                    value: Box<dyn Fn() -> String + Send + Sync>| {
-        view! {
-            <tr>
-                <th scope="row">{move || lang.get().pick(ja, en)}</th>
-                <td data-testid=testid>{value}</td>
-            </tr>
-        }
-    };
     view! {
         <section class="window" aria-labelledby="backend-title">
             <h2 class="window-title" id="backend-title">
@@ -151,16 +141,16 @@ fn BackendState() -> impl IntoView {
             </h2>
             <table class="fields" class:stale=move || !model.with(|m| m.is_live())>
                 <tbody>
-                    {row("バージョン", "Version", "server-version",
-                        Box::new(field(|m| m.server.as_ref().map(|s| s.version.clone()))))}
-                    {row("インスタンス", "Instance", "server-instance",
-                        Box::new(field(|m| m.server.as_ref().map(|s| s.instance.clone()))))}
-                    {row("稼働時間", "Uptime", "uptime",
-                        Box::new(field(|m| m.status.as_ref().map(|s| format_duration(s.uptime_secs)))))}
-                    {row("接続ブラウザ数", "Browsers connected", "clients",
-                        Box::new(field(|m| m.status.as_ref().map(|s| s.clients.to_string()))))}
-                    {row("バックエンドの再起動（検出回数）", "Back-end restarts seen", "restarts",
-                        Box::new(field(|m| Some(m.restarts_seen.to_string()))))}
+                    {value_row("バージョン", "Version", "server-version",
+                        field(|m| m.server.as_ref().map(|s| s.version.clone())))}
+                    {value_row("インスタンス", "Instance", "server-instance",
+                        field(|m| m.server.as_ref().map(|s| s.instance.clone())))}
+                    {value_row("稼働時間", "Uptime", "uptime",
+                        field(|m| m.status.as_ref().map(|s| format_duration(s.uptime_secs))))}
+                    {value_row("接続ブラウザ数", "Browsers connected", "clients",
+                        field(|m| m.status.as_ref().map(|s| s.clients.to_string())))}
+                    {value_row("バックエンドの再起動（検出回数）", "Back-end restarts seen", "restarts",
+                        field(|m| Some(m.restarts_seen.to_string())))}
                 </tbody>
             </table>
         </section>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::command::no_commands_text;
 
 use super::Draft;
-use crate::components::Window;
+use crate::components::{FrameHint, Window};
 use crate::phone_form::preview;
 use crate::use_ui;
 
@@ -49,10 +49,10 @@ pub fn Preview(draft: Draft) -> impl IntoView {
     };
     view! {
         <Window id="phone-preview" ja="コマンドとしての解釈（送信前の確認）" en="As commands (check before sending)">
-            <p class="frame-hint">{move || lang.get().pick(
-                "システムが受信したときと同じ規則で読み取った結果です。",
-                "Read by the same rules the system applies when the mail arrives.",
-            )}</p>
+            <FrameHint
+                ja="システムが受信したときと同じ規則で読み取った結果です。"
+                en="Read by the same rules the system applies when the mail arrives."
+            />
             <ol class="plain preview-list" data-testid="preview-list">{lines}</ol>
             <Show when=move || parsed.with(|p| p.lines.is_empty() && p.refused.is_none())>
                 <p class="empty-note" data-testid="preview-empty">

@@ -8,7 +8,7 @@ pub mod row;
 
 use leptos::prelude::*;
 
-use crate::components::{ScreenBar, Window};
+use crate::components::{FrameHint, ScreenBar, Window};
 use crate::point_form::alarm_count;
 use crate::use_ui;
 use row::PointRow;
@@ -85,10 +85,10 @@ pub fn PointsPage() -> impl IntoView {
                         {move || outcome().map(|o| o.1)}
                     </p>
                 </div>
-                <p class="frame-hint">{move || lang.get().pick(
-                    "DO と AO はコマンドメールと同じように操作できます。DI と AI の「模擬」は研修用の入力です（扉を開ける、温度を上げるなど）。",
-                    "DO and AO are operated as a command mail would. The simulate controls of DI and AI are training inputs (open a door, raise a temperature).",
-                )}</p>
+                <FrameHint
+                    ja="DO と AO はコマンドメールと同じように操作できます。DI と AI の「模擬」は研修用の入力です（扉を開ける、温度を上げるなど）。"
+                    en="DO and AO are operated as a command mail would. The simulate controls of DI and AI are training inputs (open a door, raise a temperature)."
+                />
                 <Show
                     when=move || !ids.with(Vec::is_empty)
                     fallback=move || view! {

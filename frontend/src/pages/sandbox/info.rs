@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use shared::sandbox::SandboxInfo;
 
-use crate::components::Window;
+use crate::components::{FrameHint, Window};
 use crate::use_ui;
 
 /// The endpoints and accounts windows.
@@ -23,20 +23,20 @@ pub fn IspInfo(info: Memo<Option<SandboxInfo>>) -> impl IntoView {
                     }).collect_view()))}
                 </tbody>
             </table>
-            <p class="frame-hint">{move || lang.get().pick(
-                "エンジンは mail.sandbox.test などの名前とサービス名（smtp = 25 など）をこれらの実ポートに読み替えます。普通のメールソフトからも接続できます。",
-                "The engine maps names such as mail.sandbox.test and service names (smtp = 25, …) onto these real ports. Ordinary mail clients can connect too.",
-            )}</p>
+            <FrameHint
+                ja="エンジンは mail.sandbox.test などの名前とサービス名（smtp = 25 など）をこれらの実ポートに読み替えます。普通のメールソフトからも接続できます。"
+                en="The engine maps names such as mail.sandbox.test and service names (smtp = 25, …) onto these real ports. Ordinary mail clients can connect too."
+            />
         </Window>
         <Window id="isp-accounts" ja="アカウント" en="Accounts">
             <p>{move || lang.get().pick("ドメイン: ", "Domain: ")}<code data-testid="isp-domain">{move || info.with(|i| i.as_ref().map(|i| i.domain.clone()))}</code></p>
             <ul class="plain account-list" data-testid="isp-account-list">
                 {move || info.with(|i| i.as_ref().map(|i| i.accounts.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()))}
             </ul>
-            <p class="frame-hint">{move || lang.get().pick(
-                "研修用パスワードは README に書かれています（画面には送られません）。",
-                "The training passwords are in the README (they are never sent to the page).",
-            )}</p>
+            <FrameHint
+                ja="研修用パスワードは README に書かれています（画面には送られません）。"
+                en="The training passwords are in the README (they are never sent to the page)."
+            />
             <details>
                 <summary>{move || lang.get().pick("CA 証明書（PEM）", "CA certificate (PEM)")}</summary>
                 <pre class="pem">{move || info.with(|i| i.as_ref().map(|i| i.ca_pem.clone()))}</pre>

@@ -6,20 +6,19 @@ use shared::settings::{Field, Security};
 
 use super::Form;
 use crate::components::field_row::input_id;
-use crate::components::{FieldErrors, FieldHelp, OursTag, Window};
+use crate::components::{FieldErrors, FieldHelp, FrameHint, OursTag, Window};
 use crate::form::Draft;
 use crate::use_ui;
 
 /// Frame (2).
 #[component]
 pub fn AuthFrame(form: Form) -> impl IntoView {
-    let lang = use_ui().lang;
     view! {
         <Window id="frame-2" ja="(2) 認証方式と暗号化" en="(2) Authentication and encryption" help="auth">
-            <p class="frame-hint">{move || lang.get().pick(
-                "通常は 11.PopBeforeSmtp。サーバがログイン認証を求めるなら 12.SmtpAuthLogin。",
-                "Usually 11. PopBeforeSmtp; 12. SmtpAuthLogin when the server requires login authentication.",
-            )}</p>
+            <FrameHint
+                ja="通常は 11.PopBeforeSmtp。サーバがログイン認証を求めるなら 12.SmtpAuthLogin。"
+                en="Usually 11. PopBeforeSmtp; 12. SmtpAuthLogin when the server requires login authentication."
+            />
             {checkbox(form, Field::PopBeforeSmtp, |d| d.pop_before_smtp, |d, v| d.pop_before_smtp = v)}
             {checkbox(form, Field::SmtpAuthLogin, |d| d.smtp_auth_login, |d, v| d.smtp_auth_login = v)}
             <SecurityRow form field=Field::PopSecurity get=|d| d.pop_security set=|d, v| d.pop_security = v />
