@@ -2,14 +2,11 @@
 // 6. when the POP server is a real one); an interval below 10 minutes is warned about but saved;
 // 0 says why it is advised when only sending, and then 今すぐ受信 is disabled with the reason.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, field, openScreen, save, waitLive } from './fixtures/screens';
+import { SHOTS, field, openScreen, openSimulator, restart, save } from './fixtures/screens';
 
 test('short intervals and real POP servers are warned about; 0 disables receive now', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'settings');
     // The preset follows the manual's safe order.
     await expect(field(page, 1)).toHaveValue('10');
@@ -47,8 +44,7 @@ test('short intervals and real POP servers are warned about; 0 disables receive 
     await field(page, 1).fill('0');
     await expect(page.getByTestId('warning-1')).toContainText('余分な負荷をかけません');
     await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await restart(page);
     await expect(page.getByTestId('status-display')).toHaveText('stop');
     await expect(page.getByTestId('receive-now')).toBeDisabled();
     await expect(page.getByTestId('receive-now-note')).toContainText('0（受信停止）のため使えません');

@@ -1,21 +1,8 @@
 // Two trainees of one class, each in a browser of their own, work in simulations of their own:
 // neither sees the other's settings, points, mail or protocol log.
 import { test, expect, Page } from '@playwright/test';
-import { SANDBOX_ACCOUNT, field, fillAccount, openScreen, save } from './fixtures/screens';
-import { phoneSends, receiveNow, restart } from './fixtures/training';
+import { SUBMISSION, applyAccount, field, openScreen, phoneSends, receiveNow, save } from './fixtures/screens';
 import { joinClass, startClass } from './fixtures/classroom';
-
-/** The sandbox account on `submission` with SMTP AUTH, receiving every (demo) minute. */
-async function setUpMail(page: Page): Promise<void> {
-  await openScreen(page, 'settings');
-  await fillAccount(page, SANDBOX_ACCOUNT.password);
-  await field(page, 1).fill('1');
-  await field(page, 5).fill('submission');
-  await field(page, 12).check();
-  await field(page, 11).uncheck();
-  await save(page);
-  await restart(page);
-}
 
 async function pointValue(page: Page, id: string) {
   await openScreen(page, 'points');
@@ -55,7 +42,8 @@ test('two trainees of one class do not see each other', async ({ browser }) => {
 
     // Each engine reads only its own system's mailbox: B's command mail works B's plant.
     await phoneSends(pageB, 'SET LIGHT1 ON');
-    for (const page of [pageA, pageB]) await setUpMail(page);
+    // The sandbox account on `submission` with SMTP AUTH, receiving every (demo) minute.
+    for (const page of [pageA, pageB]) await applyAccount(page, { 1: '1', ...SUBMISSION });
     for (const page of [pageA, pageB]) {
       await receiveNow(page);
       await expect(page.getByTestId('executed')).toHaveText('1', { timeout: 30_000 });

@@ -1,14 +1,11 @@
 // 13. and 14. choose how the POP and SMTP connections are secured; a port that starts with TLS
 // with another choice is refused beside the field, and a valid choice is saved and shown again.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, field, openScreen, save, waitLive } from './fixtures/screens';
+import { SHOTS, field, openScreen, openSimulator, save, waitLive } from './fixtures/screens';
 
 test('the connection security is a choice per server, checked against TLS ports', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'settings');
     // Settings from before the choice existed mean STARTTLS on ports 110 and 25.
     await expect(field(page, 13)).toHaveValue('starttls');

@@ -1,32 +1,28 @@
 // The English switch changes every label on every screen: no Japanese is left but the switch
 // back, which names its language in that language.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, SANDBOX_ACCOUNT, field, fillAccount, openScreen, visibleText, waitLive } from './fixtures/screens';
-
-const JAPANESE = /[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]/;
+import {
+  JAPANESE, SANDBOX_ACCOUNT, SHOTS, SUBMISSION, applyAccount, connStep, expectEnglish, field, fillFields, openScreen,
+  openSimulator, runConnectionTest,
+} from './fixtures/screens';
 
 test('every screen is English after the switch', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await page.getByTestId('lang-switch').click();
     await expect(page.getByRole('heading', { name: 'Main menu' })).toBeVisible();
     await page.getByTestId('menu-settings').click();
-    expect((await visibleText(page)).match(JAPANESE)).toBeNull();
+    await expectEnglish(page, 'the system menu');
     for (const name of ['settings', 'console', 'points', 'phone', 'log', 'isp'] as const) {
       await openScreen(page, name);
-      const text = await visibleText(page);
-      expect(text.match(JAPANESE), `Japanese left on ${name}: ${text}`).toBeNull();
+      await expectEnglish(page, name);
       await page.screenshot({ path: `${SHOTS}/${name}-english.png`, fullPage: true });
     }
     await openScreen(page, 'settings');
     await expect(page.getByLabel('5. SMTP service')).toBeVisible();
     await page.getByTestId('help-fields').click();
     await expect(page.getByTestId('help-screen')).toBeVisible();
-    const help = await visibleText(page);
-    expect(help.match(JAPANESE), `Japanese left on help: ${help}`).toBeNull();
+    await expectEnglish(page, 'help');
     await expect(page.getByTestId('help-entry-err-timeout')).toContainText('OP25B');
     await page.screenshot({ path: `${SHOTS}/help-english.png` });
   } finally {
@@ -34,18 +30,10 @@ test('every screen is English after the switch', async ({ page }) => {
   }
 });
 
-/** Fails with the page's text when any Japanese is left on it. */
-async function expectEnglish(page: import('@playwright/test').Page, where: string): Promise<void> {
-  const text = await visibleText(page);
-  expect(text.match(JAPANESE), `Japanese left on ${where}: ${text}`).toBeNull();
-}
-
 test('error states are English too: field errors, refusals, a failed login, a missing ISP', async ({ page }) => {
   test.setTimeout(120_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await page.getByTestId('lang-switch').click();
 
     // Field errors and the cautions under the fields.
@@ -60,12 +48,7 @@ test('error states are English too: field errors, refusals, a failed login, a mi
     await page.screenshot({ path: `${SHOTS}/settings-errors-english.png`, fullPage: true });
 
     // A wrong password: frame (3) shows the error and its meaning in English.
-    await fillAccount(page, 'not-the-password');
-    await field(page, 1).fill('10');
-    await page.getByTestId('save').click();
-    await expect(page.getByTestId('save-outcome')).toHaveText(/^Saved/);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await applyAccount(page, { 1: '10' }, 'not-the-password');
     await expect(page.getByTestId('status-display')).toHaveText('err pop login');
     await expectEnglish(page, 'console with err pop login');
     await page.screenshot({ path: `${SHOTS}/console-error-english.png`, fullPage: true });
@@ -85,10 +68,8 @@ test('error states are English too: field errors, refusals, a failed login, a mi
   }
 
   // Without the sandbox ISP the phone is refused, in English.
-  const bare = new Backend(await freePort(), ['--no-sandbox']);
+  const bare = await openSimulator(page, ['--no-sandbox']);
   try {
-    await page.goto(await bare.start());
-    await waitLive(page);
     // Another port is another origin, with its own saved language.
     await page.getByTestId('lang-switch').click();
     await expect(page.getByRole('heading', { name: 'Main menu' })).toBeVisible();
@@ -107,10 +88,6 @@ test('error states are English too: field errors, refusals, a failed login, a mi
   }
 });
 
-function step(page: import('@playwright/test').Page, name: string) {
-  return page.locator(`[data-testid=conn-step][data-step=${name}]`);
-}
-
 /** Switches the language and waits until the main heading or the screen title says so. */
 async function switchTo(page: import('@playwright/test').Page, lang: 'ja' | 'en'): Promise<void> {
   await page.getByTestId('lang-switch').click();
@@ -119,22 +96,13 @@ async function switchTo(page: import('@playwright/test').Page, lang: 'ja' | 'en'
 
 test('what the back end says follows the switch: frame (3), the connection test, the log, the hints', async ({ page }) => {
   test.setTimeout(120_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await switchTo(page, 'en');
 
     // A POP server on a port where the sandbox has no service: frame (3) keeps the error, and
     // its detail is the back end's sentence in the screen's language.
-    await openScreen(page, 'settings');
-    await fillAccount(page, SANDBOX_ACCOUNT.password);
-    await field(page, 6).fill('mail.sandbox.test:1234');
-    await field(page, 1).fill('10');
-    await page.getByTestId('save').click();
-    await expect(page.getByTestId('save-outcome')).toHaveText(/^Saved/);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await applyAccount(page, { 1: '10', 6: 'mail.sandbox.test:1234' });
     await expect(page.getByTestId('standing-error-code')).toHaveText('err refused');
     const detail = page.getByTestId('standing-error-detail');
     await expect(detail).toContainText('no sandbox service on that port');
@@ -149,29 +117,22 @@ test('what the back end says follows the switch: frame (3), the connection test,
     // The connection test with a wrong password and no encryption chosen: the TLS steps say TLS
     // is not used, as the choice made, not as a failure.
     await openScreen(page, 'settings');
-    await field(page, 6).fill(SANDBOX_ACCOUNT.pop);
-    await field(page, 10).fill('not-the-password');
-    await field(page, 5).fill('submission');
-    await field(page, 11).uncheck();
-    await field(page, 12).check();
-    await field(page, 13).selectOption('none');
-    await field(page, 14).selectOption('none');
-    await page.getByTestId('conn-test-start').click();
-    await expect(step(page, 'SmtpQuit')).toBeVisible({ timeout: 30_000 });
-    await expect(step(page, 'PopLogin')).toHaveAttribute('data-outcome', 'failed');
+    await fillFields(page, { 6: SANDBOX_ACCOUNT.pop, 10: 'not-the-password', ...SUBMISSION, 13: 'none', 14: 'none' });
+    await runConnectionTest(page);
+    await expect(connStep(page, 'PopLogin')).toHaveAttribute('data-outcome', 'failed');
     for (const [name, label] of [['PopTls', '13. POP connection security'], ['SmtpTls', '14. SMTP connection security']]) {
-      await expect(step(page, name)).toHaveAttribute('data-outcome', 'skipped');
+      await expect(connStep(page, name)).toHaveAttribute('data-outcome', 'skipped');
       // Not done, so no state of frame (3) beside it.
-      await expect(step(page, name).getByTestId('conn-step-code')).toHaveCount(0);
-      await expect(step(page, name).getByTestId('conn-step-detail')).toContainText(`TLS is not used (${label} is None (plaintext))`);
+      await expect(connStep(page, name).getByTestId('conn-step-code')).toHaveCount(0);
+      await expect(connStep(page, name).getByTestId('conn-step-detail')).toContainText(`TLS is not used (${label} is None (plaintext))`);
     }
-    await expect(step(page, 'PopBeforeSmtp')).toContainText('11. PopBeforeSmtp is off');
+    await expect(connStep(page, 'PopBeforeSmtp')).toContainText('11. PopBeforeSmtp is off');
     const steps = await page.getByTestId('conn-test').innerText();
     expect(steps.match(JAPANESE), `Japanese left in the connection test: ${steps}`).toBeNull();
     await page.getByTestId('conn-test').screenshot({ path: `${SHOTS}/conn-test-no-tls-english.png` });
     await switchTo(page, 'ja');
-    await expect(step(page, 'PopTls').getByTestId('conn-step-detail')).toContainText('TLS は使いません（13.POP接続の暗号化 が「なし（平文）」）');
-    await expect(step(page, 'PopBeforeSmtp')).toContainText('11.PopBeforeSmtp がオフのため行いません');
+    await expect(connStep(page, 'PopTls').getByTestId('conn-step-detail')).toContainText('TLS は使いません（13.POP接続の暗号化 が「なし（平文）」）');
+    await expect(connStep(page, 'PopBeforeSmtp')).toContainText('11.PopBeforeSmtp がオフのため行いません');
     await page.getByTestId('conn-test').screenshot({ path: `${SHOTS}/conn-test-no-tls-japanese.png` });
     await switchTo(page, 'en');
 

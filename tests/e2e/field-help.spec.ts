@@ -2,8 +2,7 @@
 // entry, and 戻る returns to the screen; every other screen has a `?` to its own section; the
 // help carries the manual's provider → field table and the command reference.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+import { SHOTS, followHelp, openScreen, openSimulator } from './fixtures/screens';
 
 const LABELS: Record<number, string> = {
   1: '1.メール受信間隔時間(分)', 2: '2.警報メール宛先', 3: '3.コマンド許可アドレス', 4: '4.コマンド暗証番号',
@@ -13,17 +12,13 @@ const LABELS: Record<number, string> = {
 
 test('the ? of every field opens its own entry and 戻る comes back', async ({ page }) => {
   test.setTimeout(120_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'settings');
     await page.screenshot({ path: `${SHOTS}/settings-field-help-buttons.png`, fullPage: true });
     for (let n = 1; n <= 12; n++) {
-      await page.getByTestId('row-' + n).getByTestId(`help-field-${n}`).click();
-      await expect(page).toHaveURL(new RegExp(`#help/field-${n}$`));
-      const entry = page.getByTestId(`help-entry-field-${n}`);
-      await expect(entry).toBeInViewport();
+      const link = page.getByTestId('row-' + n).getByTestId(`help-field-${n}`);
+      const entry = await followHelp(page, link, `field-${n}`);
       await expect(entry).toBeFocused();
       await expect(entry.locator('dt')).toContainText(LABELS[n]);
       if (n === 6) await page.screenshot({ path: `${SHOTS}/help-field-6.png` });
@@ -50,10 +45,8 @@ test('the ? of every field opens its own entry and 戻る comes back', async ({ 
 });
 
 test('every screen has a ? to its section; the help has the provider table and every command', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     for (const [name, entry] of [['console', 'console'], ['points', 'points'], ['phone', 'phone'], ['log', 'log'], ['isp', 'isp']] as const) {
       await openScreen(page, name);
       await page.getByTestId(`help-${entry}`).click();

@@ -1,15 +1,12 @@
 // Invalid input is caught in the browser, shown next to its field, and nothing is saved.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, field, openScreen, waitLive } from './fixtures/screens';
+import { SHOTS, field, openScreen, openSimulator, waitLive } from './fixtures/screens';
 
 test('field errors show beside their fields and a reload shows the old values', async ({ page }) => {
-  const backend = new Backend(await freePort());
   const sent: string[] = [];
   page.on('websocket', (ws) => ws.on('framesent', (frame) => sent.push(String(frame.payload))));
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'settings');
     await expect(field(page, 5)).toHaveValue('smtp');
 

@@ -1,26 +1,18 @@
 // The ISP panel switches OP25B and whom it blocks, the change survives a reload, and a value the back end refuses
 // is explained without changing anything.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+import { SHOTS, applyIsp, openScreen, openSimulator, waitLive } from './fixtures/screens';
 
 test('OP25B switched in the ISP panel stays switched after a reload', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'isp');
     await expect(page.getByTestId('endpoint-smtp')).toHaveText(/^127\.0\.0\.1:\d+$/);
     await expect(page.getByTestId('isp-account-list')).toContainText('karacrix@sandbox.test');
-    const op25b = page.getByTestId('policy-op25b');
-    await expect(op25b).toHaveValue('timeout');
-    const op25bClients = page.getByTestId('policy-op25b-clients');
-    await expect(op25bClients).toHaveValue('system');
+    await expect(page.getByTestId('policy-op25b')).toHaveValue('timeout');
+    await expect(page.getByTestId('policy-op25b-clients')).toHaveValue('system');
 
-    await op25b.selectOption('refuse');
-    await op25bClients.selectOption('all');
-    await page.getByTestId('apply-policy').click();
-    await expect(page.getByTestId('policy-outcome')).toContainText('適用しました');
+    await applyIsp(page, { 'policy-op25b': 'refuse', 'policy-op25b-clients': 'all' });
 
     // A window of 0 minutes is refused by the back end; the panel says why.
     await page.getByTestId('policy-pbs-minutes').fill('0');

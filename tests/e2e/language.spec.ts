@@ -1,11 +1,10 @@
 // The JA/EN switch changes the labels and is remembered across a reload.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
+import { SHOTS, openSimulator } from './fixtures/screens';
 
 test('the English switch changes every label and survives a reload', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
     await expect(page.getByTestId('link-state')).toHaveText('接続中');
     await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
 
@@ -22,7 +21,7 @@ test('the English switch changes every label and survives a reload', async ({ pa
       return copy.innerText;
     });
     expect(text).not.toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
-    await page.screenshot({ path: 'tests/e2e/artifacts/main-menu-english.png', fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/main-menu-english.png`, fullPage: true });
 
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Main menu' })).toBeVisible();
@@ -34,14 +33,12 @@ test('the English switch changes every label and survives a reload', async ({ pa
 });
 
 test('a phone-sized screen keeps every window readable', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  await page.setViewportSize({ width: 390, height: 844 });
+  const backend = await openSimulator(page);
   try {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(await backend.start());
-    await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'online');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: 'tests/e2e/artifacts/main-menu-phone.png', fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/main-menu-phone.png`, fullPage: true });
   } finally {
     await backend.dispose();
   }

@@ -1,14 +1,11 @@
 // Every screen fits a phone (390×844) without sideways scrolling, and is reached by keyboard.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+import { SHOTS, openScreen, openSimulator } from './fixtures/screens';
 
 test('every screen fits a phone-sized window', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  await page.setViewportSize({ width: 390, height: 844 });
+  const backend = await openSimulator(page);
   try {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(await backend.start());
-    await waitLive(page);
     for (const name of ['settings', 'console', 'points', 'phone', 'log', 'isp'] as const) {
       await openScreen(page, name);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -26,10 +23,8 @@ test('every screen fits a phone-sized window', async ({ page }) => {
 });
 
 test('the menu and the settings screen work from the keyboard', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await page.getByTestId('menu-settings').focus();
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('system-screen')).toBeVisible();

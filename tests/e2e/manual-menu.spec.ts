@@ -2,14 +2,11 @@
 // 2.Eメール環境) → 「Eメール接続環境設定」; the GUI呼出コンソール is not in the menu but appears when
 // the main menu is closed, and the restart help says that step.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, waitLive } from './fixtures/screens';
+import { SHOTS, openSimulator } from './fixtures/screens';
 
 test('the e-mail settings sit under システム設定 and the console behind the closed menu', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     const menu = page.getByTestId('main-menu');
     await expect(menu).toBeVisible();
     // The console is not an entry of the main menu.

@@ -1,11 +1,9 @@
 // The password is write-only: after 登録 it is in no frame the back end sends, not in the page,
 // and not in the protocol log, even after the engine logged in with it.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, SANDBOX_ACCOUNT, fillAccount, openScreen, save, waitLive } from './fixtures/screens';
+import { SANDBOX_ACCOUNT, SHOTS, fillAccount, openScreen, openSimulator, restart, save } from './fixtures/screens';
 
 test('the password never comes back from the back end nor stays in the page', async ({ page }) => {
-  const backend = new Backend(await freePort());
   const secret = SANDBOX_ACCOUNT.password;
   const sent: string[] = [];
   const received: string[] = [];
@@ -13,9 +11,8 @@ test('the password never comes back from the back end nor stays in the page', as
     ws.on('framesent', (frame) => sent.push(String(frame.payload)));
     ws.on('framereceived', (frame) => received.push(String(frame.payload)));
   });
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'settings');
     await fillAccount(page, secret);
     await save(page);
@@ -28,8 +25,7 @@ test('the password never comes back from the back end nor stays in the page', as
     expect(sent.find((f) => f.includes(secret))).toContain('"save_settings"');
 
     // Let the engine log in with it, and watch the dialogue.
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await restart(page);
     await expect(page.getByTestId('status-display')).toHaveText(/^run \(\d+\)$/);
     await openScreen(page, 'log');
     await expect(page.getByTestId('log-lines')).toContainText('PASS');

@@ -2,8 +2,7 @@
 // parser uses the browser's own String.prototype.normalize('NFKC') rather than the tables the
 // back end carries, so the forms phones really send are checked here against their plain forms.
 import { test, expect, Page } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { openScreen, waitLive } from './fixtures/screens';
+import { openScreen, openSimulator } from './fixtures/screens';
 
 /** Each line a phone may send, and the plain line it must mean exactly the same as. */
 const SAME_AS: [string, string][] = [
@@ -28,10 +27,8 @@ async function meanings(page: Page, lines: string[]): Promise<string[]> {
 }
 
 test('the preview reads full-width, half-width and decomposed forms as their plain forms', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'phone');
     await page.getByTestId('phone-subject').fill('');
 
@@ -50,6 +47,6 @@ test('the preview reads full-width, half-width and decomposed forms as their pla
     expect(await meanings(page, sent)).toEqual(expected);
     await expect(page.locator('[data-testid=preview-line][data-ok=true]')).toHaveCount(sent.length);
   } finally {
-    await backend.stop();
+    await backend.dispose();
   }
 });

@@ -2,32 +2,18 @@
 // POP3 polling runs every second; recipients read as the protocol writes them; the filter is
 // still set when the screen is opened again.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, SANDBOX_ACCOUNT, field, fillAccount, openScreen, save, waitLive } from './fixtures/screens';
+import { SHOTS, SUBMISSION, applyAccount, openScreen, openSimulator, phoneSends } from './fixtures/screens';
 
 test('the SMTP filter shows the engine sending, with RCPT TO:<…>, and stays set', async ({ page }) => {
   test.setTimeout(90_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
-    await openScreen(page, 'settings');
-    await fillAccount(page, SANDBOX_ACCOUNT.password);
-    await field(page, 1).fill('1');
-    await field(page, 5).fill('submission');
-    await field(page, 12).check();
-    await field(page, 11).uncheck();
-    await save(page);
+    await applyAccount(page, { 1: '1', ...SUBMISSION });
     await openScreen(page, 'log');
     await page.getByTestId('log-service').selectOption('smtp');
     await page.getByTestId('log-party').selectOption('engine');
 
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
-    await openScreen(page, 'phone');
-    await page.getByTestId('phone-subject').fill('GET PUMP1');
-    await page.getByTestId('phone-send').click();
-    await expect(page.getByTestId('phone-outcome')).toHaveText(/送信しました/);
+    await phoneSends(page, 'GET PUMP1');
     await openScreen(page, 'console');
     await expect(page.getByTestId('executed')).toHaveText('1', { timeout: 30_000 });
     await expect(page.getByTestId('outbox')).toHaveText('0', { timeout: 30_000 });

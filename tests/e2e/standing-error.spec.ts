@@ -3,30 +3,20 @@
 // `smtp connect`, and a POP3 server's `-ERR [SYS/TEMP]` reads as the server's trouble, not a
 // wrong password.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, SANDBOX_ACCOUNT, field, fillAccount, openScreen, save, waitLive } from './fixtures/screens';
+import {
+  SHOTS, applyAccount, applyIsp, followHelp, openScreen, openSimulator, phoneSends, receiveNow,
+} from './fixtures/screens';
 
 test('the OP25B timeout stays in frame (3) through the retries, its help one click away', async ({ page }) => {
   test.setTimeout(120_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     // The usual first try: smtp (25) with PopBeforeSmtp, which the ISP blocks (OP25B).
-    await openScreen(page, 'settings');
-    await fillAccount(page, SANDBOX_ACCOUNT.password);
-    await field(page, 1).fill('10');
-    await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await applyAccount(page, { 1: '10' });
 
     // A command mail, whose reply must leave on port 25.
-    await openScreen(page, 'phone');
-    await page.getByTestId('phone-subject').fill('GET PUMP1');
-    await page.getByTestId('phone-send').click();
-    await expect(page.getByTestId('phone-outcome')).toHaveText(/送信しました/);
-    await openScreen(page, 'console');
-    await page.getByTestId('receive-now').click();
+    await phoneSends(page, 'GET PUMP1');
+    await receiveNow(page);
 
     const standing = page.getByTestId('standing-error');
     await expect(standing).toBeVisible({ timeout: 30_000 });
@@ -40,46 +30,29 @@ test('the OP25B timeout stays in frame (3) through the retries, its help one cli
     await page.screenshot({ path: `${SHOTS}/standing-error-op25b.png`, fullPage: true });
 
     // One click to what it means and how to fix it.
-    await page.getByTestId('standing-error-help').click();
-    await expect(page).toHaveURL(/#help\/err-timeout$/);
-    const entry = page.getByTestId('help-entry-err-timeout');
-    await expect(entry).toBeInViewport();
+    const entry = await followHelp(page, page.getByTestId('standing-error-help'), 'err-timeout');
     await expect(entry).toContainText('OP25B');
     await expect(entry).toContainText('submission');
-
   } finally {
     await backend.dispose();
   }
 });
 
 test('a POP3 [SYS/TEMP] fault reads as a server problem, not a password', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     // The trainer makes the ISP's POP3 server fail temporarily at login.
-    await openScreen(page, 'isp');
-    await page.getByTestId('fault-pop').selectOption('auth');
-    await page.getByTestId('apply-policy').click();
-    await expect(page.getByTestId('policy-outcome')).toContainText('適用しました');
+    await applyIsp(page, { 'fault-pop': 'auth' });
 
     // The right password.
-    await openScreen(page, 'settings');
-    await fillAccount(page, SANDBOX_ACCOUNT.password);
-    await field(page, 1).fill('10');
-    await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await applyAccount(page, { 1: '10' });
 
     await expect(page.getByTestId('status-display')).toHaveText('err pop server (temp)', { timeout: 30_000 });
     await expect(page.getByTestId('standing-error-code')).toHaveText('err pop server (temp)');
     await expect(page.getByTestId('standing-error-meaning')).toContainText('サーバ側の一時的な障害');
     await expect(page.getByTestId('standing-error-meaning')).toContainText('パスワードの誤りではありません');
     await page.screenshot({ path: `${SHOTS}/standing-error-sys-temp.png`, fullPage: true });
-    await page.getByTestId('standing-error-help').click();
-    await expect(page).toHaveURL(/#help\/err-pop-server-temp$/);
-    const entry = page.getByTestId('help-entry-err-pop-server-temp');
-    await expect(entry).toBeInViewport();
+    const entry = await followHelp(page, page.getByTestId('standing-error-help'), 'err-pop-server-temp');
     await expect(entry).toContainText('[SYS/TEMP]');
     await expect(entry.locator('.fix')).toContainText('設定は変えずにお待ちください');
     await expect(entry.locator('.fix')).not.toContainText('パスワード');
@@ -92,10 +65,7 @@ test('a POP3 [SYS/TEMP] fault reads as a server problem, not a password', async 
 
     // The ISP recovers: the next poll succeeds and the standing error goes.
     await page.getByTestId('lang-switch').click();
-    await openScreen(page, 'isp');
-    await page.getByTestId('fault-pop').selectOption('none');
-    await page.getByTestId('apply-policy').click();
-    await expect(page.getByTestId('policy-outcome')).toContainText('適用しました');
+    await applyIsp(page, { 'fault-pop': 'none' });
     await openScreen(page, 'console');
     await expect(page.getByTestId('status-display')).toHaveText(/^run \(\d+\)$/, { timeout: 30_000 });
     await expect(page.getByTestId('standing-error')).toHaveCount(0);

@@ -1,13 +1,10 @@
 // The demo speed is changed from the console while running, and frame (3) shows it.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, openScreen, waitLive } from './fixtures/screens';
+import { SHOTS, openScreen, openSimulator } from './fixtures/screens';
 
 test('the time scale is changed from the console while running', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'console');
     await expect(page.getByTestId('time-scale')).toHaveText('× 60');
     await page.getByTestId('time-scale-input').fill('120');

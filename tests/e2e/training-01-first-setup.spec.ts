@@ -1,8 +1,8 @@
 // 研修課題 1: from a blank form, the account notice goes into frames (1) and (2); RST brings
 // run (1) and the reply to the waiting LIST. The steps stay unmet until RST, the decisive step.
 import { test, expect } from '@playwright/test';
-import { SHOTS, field, openScreen, save } from './fixtures/screens';
-import { beginExercise, exerciseDone, restart, stepMet, stepMissing } from './fixtures/training';
+import { SANDBOX_ACCOUNT, SHOTS, field, fillAccount, openScreen, restart, save } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('first set-up from the account notice', async ({ page }) => {
   const backend = await beginExercise(page, 'first-setup');
@@ -15,13 +15,7 @@ test('first set-up from the account notice', async ({ page }) => {
     for (const n of [5, 6, 7, 8, 9]) await expect(field(page, n)).toHaveValue('');
     await page.screenshot({ path: `${SHOTS}/training-first-setup-blank.png`, fullPage: true });
 
-    await field(page, 5).fill('smtp');
-    await field(page, 6).fill('mail.sandbox.test');
-    await field(page, 7).fill('mail.sandbox.test');
-    await field(page, 8).fill('karacrix@sandbox.test');
-    await field(page, 9).fill('karacrix');
-    await field(page, 10).fill('karacrix-pass');
-    await field(page, 11).check();
+    await fillAccount(page, SANDBOX_ACCOUNT.password, { 11: true });
     await save(page);
     // Saved, not applied: the first step says the settings are not running yet.
     await stepMissing(page, 0, /動作中の設定に POPサーバ名 がまだありません/);

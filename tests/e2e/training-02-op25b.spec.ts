@@ -2,8 +2,8 @@
 // explains OP25B; 5.SMTP名 = submission and RST deliver the reply. Step 2 stays unmet after the
 // save and is met only after RST.
 import { test, expect } from '@playwright/test';
-import { SHOTS, field, save } from './fixtures/screens';
-import { beginExercise, exerciseDone, restart, statusShows, stepMet, stepMissing } from './fixtures/training';
+import { SHOTS, field, restart, save, statusShows } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('OP25B: err timeout, its help, submission, RST, the reply arrives', async ({ page }) => {
   const backend = await beginExercise(page, 'op25b');

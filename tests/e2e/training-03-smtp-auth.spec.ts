@@ -1,6 +1,7 @@
 // 研修課題 3: the ISP requires SMTP AUTH: the reply fails with 530 until 12.SmtpAuthLogin runs.
 import { test } from '@playwright/test';
-import { beginExercise, changeSettings, exerciseDone, restart, statusShows, stepMet, stepMissing } from './fixtures/training';
+import { changeSettings, restart, statusShows } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('SMTP AUTH required: 12.SmtpAuthLogin, RST, the reply arrives', async ({ page }) => {
   const backend = await beginExercise(page, 'smtp-auth');

@@ -1,8 +1,8 @@
 // 研修課題 4: an ISP with PopBeforeSmtp only, and a system that only sends alarms: no POP login
 // precedes the alarm mail, so relaying is denied until 11.PopBeforeSmtp runs.
 import { test, expect } from '@playwright/test';
-import { openScreen } from './fixtures/screens';
-import { beginExercise, changeSettings, exerciseDone, restart, statusShows, stepMet, stepMissing } from './fixtures/training';
+import { changeSettings, openScreen, restart, statusShows } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('PopBeforeSmtp only: the alarm mail is refused until 11.PopBeforeSmtp runs', async ({ page }) => {
   const backend = await beginExercise(page, 'pop-before-smtp');

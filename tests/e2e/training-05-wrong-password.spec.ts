@@ -1,7 +1,8 @@
 // 研修課題 5: a wrong password: frame (3) shows err pop login and its help; the password typed
 // again from the notice and RST make the receive succeed.
 import { test, expect } from '@playwright/test';
-import { beginExercise, changeSettings, exerciseDone, restart, statusShows, stepMet, stepMissing } from './fixtures/training';
+import { changeSettings, restart, statusShows } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('a wrong password is read from frame (3) and fixed', async ({ page }) => {
   const backend = await beginExercise(page, 'wrong-password');

@@ -1,8 +1,8 @@
 // 研修課題 6: polling every minute gets the account suspended by the ISP (err pop server
 // (temp)); 0 stops receiving (stop), and alarm mail still goes out.
 import { test, expect } from '@playwright/test';
-import { SHOTS, openScreen } from './fixtures/screens';
-import { beginExercise, changeSettings, exerciseDone, restart, statusShows, stepMet, stepMissing } from './fixtures/training';
+import { SHOTS, changeSettings, openScreen, restart, statusShows } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('too short an interval is flagged; 0 stops receiving but alarms still go out', async ({ page }) => {
   const backend = await beginExercise(page, 'interval');

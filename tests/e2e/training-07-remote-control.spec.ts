@@ -1,7 +1,7 @@
 // 研修課題 7: SET PUMP1 ON from the phone, receive now, PUMP1 is ON and the reply is read.
 import { test, expect } from '@playwright/test';
-import { openScreen } from './fixtures/screens';
-import { beginExercise, exerciseDone, phoneSends, receiveNow, stepMet, stepMissing } from './fixtures/training';
+import { openScreen, phoneSends, receiveNow } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('remote control from the phone', async ({ page }) => {
   const backend = await beginExercise(page, 'remote-control');

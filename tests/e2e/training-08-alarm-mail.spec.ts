@@ -1,7 +1,7 @@
 // 研修課題 8: alarm mail to 2.警報メール宛先: DOOR1 opens (発生) and closes (復旧).
 import { test, expect } from '@playwright/test';
-import { openScreen } from './fixtures/screens';
-import { beginExercise, changeSettings, exerciseDone, restart, stepMet, stepMissing } from './fixtures/training';
+import { changeSettings, openScreen, restart } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('alarm mail: DOOR1 raised, then cleared', async ({ page }) => {
   const backend = await beginExercise(page, 'alarm-mail');

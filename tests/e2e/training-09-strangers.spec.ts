@@ -1,7 +1,8 @@
 // 研修課題 9: 3.コマンド許可アドレス and 4.コマンド暗証番号: the stranger's waiting command is
 // dropped unanswered, a wrong PIN is ignored, the right PIN runs the pump.
 import { test } from '@playwright/test';
-import { beginExercise, changeSettings, exerciseDone, phoneSends, receiveNow, restart, stepMet, stepMissing } from './fixtures/training';
+import { changeSettings, phoneSends, receiveNow, restart } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet, stepMissing } from './fixtures/training';
 
 test('strangers and wrong PINs are ignored', async ({ page }) => {
   const backend = await beginExercise(page, 'strangers');

@@ -2,22 +2,13 @@
 // survives a reload and downloads as JSON Lines.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { field, openScreen, save } from './fixtures/screens';
-import { beginExercise, exerciseDone, phoneSends, receiveNow, restart, stepMet } from './fixtures/training';
+import { applyAccount, openScreen, phoneSends, receiveNow } from './fixtures/screens';
+import { beginExercise, exerciseDone, stepMet } from './fixtures/training';
 
 test('the record holds each action once, in order, and no password', async ({ page }) => {
   const backend = await beginExercise(page, 'first-setup');
   try {
-    await openScreen(page, 'settings');
-    await field(page, 5).fill('smtp');
-    await field(page, 6).fill('mail.sandbox.test');
-    await field(page, 7).fill('mail.sandbox.test');
-    await field(page, 8).fill('karacrix@sandbox.test');
-    await field(page, 9).fill('karacrix');
-    await field(page, 10).fill('karacrix-pass');
-    await field(page, 11).check();
-    await save(page);
-    await restart(page);
+    await applyAccount(page, { 11: true });
     await exerciseDone(page, 'first-setup', 'training-record-walkthrough.png');
     await phoneSends(page, 'GET PUMP1');
     await receiveNow(page);

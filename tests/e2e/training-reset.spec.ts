@@ -1,8 +1,8 @@
 // Reset from the panel: an exercise started over returns its own start (settings shown again
 // on the screen, the ISP locked), and the whole simulation returns to the demo.
 import { test, expect } from '@playwright/test';
-import { SHOTS, field, openScreen, save } from './fixtures/screens';
-import { beginExercise, restart, stepMet } from './fixtures/training';
+import { SHOTS, changeSettings, field, openScreen, restart } from './fixtures/screens';
+import { beginExercise, stepMet } from './fixtures/training';
 
 test('starting an exercise over and resetting the whole simulation', async ({ page }) => {
   const backend = await beginExercise(page, 'op25b');
@@ -15,9 +15,7 @@ test('starting an exercise over and resetting the whole simulation', async ({ pa
     await page.screenshot({ path: `${SHOTS}/training-isp-locked.png`, fullPage: true });
 
     await stepMet(page, 0, 30_000);
-    await openScreen(page, 'settings');
-    await field(page, 5).fill('submission');
-    await save(page);
+    await changeSettings(page, { 5: 'submission' });
     await restart(page);
     await stepMet(page, 1);
 

@@ -4,8 +4,10 @@
 // its help explains OP25B and submission → switch to `submission` with SmtpAuthLogin → RST →
 // `run (N)` → PUMP1 is ON, the reply reaches the phone → a door opens → the alarm mail arrives.
 import { test, expect, Page } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, SANDBOX_ACCOUNT, field, fillAccount, openScreen, save, waitLive } from './fixtures/screens';
+import {
+  SANDBOX_ACCOUNT, SHOTS, SUBMISSION, field, fillAccount, fillFields, followHelp, openScreen, openSimulator, restart,
+  save,
+} from './fixtures/screens';
 
 /** Checks the phone's inbox until a message whose subject matches `subject` is listed. */
 async function waitForMail(page: Page, subject: RegExp) {
@@ -24,23 +26,17 @@ async function waitForMail(page: Page, subject: RegExp) {
 
 test('OP25B blocks the reply on smtp; submission with SmtpAuthLogin delivers replies and alarms', async ({ page }) => {
   test.setTimeout(180_000);
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
-
     // The sandbox account, sending on smtp (25) with PopBeforeSmtp, the usual first try.
     await openScreen(page, 'settings');
-    await fillAccount(page, SANDBOX_ACCOUNT.password);
     // 10 minutes, the safe order the help recommends (10 s at the tests' time scale): frame (3)
     // keeps showing a failure until the next poll, and "receive now" is what fetches the command.
-    await field(page, 1).fill('10');
+    await fillAccount(page, SANDBOX_ACCOUNT.password, { 1: '10' });
     await expect(field(page, 5)).toHaveValue('smtp');
     await expect(field(page, 11)).toBeChecked();
     await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
-    await expect(page.getByTestId('console-restart-state')).toHaveText(/実行中の設定は登録済みの設定と同じです/);
+    await restart(page);
 
     // The phone writes to the system; the preview reads it as the engine will.
     await openScreen(page, 'phone');
@@ -61,10 +57,7 @@ test('OP25B blocks the reply on smtp; submission with SmtpAuthLogin delivers rep
     await expect(display).toHaveText('err timeout', { timeout: 30_000 });
     await expect(page.getByTestId('outbox')).not.toHaveText('0');
     await page.screenshot({ path: `${SHOTS}/walkthrough-err-timeout.png`, fullPage: true });
-    await page.getByTestId('status-help').click();
-    await expect(page).toHaveURL(/#help\/err-timeout$/);
-    const entry = page.getByTestId('help-entry-err-timeout');
-    await expect(entry).toBeInViewport();
+    const entry = await followHelp(page, page.getByTestId('status-help'), 'err-timeout');
     await expect(entry).toContainText('OP25B');
     await expect(entry).toContainText('submission');
     await page.screenshot({ path: `${SHOTS}/walkthrough-help-err-timeout.png` });
@@ -72,12 +65,9 @@ test('OP25B blocks the reply on smtp; submission with SmtpAuthLogin delivers rep
     // The fix the help gives: submission (587) with SmtpAuthLogin instead of PopBeforeSmtp.
     await page.getByTestId('help-to-settings').click();
     await expect(page.getByTestId('settings-screen')).toBeVisible();
-    await field(page, 5).fill('submission');
-    await field(page, 12).check();
-    await field(page, 11).uncheck();
+    await fillFields(page, SUBMISSION);
     await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await restart(page);
     await expect(display).toHaveText(/^run \(\d+\)$/, { timeout: 30_000 });
     // The reply waits out its backoff from the failed attempts, then leaves.
     await expect(page.getByTestId('outbox')).toHaveText('0', { timeout: 90_000 });
@@ -113,10 +103,8 @@ test('OP25B blocks the reply on smtp; submission with SmtpAuthLogin delivers rep
 });
 
 test('the points screen sets set-points, takes training inputs and shows what is refused', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
     await openScreen(page, 'points');
     await expect(page.getByTestId('point-SETP1')).toBeVisible();
     // Out of the set-point range: caught before sending, with the range.

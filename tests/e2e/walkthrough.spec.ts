@@ -2,15 +2,13 @@
 // with a wrong password, save, RST on the console; frame (3) shows `err pop login` and its help
 // entry explains it; fix the password, save, RST; frame (3) reaches `run (N)`.
 import { test, expect } from '@playwright/test';
-import { Backend, freePort } from './fixtures/backend';
-import { SHOTS, fillAccount, openScreen, save, SANDBOX_ACCOUNT, waitLive } from './fixtures/screens';
+import {
+  SANDBOX_ACCOUNT, SHOTS, fillAccount, followHelp, openScreen, openSimulator, restart, save,
+} from './fixtures/screens';
 
 test('a wrong password shows err pop login with its help; the right one reaches run (N)', async ({ page }) => {
-  const backend = new Backend(await freePort());
+  const backend = await openSimulator(page);
   try {
-    await page.goto(await backend.start());
-    await waitLive(page);
-
     await openScreen(page, 'settings');
     await expect(page.getByTestId('screen-title')).toHaveText('Eメール接続環境設定');
     await expect(page.getByLabel('5.SMTP名')).toBeVisible();
@@ -32,10 +30,7 @@ test('a wrong password shows err pop login with its help; the right one reaches 
     await page.screenshot({ path: `${SHOTS}/console-pop-login-error.png`, fullPage: true });
 
     // The link from frame (3) opens the help at this very code.
-    await page.getByTestId('status-help').click();
-    await expect(page).toHaveURL(/#help\/err-pop-login$/);
-    const entry = page.getByTestId('help-entry-err-pop-login');
-    await expect(entry).toBeInViewport();
+    const entry = await followHelp(page, page.getByTestId('status-help'), 'err-pop-login');
     await expect(entry).toContainText('err pop login');
     await expect(entry).toContainText('9.E-Mailユーザ名と 10.E-Mailパスワードを確認し');
     await page.screenshot({ path: `${SHOTS}/help-err-pop-login.png` });
@@ -44,8 +39,7 @@ test('a wrong password shows err pop login with its help; the right one reaches 
     await expect(page.getByTestId('settings-screen')).toBeVisible();
     await page.getByLabel('10.E-Mailパスワード').fill(SANDBOX_ACCOUNT.password);
     await save(page);
-    await openScreen(page, 'console');
-    await page.getByTestId('rst').click();
+    await restart(page);
     await expect(display).toHaveText(/^run \(\d+\)$/);
     await expect(page.getByTestId('status-meaning')).toContainText('正常に動作しています');
     await expect(page.getByTestId('last-success')).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
