@@ -2,23 +2,20 @@
 // confirm), and download the class's records as one JSON Lines file with every trainee's name.
 import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { CLASS, joinClass, openInstructor, startClass, traineeRow } from './fixtures/classroom';
+import { Browsers, CLASS, openInstructor, startClass, traineeRow } from './fixtures/classroom';
 
 test('the instructor sets the ISP, resets a trainee and downloads the records', async ({ browser }) => {
   test.setTimeout(90_000);
   const backend = await startClass();
-  const a = await browser.newContext();
-  const b = await browser.newContext();
-  const teacher = await browser.newContext({ acceptDownloads: true });
+  const browsers = new Browsers(browser);
   try {
-    const pageA = await a.newPage();
-    const pageB = await b.newPage();
-    await joinClass(pageA, backend, '山田');
-    await joinClass(pageB, backend, '佐藤');
+    const pageA = await browsers.trainee(backend, '山田');
+    const pageB = await browsers.trainee(backend, '佐藤');
     await pageA.getByTestId('exercise-list-toggle').click();
     await pageA.getByTestId('exercise-start-op25b').click();
     await expect(pageA.getByTestId('current-exercise')).toHaveAttribute('data-exercise', 'op25b');
 
+    const teacher = await browsers.open({ acceptDownloads: true });
     const page = await teacher.newPage();
     await openInstructor(page, backend);
     const row = traineeRow(page, '山田');
@@ -60,9 +57,7 @@ test('the instructor sets the ISP, resets a trainee and downloads the records', 
     for (const line of lines) JSON.parse(line);
     expect(text).toContain('山田');
   } finally {
-    await a.close();
-    await b.close();
-    await teacher.close();
+    await browsers.close();
     await backend.dispose();
   }
 });

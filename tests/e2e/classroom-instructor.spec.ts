@@ -2,20 +2,17 @@
 // exercise to the whole class, and opens a trainee's screens read-only.
 import { test, expect } from '@playwright/test';
 import { SHOTS, openScreen } from './fixtures/screens';
-import { CLASS, joinClass, openInstructor, startClass, traineeRow } from './fixtures/classroom';
+import { Browsers, CLASS, openInstructor, startClass, traineeRow } from './fixtures/classroom';
 
 test('the instructor sees both trainees and their progress', async ({ browser }) => {
   test.setTimeout(90_000);
   const backend = await startClass();
-  const a = await browser.newContext();
-  const b = await browser.newContext();
-  const teacher = await browser.newContext();
+  const browsers = new Browsers(browser);
   try {
-    const pageA = await a.newPage();
-    const pageB = await b.newPage();
-    await joinClass(pageA, backend, '山田');
-    await joinClass(pageB, backend, '佐藤');
+    const pageA = await browsers.trainee(backend, '山田');
+    const pageB = await browsers.trainee(backend, '佐藤');
 
+    const teacher = await browsers.open();
     const page = await teacher.newPage();
     await openInstructor(page, backend);
     // The key left the address bar (it stays in the tab for reloads).
@@ -62,9 +59,7 @@ test('the instructor sees both trainees and their progress', async ({ browser })
     await expect(watch.getByTestId('save')).toBeDisabled();
     await watch.screenshot({ path: `${SHOTS}/classroom-watch.png`, fullPage: true });
   } finally {
-    await a.close();
-    await b.close();
-    await teacher.close();
+    await browsers.close();
     await backend.dispose();
   }
 });

@@ -2,7 +2,7 @@
 // neither sees the other's settings, points, mail or protocol log.
 import { test, expect, Page } from '@playwright/test';
 import { SUBMISSION, applyAccount, field, openScreen, phoneSends, receiveNow, save } from './fixtures/screens';
-import { joinClass, startClass } from './fixtures/classroom';
+import { Browsers, startClass } from './fixtures/classroom';
 
 async function pointValue(page: Page, id: string) {
   await openScreen(page, 'points');
@@ -12,13 +12,10 @@ async function pointValue(page: Page, id: string) {
 test('two trainees of one class do not see each other', async ({ browser }) => {
   test.setTimeout(120_000);
   const backend = await startClass();
-  const a = await browser.newContext();
-  const b = await browser.newContext();
+  const browsers = new Browsers(browser);
   try {
-    const pageA = await a.newPage();
-    const pageB = await b.newPage();
-    await joinClass(pageA, backend, '山田');
-    await joinClass(pageB, backend, '佐藤');
+    const pageA = await browsers.trainee(backend, '山田');
+    const pageB = await browsers.trainee(backend, '佐藤');
 
     // Settings: what A saves is A's alone.
     await openScreen(pageA, 'settings');
@@ -55,8 +52,7 @@ test('two trainees of one class do not see each other', async ({ browser }) => {
     await openScreen(pageB, 'log');
     await expect(pageB.getByTestId('log-lines')).not.toContainText('pop.only-yamada.test');
   } finally {
-    await a.close();
-    await b.close();
+    await browsers.close();
     await backend.dispose();
   }
 });

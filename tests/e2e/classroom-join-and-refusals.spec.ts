@@ -3,19 +3,17 @@
 // instructor's page nor a read-only view opens without the instructor's key.
 import { test, expect } from '@playwright/test';
 import { SHOTS, openScreen, waitLive } from './fixtures/screens';
-import { CLASS, at, joinClass, openInstructor, openJoin, startClass } from './fixtures/classroom';
+import { Browsers, CLASS, at, openInstructor, openJoin, startClass } from './fixtures/classroom';
 
 test('a refused join keeps the form; a trainee reaches neither the ISP nor the instructor', async ({ browser }) => {
   test.setTimeout(90_000);
   const backend = await startClass();
-  const first = await browser.newContext();
-  const second = await browser.newContext();
+  const browsers = new Browsers(browser);
   try {
-    const pageA = await first.newPage();
-    await joinClass(pageA, backend, '山田');
+    const pageA = await browsers.trainee(backend, '山田');
 
     // The same name again, from another browser: refused, said in Japanese, then in English.
-    const pageB = await second.newPage();
+    const pageB = await (await browsers.open()).newPage();
     await openJoin(pageB, backend);
     await pageB.getByTestId('join-name').fill('山田');
     await pageB.getByTestId('join-submit').click();
@@ -51,12 +49,11 @@ test('a refused join keeps the form; a trainee reaches neither the ISP nor the i
     await expect(pageA.getByTestId('instructor-link-notice')).toBeVisible();
     await expect(pageA.getByTestId(`class-${CLASS}`)).toHaveCount(0);
     // A read-only view without a key does not open a socket at all.
-    const pageC = await first.newPage();
+    const pageC = await pageA.context().newPage();
     await pageC.goto(at(backend, '/?watch=anyone'));
     await expect(pageC.getByTestId('key-missing')).toBeVisible();
   } finally {
-    await first.close();
-    await second.close();
+    await browsers.close();
     await backend.dispose();
   }
 });

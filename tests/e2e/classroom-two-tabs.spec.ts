@@ -3,18 +3,16 @@
 // trainee's settings are untouched by either.
 import { test, expect } from '@playwright/test';
 import { field, openScreen, save, waitLive } from './fixtures/screens';
-import { at, joinClass, startClass } from './fixtures/classroom';
+import { Browsers, at, startClass } from './fixtures/classroom';
 
 test('two tabs of one trainee share a simulation and never overwrite each other', async ({
   browser,
 }) => {
   const backend = await startClass();
-  const trainee = await browser.newContext();
-  const other = await browser.newContext();
+  const browsers = new Browsers(browser);
   try {
-    const tabA = await trainee.newPage();
-    await joinClass(tabA, backend, '佐藤');
-    const tabB = await trainee.newPage();
+    const tabA = await browsers.trainee(backend, '佐藤');
+    const tabB = await tabA.context().newPage();
     await tabB.goto(at(backend, '/'));
     await waitLive(tabB);
     await expect(tabB.getByTestId('session-name')).toHaveText('佐藤');
@@ -46,13 +44,11 @@ test('two tabs of one trainee share a simulation and never overwrite each other'
     await expect(field(tabA, 7)).toHaveValue('smtp.saved-by-b.test');
 
     // Another trainee's simulation has its own settings.
-    const page = await other.newPage();
-    await joinClass(page, backend, '鈴木');
+    const page = await browsers.trainee(backend, '鈴木');
     await openScreen(page, 'settings');
     await expect(field(page, 7)).toHaveValue('mail.sandbox.test');
   } finally {
-    await trainee.close();
-    await other.close();
+    await browsers.close();
     await backend.dispose();
   }
 });
