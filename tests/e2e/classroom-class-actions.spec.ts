@@ -9,8 +9,7 @@ test('the instructor sets the ISP, resets a trainee and downloads the records', 
   const backend = await startClass();
   const browsers = new Browsers(browser);
   try {
-    const pageA = await browsers.trainee(backend, '山田');
-    const pageB = await browsers.trainee(backend, '佐藤');
+    const [pageA, pageB] = await browsers.trainees(backend, '山田', '佐藤');
     await pageA.getByTestId('exercise-list-toggle').click();
     await pageA.getByTestId('exercise-start-op25b').click();
     await expect(pageA.getByTestId('current-exercise')).toHaveAttribute('data-exercise', 'op25b');

@@ -9,8 +9,7 @@ test('the instructor sees both trainees and their progress', async ({ browser })
   const backend = await startClass();
   const browsers = new Browsers(browser);
   try {
-    const pageA = await browsers.trainee(backend, '山田');
-    const pageB = await browsers.trainee(backend, '佐藤');
+    const [pageA, pageB] = await browsers.trainees(backend, '山田', '佐藤');
 
     const teacher = await browsers.open();
     const page = await teacher.newPage();

@@ -14,8 +14,7 @@ test('two trainees of one class do not see each other', async ({ browser }) => {
   const backend = await startClass();
   const browsers = new Browsers(browser);
   try {
-    const pageA = await browsers.trainee(backend, '山田');
-    const pageB = await browsers.trainee(backend, '佐藤');
+    const [pageA, pageB] = await browsers.trainees(backend, '山田', '佐藤');
 
     // Settings: what A saves is A's alone.
     await openScreen(pageA, 'settings');
