@@ -6,6 +6,8 @@
 mod actions;
 pub mod build;
 mod feed;
+#[cfg(test)]
+mod order_tests;
 mod reset;
 
 use std::sync::Arc;

@@ -234,8 +234,19 @@ impl Engine {
 
     /// RST: the pending settings become the running ones and the engine restarts with them.
     pub fn restart(&self) -> Result<(), StoreError> {
-        self.inner.settings.apply()?;
+        self.restart_telling(|_| {})
+    }
+
+    /// RST, telling `before_running` the settings it applied before the engine runs on them:
+    /// whoever follows the engine learns of the RST before the first mail they read, however
+    /// fast the engine reads it.
+    pub fn restart_telling(
+        &self,
+        before_running: impl FnOnce(&MailSettings),
+    ) -> Result<(), StoreError> {
+        let applied = self.inner.settings.apply()?;
         self.publish_settings()?;
+        before_running(&applied.settings);
         self.inner.restart.notify_one();
         Ok(())
     }

@@ -42,20 +42,19 @@ impl Simulation {
         Ok(version)
     }
 
-    /// RST: recorded, and the settings it applied told at once (before the first cycle's
-    /// state), so a check "applied, then received" sees them in that order.
+    /// RST: recorded, and the settings it applied told before the engine runs on them, so a
+    /// check "applied, then received" sees them in that order even when the first cycle is
+    /// faster than the record.
     pub fn restart(&self) -> Result<(), StoreError> {
         let Some(engine) = self.engine() else {
             return Ok(());
         };
-        engine.restart()?;
-        self.observe(Happening::Restarted);
-        if let Some(applied) = engine.subscribe_settings().borrow().applied.clone() {
+        engine.restart_telling(|applied| {
+            self.observe(Happening::Restarted);
             self.observe(Happening::Applied {
-                settings: Box::new(applied),
+                settings: Box::new(applied.clone()),
             });
-        }
-        Ok(())
+        })
     }
 
     /// 今すぐ受信.
