@@ -26,7 +26,13 @@ impl Simulation {
         }
         let mut last: Option<MailStatus> = None;
         loop {
+            // When several are waiting (the trainer was busy writing its record), they are
+            // taken in the order they come about: the engine's state and the mails it read,
+            // then the points those mails set, then the mails that went out as a result. A
+            // random pick could tell a reply before the point it reports, and a step waiting
+            // for the reply after the point would never see it.
             let happening = tokio::select! {
+                biased;
                 () = self.cancelled() => return,
                 Some(state) = changed(&mut status) => {
                     shown(&state.status, &mut last).then_some(Happening::Status { status: state.status })
@@ -36,8 +42,8 @@ impl Simulation {
                     subject: mail.subject,
                     replied: mail.replied,
                 }),
-                Some(delivery) = next(&mut delivered) => delivery_of(&delivery),
                 Some(now) = changed(&mut points) => Some(values(&now)),
+                Some(delivery) = next(&mut delivered) => delivery_of(&delivery),
             };
             if let Some(happening) = happening {
                 trainer.observe(happening);

@@ -1,11 +1,12 @@
 //! The trainer is told what happened in the order it happened, whatever runs faster than its
 //! record is written: the engine, the ISP and the plant run beside it as the back end runs
-//! them, and a step waiting for "the mail after the RST" is met however soon that mail is
-//! read.
+//! them, and a step waiting for "the mail after the RST" or "the reply after the point" is
+//! met however soon that comes.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use shared::points::Value;
 use shared::settings::PasswordChange;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -79,6 +80,49 @@ async fn the_settings_rst_applied_are_told_before_the_first_mail_they_read() {
         assert!(
             step_met(&simulation, 2).await,
             "round {round}: the stranger's mail was dropped, but the trainer did not see it after the RST"
+        );
+    }
+    cancel.cancel();
+}
+
+/// 研修課題 7 from its second step on: PUMP1 turns ON, then the reply reaches the phone.
+fn pump_then_reply() -> String {
+    let exercise = std::fs::read_to_string(shipped().join("07-remote-control.toml")).unwrap();
+    let (head, checks) = exercise.split_once("[[check]]").unwrap();
+    let (_handled, later) = checks.split_once("[[check]]").unwrap();
+    format!("{head}[[check]]{later}")
+}
+
+/// The system's reply to the phone, as it reaches the phone's mailbox.
+const REPLY: &[u8] = b"From: karacrix@sandbox.test\r\nTo: operator@sandbox.test\r\n\
+Subject: Re: SET PUMP1 ON\r\n\r\nPUMP1 = ON\r\n";
+
+/// 研修課題 7's last steps: a command sets the point, and only then does its reply go out.
+/// When the trainer is busy (its record is written to disk) both are waiting by the time it
+/// looks again; it must take the point first, or the reply counts for no step and the
+/// exercise cannot be completed.
+#[tokio::test]
+async fn a_point_set_before_a_mail_is_delivered_is_told_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let exercises = dir.path().join("exercises");
+    std::fs::create_dir(&exercises).unwrap();
+    std::fs::write(exercises.join("07.toml"), pump_then_reply()).unwrap();
+    let (cancel, tasks) = (CancellationToken::new(), TaskTracker::new());
+    let simulation = simulation(dir.path(), exercises, &cancel, &tasks).await;
+    for round in 0..ROUNDS {
+        let exercise = ResetScope::Exercise("remote-control".into());
+        simulation.reset(exercise).await.unwrap();
+        // On this one-thread runtime the simulation's tasks run only while the test waits:
+        // the trainer's feed starts (and follows the ISP) before the stretch below.
+        tokio::task::yield_now().await;
+        // One stretch without an await: the trainer cannot look in between.
+        let plant = simulation.plant().unwrap();
+        plant.operate("PUMP1", Value::Digital(true)).unwrap();
+        let mail = simulation.sandbox().unwrap().mail();
+        mail.deliver("operator@sandbox.test", REPLY).unwrap();
+        assert!(
+            step_met(&simulation, 1).await,
+            "round {round}: the reply came after PUMP1 turned ON, but the trainer took it first"
         );
     }
     cancel.cancel();
