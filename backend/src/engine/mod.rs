@@ -239,16 +239,16 @@ impl Engine {
 
     /// RST, telling `before_running` the settings it applied before the engine runs on them:
     /// whoever follows the engine learns of the RST before the first mail they read, however
-    /// fast the engine reads it.
+    /// fast the engine reads it. The pages are told last, so a page that shows the RST done
+    /// shows it once the engine has been told to run on the new settings.
     pub fn restart_telling(
         &self,
         before_running: impl FnOnce(&MailSettings),
     ) -> Result<(), StoreError> {
         let applied = self.inner.settings.apply()?;
-        self.publish_settings()?;
         before_running(&applied.settings);
         self.inner.restart.notify_one();
-        Ok(())
+        self.publish_settings()
     }
 
     /// 登録 over whatever is stored, then RST: the engine runs on `settings` from now on. For
