@@ -417,7 +417,10 @@ impl Engine {
         let mut next_poll = Instant::now();
         self.set_status(idle(cycles));
         loop {
+            // Shutdown and RST first: when one is pending beside other work, the old settings
+            // take no further step (a random pick could start one more cycle on them).
             let receive = tokio::select! {
+                biased;
                 () = cancel.cancelled() => return false,
                 () = self.inner.restart.notified() => return true,
                 () = self.inner.receive_now.notified() => true,
@@ -437,6 +440,7 @@ impl Engine {
             // RST and shutdown do not wait for a long cycle: what it executed is recorded or
             // forgotten as a whole (see `cycle`), so stopping it at any await is safe.
             let result = tokio::select! {
+                biased;
                 () = cancel.cancelled() => {
                     self.interrupted();
                     return false;
