@@ -6,8 +6,6 @@
 mod actions;
 pub mod build;
 mod feed;
-#[cfg(test)]
-mod order_tests;
 mod reset;
 
 use std::sync::Arc;

@@ -11,8 +11,8 @@ use shared::settings::PasswordChange;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{ResetScope, Simulation};
-use crate::config::Config;
+use backend::Config;
+use backend::simulation::{ResetScope, Simulation};
 
 /// Rounds of the same exercise: a race the trainer loses only now and then is lost in one.
 const ROUNDS: usize = 20;
@@ -34,9 +34,11 @@ async fn simulation(
     let mut config = Config::local("127.0.0.1:0".parse().unwrap(), data.clone(), dir.into());
     config.exercises = Some(exercises);
     config.time_scale = 60;
-    crate::store::create_private_dir(&data).unwrap();
-    let store = crate::store::Store::open(&data).unwrap();
-    let parts = crate::parts(&config, &store, cancel, tasks).await.unwrap();
+    backend::store::create_private_dir(&data).unwrap();
+    let store = backend::store::Store::open(&data).unwrap();
+    let parts = backend::parts(&config, &store, cancel, tasks)
+        .await
+        .unwrap();
     parts.simulation(None, cancel.clone(), tasks).unwrap()
 }
 
