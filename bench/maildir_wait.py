@@ -22,12 +22,14 @@ EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
 
 def names(buffer):
-    """The file names in a buffer of inotify events."""
+    """The file names in a buffer of inotify events (an event without one, such as a queue
+    overflow, names nothing)."""
     at = 0
     while at < len(buffer):
         _wd, _mask, _cookie, length = EVENT.unpack_from(buffer, at)
         at += EVENT.size
-        yield buffer[at : at + length].rstrip(b"\0").decode()
+        if length:
+            yield buffer[at : at + length].rstrip(b"\0").decode()
         at += length
 
 
