@@ -376,7 +376,7 @@ impl Pool<'_> {
             match self.send(session, transcript, id, &meta).await {
                 Ok(()) => {}
                 Err(err) if refuses_the_mail(&err) => {
-                    // lettre closes the connection after a refusal: the next mail opens another.
+                    // A connection is not used after a refusal: the next mail opens another.
                     let (_, transcript) = open.take().expect("opened above");
                     if let Err(err) = self.engine.refused(id, meta, &err, &transcript) {
                         return self.stop(err);
