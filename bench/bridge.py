@@ -10,7 +10,7 @@ UI does (登録, then RST), closes that page and times, from RST:
   last    the last one
 Then opens a page again, waits for the engine to report every mail executed and its outbox empty and for Postfix's
 queue to drain, and checks the phone's Maildir: one reply per command mail (In-Reply-To), none
-missing, none twice; the system's Maildir empty. Also reports the engine's CPU seconds (user +
+missing, none twice; the system's Maildir empty; and the replies' mean size as delivered. Also reports the engine's CPU seconds (user +
 system, /proc/PID/stat) from RST to the last reply and its peak resident memory (VmHWM).
 
 VARIANT: plain (POP3 without TLS, SMTP port without TLS or AUTH), stls (POP3 STLS, submission
@@ -163,10 +163,14 @@ def postfix_queue_empty():
 
 
 def check_replies(phone, mails, tag):
+    """Missing and duplicate replies, and the replies' mean size as delivered."""
     answered = {}
+    octets = []
     for folder in ("new", "cur"):
         for name in os.listdir(os.path.join(phone, folder)):
-            for line in open(os.path.join(phone, folder, name), errors="replace"):
+            path = os.path.join(phone, folder, name)
+            octets.append(os.path.getsize(path))
+            for line in open(path, errors="replace"):
                 if line.startswith("In-Reply-To:"):
                     key = line.split()[1]
                     answered[key] = answered.get(key, 0) + 1
@@ -174,7 +178,7 @@ def check_replies(phone, mails, tag):
     expected = {f"<bench-{tag}-{i}@phone.sandbox.test>" for i in range(mails)}
     missing = len(expected - answered.keys())
     duplicates = sum(n - 1 for k, n in answered.items() if k in expected)
-    return missing, duplicates
+    return missing, duplicates, round(sum(octets) / len(octets)) if octets else 0
 
 
 def run(binary, variant, mails, connections):
@@ -224,7 +228,7 @@ def run(binary, variant, mails, connections):
     finally:
         proc.kill()
         proc.wait()
-    missing, duplicates = check_replies(phone, mails, tag)
+    missing, duplicates, octets = check_replies(phone, mails, tag)
     left = sum(len(os.listdir(os.path.join(system, f))) for f in ("new", "cur"))
     first = arrivals[0] - t0 if arrivals else None
     last = arrivals[mails - 1] - t0 if len(arrivals) >= mails else None
@@ -234,6 +238,7 @@ def run(binary, variant, mails, connections):
         "rate": mails / last if last else None,
         "cpu_s": cpu, "peak_kib": peak, "executed": state["executed"],
         "missing": missing, "duplicates": duplicates, "left_on_server": left,
+        "reply_octets": octets,
     }
 
 
