@@ -141,9 +141,8 @@ def start_backend(binary, data, connections):
     )
     for line in proc.stdout:
         if "simulator: " in line:
-            # The back end logs to stdout for as long as it runs: an undrained pipe fills up
-            # and its next log line blocks one of its two runtime threads (and whatever task
-            # waits behind it, such as this benchmark's WebSocket), so keep reading.
+            # The back end logs to stdout for as long as it runs; it drops lines rather than
+            # wait for a full pipe, but read them anyway, as a supervisor would.
             threading.Thread(target=proc.stdout.read, daemon=True).start()
             return proc, line.split("simulator: ")[1].strip()
     sys.exit("the back end did not start")

@@ -8,10 +8,16 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Log lines go to standard output through a thread of their own. Written in place, a full
+    // pipe (a supervisor or a script that stopped reading) would block the runtime thread that
+    // logs, and the engine and the page with it; this way a line that finds the thread's buffer
+    // full is dropped instead. The guard flushes what is left when main returns.
+    let (log_writer, _log_flushed_on_exit) = tracing_appender::non_blocking(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(log_writer)
         .init();
     let config = Config::parse();
     config.validate()?;

@@ -15,7 +15,7 @@ pub struct Instance {
     child: Option<Child>,
     /// The page's address as the binary printed it.
     pub url: String,
-    /// Reads the log as it comes (a full pipe would stall the process) until the process ends.
+    /// Reads the log as it comes until the process ends (the tests read what it said).
     log: Option<JoinHandle<String>>,
 }
 
