@@ -4,7 +4,12 @@
 use anyhow::Context;
 use backend::Config;
 use clap::Parser;
+use tracing_appender::non_blocking::NonBlockingBuilder;
 use tracing_subscriber::EnvFilter;
+
+/// Log lines waiting for the writer thread at most. The library's default, 128,000, takes its
+/// slots up front: 4 MiB of memory for a log that writes a few lines a cycle.
+const LOG_LINES_BUFFERED: usize = 1024;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,7 +17,10 @@ async fn main() -> anyhow::Result<()> {
     // pipe (a supervisor or a script that stopped reading) would block the runtime thread that
     // logs, and the engine and the page with it; this way a line that finds the thread's buffer
     // full is dropped instead. The guard flushes what is left when main returns.
-    let (log_writer, _log_flushed_on_exit) = tracing_appender::non_blocking(std::io::stdout());
+    let (log_writer, _log_flushed_on_exit) = NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_LINES_BUFFERED)
+        .thread_name("log-writer")
+        .finish(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
