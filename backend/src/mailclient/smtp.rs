@@ -700,6 +700,19 @@ mod tests {
     }
 
     #[test]
+    fn pipelining_is_a_keyword_of_its_own_line_in_any_case() {
+        assert!(offers_pipelining(
+            ["smtp.example.jp", "PIPELINING", "SIZE 10240000"].into_iter()
+        ));
+        assert!(offers_pipelining(
+            ["smtp.example.jp", "pipelining"].into_iter()
+        ));
+        assert!(!offers_pipelining(
+            ["smtp.example.jp", "X-NOPIPELINING", "8BITMIME"].into_iter()
+        ));
+    }
+
+    #[test]
     fn the_security_choice_decides_what_may_go_in_plaintext() {
         let route = Routes::new(None).route("127.0.0.1", 25).unwrap();
         let with_auth = target(route.clone(), Security::Starttls, true);
