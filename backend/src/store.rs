@@ -14,8 +14,11 @@ use shared::transcript::Notice;
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "karacrix.redb";
 
-/// The database's page cache.
-const CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// The database's page cache. With 32 MiB, a backlog of 10,000 command mails kept 9.5 MB of
+/// written pages (replies, executions) in it and took the bridge's peak to 29–30 MB; with 4 MiB
+/// it stays near 24 MiB, costing about a sixth of the in-process engine's 10,000-mail rate (still
+/// over 3,500 mails/s), and the bridge, held by the real servers, runs as fast (BENCHMARKS.md).
+const CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Small documents (settings, policies) as JSON, by name.
 const DOCUMENTS: TableDefinition<&str, &str> = TableDefinition::new("documents");
