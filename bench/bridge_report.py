@@ -5,7 +5,8 @@ Usage: bridge_report.py RESULTS.tsv   (bridge.sh's standard output)
 Each engine run is set against the Postfix runs just before and after it (the mean of their
 rates): the machine drifts from run to run, and a ratio against a Postfix run measured minutes
 away would carry that drift. A row gives each run's rate, their median, the median of the
-per-run ratios, TLS against plain (medians), first reply, CPU, peak memory and exactness.
+per-run ratios, TLS against plain (the median of each run against the plain run of its
+round), first reply, CPU, peak memory and exactness.
 """
 
 import json
@@ -57,9 +58,10 @@ def main():
         ratios = [r["rate"] / r["postfix"] for r in runs]
         plain = groups.get((mails, "plain"))
         against = "—"
-        if variant != "plain" and plain:
-            change = statistics.median(rates) / statistics.median(r["rate"] for r in plain) - 1
-            against = f"{change:+.1%}"
+        if variant != "plain" and plain and len(plain) == len(runs):
+            # Paired: each run against the plain run of the same round, for the same drift.
+            changes = [r["rate"] / p["rate"] - 1 for r, p in zip(runs, plain)]
+            against = f"{statistics.median(changes):+.1%} ({', '.join(f'{c:+.0%}' for c in changes)})"
         lost = sum(r["missing"] for r in runs), sum(r["duplicates"] for r in runs)
         print(f"| {mails:,} | {variant} | {', '.join(f'{r:.0f}' for r in rates)} "
               f"| {statistics.median(rates):.0f} | {statistics.median(ratios):.2f}× "
