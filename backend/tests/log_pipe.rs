@@ -3,7 +3,7 @@
 //! then block the runtime thread writing it, and the page and the engine behind it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,6 +25,16 @@ async fn status_line(address: &str) -> String {
     answer.lines().next().unwrap_or_default().to_string()
 }
 
+/// The back end's process, killed when dropped: a failing test leaves none behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_nobody_reads_does_not_stop_the_back_end() {
     let data = tempfile::tempdir().unwrap();
@@ -39,8 +49,8 @@ async fn a_log_nobody_reads_does_not_stop_the_back_end() {
     for service in ["smtp", "submission", "smtps", "pop3", "pop3s"] {
         command.arg(format!("--sandbox-{service}-port")).arg("0");
     }
-    let mut child = command.spawn().unwrap();
-    let mut log = BufReader::new(child.stdout.take().unwrap());
+    let mut child = Running(command.spawn().unwrap());
+    let mut log = BufReader::new(child.0.stdout.take().unwrap());
     let mut line = String::new();
     let url = loop {
         line.clear();
@@ -59,7 +69,6 @@ async fn a_log_nobody_reads_does_not_stop_the_back_end() {
         let status = answered.unwrap_or_else(|_| panic!("request {i} got no answer"));
         assert!(status.starts_with("HTTP/1.1 "), "request {i}: {status:?}");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     drop(log);
 }
