@@ -2,10 +2,12 @@
 //! stopped reading leaves the pipe full (64 KiB on Linux), and a log line written in place would
 //! then block the runtime thread writing it, and the page and the engine behind it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "../../tests/tests/common/mod.rs"]
+mod common;
+
 use std::time::Duration;
 
+use common::binary::Instance;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -25,50 +27,18 @@ async fn status_line(address: &str) -> String {
     answer.lines().next().unwrap_or_default().to_string()
 }
 
-/// The back end's process, killed when dropped: a failing test leaves none behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_nobody_reads_does_not_stop_the_back_end() {
     let data = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_karacrix-mail"));
-    command
-        .args(["--listen", "127.0.0.1:0", "--static-dir", "/nonexistent"])
-        .arg("--data-dir")
-        .arg(data.path())
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for service in ["smtp", "submission", "smtps", "pop3", "pop3s"] {
-        command.arg(format!("--sandbox-{service}-port")).arg("0");
-    }
-    let mut child = Running(command.spawn().unwrap());
-    let mut log = BufReader::new(child.0.stdout.take().unwrap());
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(log.read_line(&mut line).unwrap() > 0, "no address printed");
-        if let Some(url) = line.split("simulator: ").nth(1) {
-            break url.trim().to_string();
-        }
-    };
-    let address = url
+    let program = env!("CARGO_BIN_EXE_karacrix-mail");
+    let backend = Instance::start_leaving_log_unread(program, data.path(), "trace");
+    let address = backend
+        .url
         .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    // From here on nobody reads the log; `log` keeps the pipe open.
+        .trim_end_matches('/');
     for i in 0..REQUESTS {
-        let answered = timeout(Duration::from_secs(10), status_line(&address)).await;
+        let answered = timeout(Duration::from_secs(10), status_line(address)).await;
         let status = answered.unwrap_or_else(|_| panic!("request {i} got no answer"));
         assert!(status.starts_with("HTTP/1.1 "), "request {i}: {status:?}");
     }
-    drop(child);
-    drop(log);
 }

@@ -1,9 +1,10 @@
 //! The back end's real binary as a child process on its own data directory, every port picked
-//! by the system: for tests that kill it or signal it as a service manager does.
+//! by the system: for tests that kill it, signal it as a service manager does, or leave its
+//! log unread.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 
 use tokio::time::timeout;
@@ -17,6 +18,8 @@ pub struct Instance {
     pub url: String,
     /// Reads the log as it comes until the process ends (the tests read what it said).
     log: Option<JoinHandle<String>>,
+    /// The log nobody reads ([`Instance::start_leaving_log_unread`]), its pipe kept open.
+    unread_log: Option<Lines<BufReader<ChildStdout>>>,
 }
 
 /// How a process ended.
@@ -30,6 +33,24 @@ impl Instance {
     /// Starts `program` (the back end's binary, which only the back end's own tests can name)
     /// on `data`, with `args` besides the listening address and the ports.
     pub fn start(program: &str, data: &Path, args: &[&str]) -> Instance {
+        let (mut instance, lines) = Self::spawn(Self::command(program, data, args));
+        instance.log = Some(std::thread::spawn(move || {
+            lines.map_while(Result::ok).collect::<Vec<_>>().join("\n")
+        }));
+        instance
+    }
+
+    /// As [`Instance::start`], logging at `level` (`RUST_LOG`), and nobody reads the log after
+    /// the address: its pipe fills up, as under a supervisor that stopped reading.
+    pub fn start_leaving_log_unread(program: &str, data: &Path, level: &str) -> Instance {
+        let mut command = Self::command(program, data, &[]);
+        command.env("RUST_LOG", level);
+        let (mut instance, lines) = Self::spawn(command);
+        instance.unread_log = Some(lines);
+        instance
+    }
+
+    fn command(program: &str, data: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(program);
         command
             .args(["--listen", "127.0.0.1:0", "--static-dir", "/nonexistent"])
@@ -41,6 +62,11 @@ impl Instance {
         for service in ["smtp", "submission", "smtps", "pop3", "pop3s"] {
             command.arg(format!("--sandbox-{service}-port")).arg("0");
         }
+        command
+    }
+
+    /// Runs `command` until it prints its address; the log's lines after it.
+    fn spawn(mut command: Command) -> (Instance, Lines<BufReader<ChildStdout>>) {
         let mut child = command.spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let url = loop {
@@ -49,13 +75,13 @@ impl Instance {
                 break url.trim().to_string();
             }
         };
-        let log =
-            std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
-        Instance {
+        let instance = Instance {
             child: Some(child),
             url,
-            log: Some(log),
-        }
+            log: None,
+            unread_log: None,
+        };
+        (instance, lines)
     }
 
     pub async fn client(&self) -> Client {
